@@ -1,0 +1,105 @@
+"""Load the template catalog (configs/catalog.toml): printed titles and headers to canonical ids."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from budgetml.normalise import squash
+
+CATALOG_PATH = Path(__file__).resolve().parent.parent / "configs" / "catalog.toml"
+
+_LABEL_PREFIX = re.compile(r"^表\d+(?:-\d+)?[.、．]?")
+_YEAR_PREFIX = re.compile(r"^(?:\d{4}年(?:度)?)")
+
+
+@dataclass(frozen=True)
+class ColumnEntry:
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    id: str
+    titles: tuple[re.Pattern[str], ...]
+    columns: tuple[ColumnEntry, ...]
+
+
+@dataclass(frozen=True)
+class HeadlineSource:
+    table: str
+    row: re.Pattern[str] | None  # None: the first body row
+    column: str
+
+
+@dataclass(frozen=True)
+class Headline:
+    name: str
+    sources: tuple[HeadlineSource, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: tuple[TableEntry, ...]
+    headlines: tuple[Headline, ...]
+    code_headers: tuple[re.Pattern[str], ...]
+
+    @property
+    def table_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.tables)
+
+    def match_title(self, printed: str) -> str | None:
+        """The canonical table id of a printed title, or None when the title is unknown."""
+        title = normalise_title(printed)
+        for table in self.tables:
+            if any(p.search(title) for p in table.titles):
+                return table.id
+        return None
+
+    def column_name(self, table_id: str | None, header_path: str) -> str | None:
+        """The canonical name of a column from its header path ("基本支出/人员经费"), None when unknown."""
+        path = squash(header_path)
+        for table in self.tables:
+            if table.id != table_id:
+                continue
+            for column in table.columns:
+                if any(p.search(path) for p in column.patterns):
+                    return column.name
+        return None
+
+    def is_code_header(self, header_path: str) -> bool:
+        path = squash(header_path)
+        return any(p.search(path) for p in self.code_headers)
+
+
+def normalise_title(printed: str) -> str:
+    """Title text for matching: folded, no spaces, without the "表 3." label and a leading year."""
+    title = _LABEL_PREFIX.sub("", squash(printed))
+    return _YEAR_PREFIX.sub("", title)
+
+
+@lru_cache(maxsize=4)
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    tables = tuple(
+        TableEntry(
+            id=t["id"],
+            titles=tuple(re.compile(p) for p in t["titles"]),
+            columns=tuple(ColumnEntry(c["name"], tuple(re.compile(p) for p in c["patterns"])) for c in t["columns"]),
+        )
+        for t in raw["table"]
+    )
+    headlines = tuple(
+        Headline(
+            name=h["name"],
+            sources=tuple(
+                HeadlineSource(s["table"], re.compile(s["row"]) if s["row"] else None, s["column"]) for s in h["sources"]
+            ),
+        )
+        for h in raw["headline"]
+    )
+    return Catalog(tables, headlines, tuple(re.compile(p) for p in raw["codes"]["header_patterns"]))

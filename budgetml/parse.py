@@ -1,0 +1,189 @@
+"""Parse one disclosure PDF into filing, line-item and narrative rows; parse a batch into the datasets."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+
+from budgetml.catalog import Catalog, load_catalog
+from budgetml.datasets import rows_to_table, write_table
+from budgetml.extract import ExtractError, pdf_to_pages
+from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, table_to_items
+from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
+from budgetml.normalise import YUAN_PER_WAN, UnitError
+from budgetml.records import Grid, TextLine
+from budgetml.schema import FILINGS, LINE_ITEMS, NARRATIVE
+from budgetml.tables import page_to_grids
+
+# Bump when parsing output changes: cached rows of an older version are parsed again.
+PARSER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ParsedFiling:
+    filing_id: str
+    source_path: str
+    status: str
+    error: str | None
+    n_pages: int = 0
+    meta: FilingMeta = FilingMeta(None, None, None, None, None)
+    tables: tuple[Table, ...] = ()
+    items: tuple[tuple[int, LineItem], ...] = ()  # (table_index, item)
+    narrative: tuple[NarrativeSection, ...] = ()
+    headlines: dict[str, Decimal | None] = field(default_factory=dict)
+
+
+def file_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_file(path: Path, catalog: Catalog | None = None) -> ParsedFiling:
+    """Parse one file. Never raises for bad input: a file that cannot be parsed is a failed filing."""
+    catalog = catalog or load_catalog()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ParsedFiling("unreadable-" + file_id(str(path).encode()), str(path), "failed", f"无法读取文件：{exc}")
+    filing_id = file_id(data)
+    try:
+        return parse_bytes(data, filing_id, str(path), catalog)
+    except ExtractError as exc:
+        return ParsedFiling(filing_id, str(path), "failed", str(exc))
+    except Exception as exc:  # noqa: BLE001 - one broken file must never stop a batch
+        return ParsedFiling(filing_id, str(path), "failed", f"解析程序内部错误（请报告）：{type(exc).__name__}: {exc}")
+
+
+def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog) -> ParsedFiling:
+    grids: list[Grid] = []
+    trailing: dict[int, list[TextLine]] = {}  # text after the last grid of a page (notes such as 注：…)
+    text_pages: dict[int, list[TextLine]] = {}  # pages without any table: cover and narrative
+    n_pages = n_chars = 0
+    for page in pdf_to_pages(data):
+        n_pages += 1
+        n_chars += len(page.chars)
+        page_grids, lines = page_to_grids(page)
+        grids += page_grids
+        if page_grids:
+            trailing[page.number] = lines
+        else:
+            text_pages[page.number] = lines
+    if n_chars == 0:
+        return ParsedFiling(filing_id, source_path, "failed", f"PDF 共 {n_pages} 页，但没有可提取的文字（可能是扫描件或图片，需要 OCR）", n_pages)
+
+    tables = grids_to_tables(grids, trailing, catalog)
+    errors: list[str] = []
+    items: list[tuple[int, LineItem]] = []
+    for index, table in enumerate(tables):
+        try:
+            items += [(index, item) for item in table_to_items(table, catalog)]
+        except UnitError as exc:
+            errors.append(f"第 {table.pages[0]} 页「{table.title or '无标题表格'}」：{exc}")
+
+    cover = [line.text for line in text_pages.get(1, [])]
+    meta = cover_to_meta(cover, [t.title for t in tables])
+    narrative = lines_to_sections([(p, lines) for p, lines in sorted(text_pages.items()) if p != 1])
+    known = [t for t in tables if t.table_id]
+    if not known:
+        return ParsedFiling(
+            filing_id, source_path, "failed", "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）", n_pages, meta, tuple(tables), (), tuple(narrative)
+        )
+    headlines = headline_figures([item for _, item in items], catalog)
+    status = "partial" if errors else "ok"
+    return ParsedFiling(
+        filing_id, source_path, status, "；".join(errors) or None, n_pages, meta, tuple(tables), tuple(items), tuple(narrative), headlines
+    )
+
+
+def filing_row(parsed: ParsedFiling) -> dict:
+    headline = {name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()}
+    return {
+        "filing_id": parsed.filing_id,
+        "source_path": parsed.source_path,
+        "status": parsed.status,
+        "error": parsed.error,
+        "doc_kind": parsed.meta.doc_kind,
+        "scope": parsed.meta.scope,
+        "region": parsed.meta.region,
+        "department": parsed.meta.department,
+        "year": parsed.meta.year,
+        "n_pages": parsed.n_pages,
+        "tables_found": [t.table_id for t in parsed.tables if t.table_id],
+        **{name: headline.get(name) for name in ("total_income", "total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure", "public_expenditure", "sangong_total")},
+        "parser_version": PARSER_VERSION,
+    }
+
+
+def item_rows(parsed: ParsedFiling) -> list[dict]:
+    return [
+        {
+            "filing_id": parsed.filing_id,
+            "table_index": table_index,
+            "table_id": item.table_id,
+            "table_title": item.table_title,
+            "page": item.page,
+            "row_index": item.row_index,
+            "row_label": item.row_label,
+            "code": item.code,
+            "column_index": item.column_index,
+            "column": item.column,
+            "column_header": item.column_header,
+            "value_wan": item.value_wan,
+            "amount_yuan": item.amount_yuan,
+            "unit": item.unit,
+            "decimals": item.decimals,
+            "raw": item.raw,
+            "bbox": list(item.bbox),
+        }
+        for table_index, item in parsed.items
+    ]
+
+
+def narrative_rows(parsed: ParsedFiling) -> list[dict]:
+    return [
+        {"filing_id": parsed.filing_id, "section_index": k, "section": s.section, "page": s.page, "text": s.text}
+        for k, s in enumerate(parsed.narrative)
+    ]
+
+
+def parsed_to_tables(results: Iterable[ParsedFiling]) -> dict[str, pa.Table]:
+    """The three datasets for a batch of parsed files, in a stable order (by filing id)."""
+    ordered = sorted(results, key=lambda r: (r.filing_id, r.source_path))
+    return {
+        FILINGS.name: rows_to_table(FILINGS, [filing_row(r) for r in ordered]),
+        LINE_ITEMS.name: rows_to_table(LINE_ITEMS, [row for r in ordered for row in item_rows(r)]),
+        NARRATIVE.name: rows_to_table(NARRATIVE, [row for r in ordered for row in narrative_rows(r)]),
+    }
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files named on the command line plus every *.pdf below the named folders, sorted."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def parse_to_datasets(
+    paths: list[Path], out_dir: Path, on_file: Callable[[ParsedFiling], None] | None = None
+) -> dict[str, Path]:
+    """Parse every file and write filings / line_items / narrative Parquet files into out_dir."""
+    catalog = load_catalog()
+    results = []
+    for path in paths:
+        parsed = parse_file(path, catalog)
+        results.append(parsed)
+        if on_file:
+            on_file(parsed)
+    tables = parsed_to_tables(results)
+    written = {}
+    for dataset in (FILINGS, LINE_ITEMS, NARRATIVE):
+        written[dataset.name] = write_table(dataset, tables[dataset.name], out_dir)
+    return written
