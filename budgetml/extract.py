@@ -11,7 +11,7 @@ from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser, PDFSyntaxError
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.psparser import PSException
+from pdfminer.psparser import PSEOF, PSException
 
 from budgetml.records import Char, Edge, Page
 
@@ -36,7 +36,9 @@ def pdf_to_pages(data: bytes, max_pages: int = 0) -> Iterator[Page]:
         parser = PDFParser(io.BytesIO(data))
         document = PDFDocument(parser)
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ExtractError(f"PDF 已加密，无法打开：{exc}") from exc
+        raise ExtractError(f"PDF 已加密，需要打开密码才能读取（{type(exc).__name__}）") from exc
+    except PSEOF as exc:
+        raise ExtractError("PDF 文件不完整（可能下载或复制时被截断）：意外的文件结尾") from exc
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as exc:
         raise ExtractError(f"PDF 结构损坏，无法解析：{type(exc).__name__}: {exc}") from exc
 

@@ -13,7 +13,7 @@ YUAN_PER_WAN = Decimal(10_000)
 _UNIT = re.compile(r"单位\s*[:：]\s*(亿元|万元|元)")
 _UNIT_ANY = re.compile(r"单位\s*[:：]\s*(\S{0,4})")
 _AMOUNT = re.compile(r"^(?P<neg>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
-_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_CODE = re.compile(r"^\d{3,}$")  # 类/款/项 function codes, economic codes, unit codes (328001)
 
 
 class UnitError(ValueError):

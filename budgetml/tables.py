@@ -27,6 +27,7 @@ class TableSettings:
     column_gap_em: float = 0.9  # a gap this wide (in font sizes) separates unruled columns
     min_rows: int = 2  # a grid needs at least this many rows of cells
     max_header_gap_em: float = 1.2  # an unruled header line sits at most this far above the table
+    wrap_gap_em: float = 0.3  # lines closer than this belong to one wrapped cell, not to two rows
 
 
 SETTINGS = TableSettings()
@@ -274,7 +275,8 @@ def lines_to_rows(chars: list[Char], settings: TableSettings = SETTINGS) -> list
 
 
 def is_data_line(segments: list[TextLine]) -> bool:
-    return len(segments) >= 2 and any(looks_numeric(s.text) for s in segments)
+    """A line that prints at least one number; a wrapped row may carry its numbers on a line of their own."""
+    return any(looks_numeric(s.text) for s in segments)
 
 
 def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTINGS) -> list[tuple[int, int]]:
@@ -300,7 +302,7 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
                     break
             j += 1
         start = i
-        while start > 0 and len(rows[start - 1]) >= 2 and (
+        while start > 0 and (len(rows[start - 1]) >= 2 or is_wrapped_above(rows[start - 1], rows[start], settings)) and (
             rows[start][0].top - rows[start - 1][0].bottom <= settings.max_header_gap_em * rows[start][0].size
         ):
             start -= 1
@@ -310,9 +312,18 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
     return blocks
 
 
+def is_wrapped_above(upper: list[TextLine], lower: list[TextLine], settings: TableSettings = SETTINGS) -> bool:
+    """Lines set tighter than the cell padding belong to one row (a label wrapped around its numbers)."""
+    gap = min(s.top for s in lower) - max(s.bottom for s in upper)
+    return gap < settings.wrap_gap_em * max(s.size for s in lower)
+
+
 def block_to_grid(rows: list[list[TextLine]], first_data: int, page: int, settings: TableSettings = SETTINGS) -> Grid:
     """An unruled table: columns from the whitespace of its data lines, one grid row per data line."""
     data_rows = [k for k in range(first_data, len(rows)) if is_data_line(rows[k])]
+    body_start = first_data
+    while body_start > 0 and is_wrapped_above(rows[body_start - 1], rows[body_start], settings):
+        body_start -= 1
     intervals = sorted((s.x0, s.x1) for k in data_rows for s in rows[k])
     columns: list[list[float]] = []
     for x0, x1 in intervals:
@@ -328,7 +339,7 @@ def block_to_grid(rows: list[list[TextLine]], first_data: int, page: int, settin
     # Attach every non-data line in the body to the nearest data line (wrapped labels print above,
     # below or around the line that carries the numbers).
     members: dict[int, list[int]] = {k: [k] for k in data_rows}
-    for k in range(data_rows[0], len(rows)):
+    for k in range(body_start, len(rows)):
         if k in members:
             continue
         mid = (rows[k][0].top + rows[k][0].bottom) / 2
@@ -336,7 +347,7 @@ def block_to_grid(rows: list[list[TextLine]], first_data: int, page: int, settin
         members[nearest].append(k)
 
     cells: list[Cell] = []
-    header_rows = rows[:data_rows[0]]
+    header_rows = rows[:body_start]
     for r, segments in enumerate(header_rows):
         for seg in segments:
             c0, c1 = col_of(seg.x0 + 0.5), col_of(seg.x1 - 0.5)

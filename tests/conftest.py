@@ -1,0 +1,21 @@
+"""Shared test fixtures: paths to the shared real documents (skipped when absent) and parsed results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+PUTUO_PDF = SHARED / "real" / "sh-putuo-sifaju-2026-dept-budget.pdf"
+SEED_TEXT = REPO / "data" / "seed" / "wuchang-jingxinju-2025-budget.txt"
+
+
+@pytest.fixture(scope="session")
+def putuo_parsed():
+    if not PUTUO_PDF.exists():
+        pytest.skip(f"real PDF not available at {PUTUO_PDF}")
+    from budgetml.parse import parse_file
+
+    return parse_file(PUTUO_PDF)
