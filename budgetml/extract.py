@@ -113,3 +113,20 @@ def curve_to_edges(curve: LTCurve, page_x0: float, page_y1: float) -> list[Edge]
         if abs(ax - bx) < 0.5 or abs(ay - by) < 0.5:
             found.append(Edge(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
     return found
+
+
+def interpret_only(data: bytes) -> int:
+    """Bare pdfminer interpretation of every page, results discarded: the benchmark's baseline.
+
+    Returns the number of pages interpreted.
+    """
+    document = PDFDocument(PDFParser(io.BytesIO(data)))
+    resources = PDFResourceManager(caching=True)
+    aggregator = PDFPageAggregator(resources, laparams=None)
+    interpreter = PDFPageInterpreter(resources, aggregator)
+    count = 0
+    for pdf_page in PDFPage.create_pages(document):
+        interpreter.process_page(pdf_page)
+        aggregator.get_result()
+        count += 1
+    return count
