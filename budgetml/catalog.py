@@ -27,6 +27,7 @@ class TableEntry:
     id: str
     titles: tuple[re.Pattern[str], ...]
     columns: tuple[ColumnEntry, ...]
+    is_form: bool = False  # label/value form (performance targets): kept, but no line items
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Catalog:
                     return column.name
         return None
 
+    def is_form(self, table_id: str | None) -> bool:
+        return any(t.id == table_id and t.is_form for t in self.tables)
+
     def is_code_header(self, header_path: str) -> bool:
         path = squash(header_path)
         return any(p.search(path) for p in self.code_headers)
@@ -90,6 +94,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
             id=t["id"],
             titles=tuple(re.compile(p) for p in t["titles"]),
             columns=tuple(ColumnEntry(c["name"], tuple(re.compile(p) for p in c["patterns"])) for c in t["columns"]),
+            is_form=t.get("is_form", False),
         )
         for t in raw["table"]
     )

@@ -148,9 +148,14 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
             tables[-1] = with_notes(tables[-1], notes)
         is_first_on_page = grid.page != previous_page
         previous_page = grid.page
-        if title is None and unit is None and tables and is_first_on_page and tables[-1].n_cols == grid.n_cols:
-            tables[-1] = continue_table(tables[-1], grid, header, n_header)
+        previous = tables[-1] if tables else None
+        if previous and title is None and unit is None and is_first_on_page and previous.n_cols == grid.n_cols:
+            tables[-1] = continue_table(previous, grid, header, n_header)
             continue
+        if previous and table_id is None and unit is None and (is_first_on_page and title is None or catalog.is_form(previous.table_id)):
+            # The next part of a form, or a continuation whose columns differ (a form over pages):
+            # it belongs to the table before it.
+            table_id, title, unit, unit_error = previous.table_id, previous.title, previous.unit, previous.unit_error
         if title is None and not any(is_amount(c.text) for c in grid.cells):
             continue  # a framed box of prose (cover, contents), not a table
         tables.append(
@@ -204,7 +209,13 @@ def with_notes(table: Table, notes: tuple[str, ...]) -> Table:
 
 
 def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
-    """One item per numeric cell outside the code columns. Raises UnitError when the unit is unknown."""
+    """One item per numeric cell outside the code columns. Raises UnitError when the unit is unknown.
+
+    Forms (performance target tables) have no line items: their numbers are phone numbers, postal
+    codes, indicator targets and amounts printed with their unit ("78.4万元").
+    """
+    if catalog.is_form(table.table_id):
+        return []
     if table.unit is None:
         raise UnitError(table.unit_error or f"表「{table.title}」没有单位行（单位：元/万元/亿元），金额无法换算")
     code_cols = {j for j, path in enumerate(table.column_paths) if path and catalog.is_code_header(path)}

@@ -15,7 +15,8 @@ _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二�
 _ENUMERATED = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)")
 _LEADERS = re.compile(r"[…．.]{6,}")
 _PAGE_NUMBER = re.compile(r"^[-－—\s]*\d+[-－—\s]*$")
-_STANDALONE_TITLE = re.compile(r"(说明|解释|职能|职责|机构设置|情况)$")
+# A line set this much larger than the body text is a heading.
+HEADING_SIZE_RATIO = 1.1
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,22 @@ def region_of(department: str | None, cover: str) -> str | None:
     return None
 
 
+def is_heading(line: TextLine, body_size: float) -> bool:
+    """A section heading: set larger than the body text, or a short numbered title ("五、…情况") that is no sentence."""
+    text = line.text.strip()
+    if line.size > body_size * HEADING_SIZE_RATIO and len(text) <= 40:
+        return True
+    return bool(_HEADING.match(text)) and len(text) <= 30 and not re.search(r"[:：。；]", text)
+
+
 def lines_to_sections(pages: list[tuple[int, list[TextLine]]]) -> list[NarrativeSection]:
-    """Narrative text split at headings (一、… / 第三部分 …), one row per section and page.
+    """Narrative text split at headings, one row per section and page.
 
     Wrapped lines are joined without a separator (Chinese text has no spaces); an enumerated
-    line ("（一）", "1、") starts a new paragraph.
+    line ("（一）", "1、") starts a new paragraph and stays in its section's text.
     """
+    sizes = sorted(line.size for _, lines in pages for line in lines)
+    body_size = sizes[len(sizes) // 2] if sizes else 0.0
     sections: list[NarrativeSection] = []
     heading = ""
     buffer: list[str] = []
@@ -104,7 +115,7 @@ def lines_to_sections(pages: list[tuple[int, list[TextLine]]]) -> list[Narrative
             text = line.text.strip()
             if not text or _LEADERS.search(text) or _PAGE_NUMBER.match(text):
                 continue
-            if _HEADING.match(text) and len(text) <= 40 or (not buffer and _STANDALONE_TITLE.search(text) and len(text) <= 30):
+            if is_heading(line, body_size):
                 flush()
                 heading = text
                 continue

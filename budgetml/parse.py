@@ -112,7 +112,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
         "department": parsed.meta.department,
         "year": parsed.meta.year,
         "n_pages": parsed.n_pages,
-        "tables_found": [t.table_id for t in parsed.tables if t.table_id],
+        "tables_found": list(dict.fromkeys(t.table_id for t in parsed.tables if t.table_id)),
         **{name: headline.get(name) for name in ("total_income", "total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure", "public_expenditure", "sangong_total")},
         "parser_version": PARSER_VERSION,
     }

@@ -19,3 +19,17 @@ def putuo_parsed():
     from budgetml.parse import parse_file
 
     return parse_file(PUTUO_PDF)
+
+
+@pytest.fixture(scope="session")
+def seed_fixture_pdf(tmp_path_factory):
+    from budgetml.seed import write_fixture
+
+    return write_fixture(tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture(scope="session")
+def seed_parsed(seed_fixture_pdf):
+    from budgetml.parse import parse_file
+
+    return parse_file(seed_fixture_pdf)
