@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,8 +68,9 @@ class TableSpec:
     rule_style: str = "line"  # "line": stroked segments; "rect": thin filled rectangles
 
     def __post_init__(self) -> None:
-        for problem in _table_problems(self):
-            raise ValueError(f"table {self.title!r}: {problem}")
+        problems = list(_table_problems(self))
+        if problems:
+            raise ValueError(f"table {self.title!r}: " + "; ".join(problems))
 
     @property
     def n_cols(self) -> int:
@@ -117,6 +118,11 @@ class LayoutSettings:
     unit_font_pt: float = 10.0  # "单位：万元" line
     table_font_pt: float = 9.0
     footer_font_pt: float = 9.0
+    cover_top_ratio: float = 0.68  # the first cover line sits at about two thirds of the page height
+    cover_leading: float = 1.8  # line height / font size on the cover
+    title_leading: float = 1.8  # table and part titles
+    heading_leading: float = 2.0  # section headings get a little air above and below
+    caption_leading: float = 1.6  # the "表 3" label, the unit line and notes
     text_leading: float = 1.6  # narrative line height / font size, as in typical Word output
     table_leading: float = 1.2  # line height / font size inside a cell
     paragraph_indent_em: float = 2.0  # Chinese paragraphs indent the first line by two characters
@@ -135,14 +141,18 @@ def render_pdf(doc: Disclosure, path: Path, layout: LayoutSettings = DEFAULT_LAY
     """Write `doc` to `path` as a PDF; the file appears atomically and is byte-identical per model."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    # One temporary name per process and thread, so parallel generators never share one; created by
+    # reportlab with the usual umask (mkstemp would leave the PDF readable by its owner only).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        _write_pdf(doc, tmp_name, layout)
-        os.replace(tmp_name, path)
+        _write_pdf(doc, str(tmp), layout)
+        os.replace(tmp, path)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+_NUMERIC = re.compile(r"[-−(（]*\d[\d,.\-−()（）]*")
 
 
 def looks_numeric(text: str) -> bool:
@@ -152,11 +162,9 @@ def looks_numeric(text: str) -> bool:
 
 # --- model validation -----------------------------------------------------------------------
 
-_NUMERIC = re.compile(r"[-−(（]*\d[\d,.\-−()（）]*")
-
 
 def _table_problems(spec: TableSpec) -> Iterable[str]:
-    """Yield what is wrong with a table model; the first one becomes the ValueError."""
+    """Yield everything that is inconsistent in a table model."""
     n_cols = spec.n_cols
     if n_cols == 0 or any(w <= 0 for w in spec.col_widths):
         yield "col_widths must be positive, one per column"
@@ -179,7 +187,8 @@ def _table_problems(spec: TableSpec) -> Iterable[str]:
     )
     for span in spec.body_spans:
         for r, c in _covered(span.row, span.col, span.rowspan, span.colspan):
-            if (r, c) != (span.row, span.col) and spec.rows[r][c]:
+            inside = r < len(spec.rows) and c < len(spec.rows[r])
+            if inside and (r, c) != (span.row, span.col) and spec.rows[r][c]:
                 yield f"body cell ({r}, {c}) is inside a span but holds {spec.rows[r][c]!r}"
     if any(not 0 < i < len(spec.rows) for i in spec.break_before):
         yield "break_before indices must point at body rows after the first"
@@ -221,12 +230,13 @@ def _font(name: str) -> pdfmetrics.Font:
     return pdfmetrics.getFont(name)
 
 
+@functools.cache
 def _descent_em(font_name: str) -> float:
     """How far below the baseline pdfminer puts a glyph box, as a fraction of the font size."""
     return -_font(font_name).face.descent / 1000
 
 
-def wrap_text(text: str, width: float, font_pt: float, font_name: str, first_width: float | None = None) -> list[str]:
+def _wrap_text(text: str, width: float, font_pt: float, font_name: str, first_width: float | None = None) -> list[str]:
     """Break `text` into lines no wider than `width` (the first line `first_width`), by characters."""
     font = _font(font_name)
     lines: list[str] = []
@@ -284,6 +294,7 @@ class _Pages:
         self.is_text_page = False  # narrative may continue on this page
         self.width, self.height = A4
         self.y = 0.0  # top of the free area
+        self.font_pt: float | None = None  # the canvas font size now set, to skip redundant setFont calls
 
     @property
     def bottom(self) -> float:
@@ -309,20 +320,21 @@ class _Pages:
         self.is_open = True
         self.is_text_page = is_text_page
         self.y = self.top
+        self.font_pt = None  # showPage resets the canvas graphics state
 
     def finish(self) -> None:
         if not self.is_open:
             return
         if self.numbered and self.count > 1:
             # The cover is page 0, as in printed filings where numbering starts after it.
-            size = self.layout.footer_font_pt
-            self.canvas.setFont(self.layout.font_name, size)
-            self.canvas.drawCentredString(self.width / 2, self.bottom / 2, f"- {self.count - 1} -")
+            self.draw_line(f"- {self.count - 1} -", self.width / 2, self.bottom / 2, self.layout.footer_font_pt, "center")
         self.canvas.showPage()
         self.is_open = False
 
     def draw_line(self, text: str, x: float, baseline: float, font_pt: float, align: str = "left") -> None:
-        self.canvas.setFont(self.layout.font_name, font_pt)
+        if font_pt != self.font_pt:
+            self.canvas.setFont(self.layout.font_name, font_pt)
+            self.font_pt = font_pt
         if align == "left":
             self.canvas.drawString(x, baseline, text)
         elif align == "right":
@@ -360,12 +372,12 @@ def _draw_cover(pages: _Pages, cover_lines: Sequence[str]) -> None:
     layout = pages.layout
     pages.start(is_landscape=False, is_text_page=False)
     size = layout.cover_font_pt
-    line_top = pages.height * 0.68
+    line_height = size * layout.cover_leading
+    line_top = pages.height * layout.cover_top_ratio
     for line in cover_lines:
-        for piece in wrap_text(line, pages.right - pages.left, size, layout.font_name):
-            baseline = pages.baseline_in(line_top, size * 1.8, size)
-            pages.draw_line(piece, pages.width / 2, baseline, size, "center")
-            line_top -= size * 1.8
+        for piece in _wrap_text(line, pages.right - pages.left, size, layout.font_name):
+            pages.draw_line(piece, pages.width / 2, pages.baseline_in(line_top, line_height, size), size, "center")
+            line_top -= line_height
 
 
 def _draw_section(pages: _Pages, section: Section) -> None:
@@ -379,7 +391,7 @@ def _draw_section(pages: _Pages, section: Section) -> None:
     width = pages.right - pages.left
     indent = layout.paragraph_indent_em * size
     for paragraph in section.paragraphs:
-        lines = wrap_text(paragraph, width, size, layout.font_name, first_width=width - indent)
+        lines = _wrap_text(paragraph, width, size, layout.font_name, first_width=width - indent)
         for i, line in enumerate(lines):
             if pages.y - line_height < pages.bottom:
                 pages.start(is_landscape=False, is_text_page=True)
@@ -393,9 +405,9 @@ def _draw_heading(pages: _Pages, section: Section) -> None:
     layout = pages.layout
     is_title = section.heading_style == "title"
     size = layout.title_font_pt if is_title else layout.heading_font_pt
-    line_height = size * 2.0
+    line_height = size * (layout.title_leading if is_title else layout.heading_leading)
     width = pages.right - pages.left
-    lines = wrap_text(section.heading, width, size, layout.font_name)
+    lines = _wrap_text(section.heading, width, size, layout.font_name)
     # Keep the heading with the first line of its text.
     needed = line_height * len(lines) + layout.text_font_pt * layout.text_leading
     if pages.y - needed < pages.bottom:
@@ -466,20 +478,23 @@ def _draw_title_block(pages: _Pages, spec: TableSpec) -> None:
     centre = pages.width / 2
     if spec.label:
         size = layout.label_font_pt
-        pages.draw_line(spec.label, centre, pages.baseline_in(pages.y, size * 1.6, size), size, "center")
-        pages.y -= size * 1.6
+        line_height = size * layout.caption_leading
+        pages.draw_line(spec.label, centre, pages.baseline_in(pages.y, line_height, size), size, "center")
+        pages.y -= line_height
     size = layout.title_font_pt
-    for line in wrap_text(spec.title, width, size, layout.font_name):
-        pages.draw_line(line, centre, pages.baseline_in(pages.y, size * 1.8, size), size, "center")
-        pages.y -= size * 1.8
+    line_height = size * layout.title_leading
+    for line in _wrap_text(spec.title, width, size, layout.font_name):
+        pages.draw_line(line, centre, pages.baseline_in(pages.y, line_height, size), size, "center")
+        pages.y -= line_height
     if spec.unit or spec.org_line:
         size = layout.unit_font_pt
-        baseline = pages.baseline_in(pages.y, size * 1.6, size)
+        line_height = size * layout.caption_leading
+        baseline = pages.baseline_in(pages.y, line_height, size)
         if spec.org_line:
             pages.draw_line(spec.org_line, pages.left, baseline, size)
         if spec.unit:
             pages.draw_line(f"{spec.unit_prefix}{spec.unit}", pages.right, baseline, size, "right")
-        pages.y -= size * 1.6
+        pages.y -= line_height
     pages.y -= layout.title_gap_pt
 
 
@@ -511,7 +526,7 @@ def _column_edges(widths: Sequence[float], left: float, right: float) -> tuple[f
 def _header_boxes(spec: TableSpec, col_x: Sequence[float], padding: float, layout: LayoutSettings) -> Iterable[_Box]:
     for cell in spec.header:
         width = col_x[cell.col + cell.colspan] - col_x[cell.col] - 2 * padding
-        lines = wrap_text(cell.text, width, layout.table_font_pt, layout.font_name)
+        lines = _wrap_text(cell.text, width, layout.table_font_pt, layout.font_name)
         yield _Box(tuple(lines), cell.row, cell.col, cell.rowspan, cell.colspan, "center")
 
 
@@ -526,7 +541,7 @@ def _body_boxes(spec: TableSpec, col_x: Sequence[float], padding: float, layout:
                 continue
             span = spans.get((r, c), BodySpan(r, c))
             width = col_x[c + span.colspan] - col_x[c] - 2 * padding
-            lines = wrap_text(text, width, layout.table_font_pt, layout.font_name) if text else []
+            lines = _wrap_text(text, width, layout.table_font_pt, layout.font_name) if text else []
             yield _Box(tuple(lines), r, c, span.rowspan, span.colspan, _cell_align(spec, c, text))
 
 
@@ -587,41 +602,36 @@ def _paginate(grid: _Grid, breaks: set[int], first_room: float, next_room: float
 
 
 def _draw_grid_page(pages: _Pages, spec: TableSpec, grid: _Grid, rows: range, show_header: bool) -> None:
-    placed: list[tuple[_Box, float, float]] = []  # box, top y, height
+    placed: list[tuple[_Box, float, float]] = []  # box, top y, bottom y
     y = pages.y
     if show_header:
-        tops = _row_tops(y, grid.header_heights)
-        placed += [(b, tops[b.row], _span_height(grid.header_heights, b)) for b in grid.header_boxes]
-        y -= sum(grid.header_heights)
-    tops = _row_tops(y, grid.body_heights[rows.start : rows.stop], offset=rows.start)
-    placed += [
-        (b, tops[b.row], _span_height(grid.body_heights, b)) for b in grid.body_boxes if b.row in rows
-    ]
-    y -= sum(grid.body_heights[rows.start : rows.stop])
-    for box, top, height in placed:
-        _draw_box_text(pages, grid, box, top, height)
+        edges = _row_edges(y, grid.header_heights, first_row=0)
+        placed += [(b, edges[b.row], edges[b.row + b.rowspan]) for b in grid.header_boxes]
+        y = edges[len(grid.header_heights)]
+    edges = _row_edges(y, grid.body_heights[rows.start : rows.stop], first_row=rows.start)
+    placed += [(b, edges[b.row], edges[b.row + b.rowspan]) for b in grid.body_boxes if b.row in rows]
+    y = edges[rows.stop]
+    for box, top, bottom in placed:
+        _draw_box_text(pages, grid, box, top, bottom)
     if spec.ruled:
         _draw_rules(pages.canvas, _rule_segments(grid, placed, bottom=y), spec.rule_style, pages.layout.rule_width_pt)
     pages.y = y
 
 
-def _row_tops(top: float, heights: Sequence[float], offset: int = 0) -> dict[int, float]:
-    tops = {}
+def _row_edges(top: float, heights: Sequence[float], first_row: int) -> dict[int, float]:
+    """The y of each row's top edge, and of the bottom edge after the last row, keyed by row index."""
+    edges = {first_row: top}
     for i, h in enumerate(heights):
-        tops[offset + i] = top
         top -= h
-    return tops
+        edges[first_row + i + 1] = top
+    return edges
 
 
-def _span_height(heights: Sequence[float], box: _Box) -> float:
-    return sum(heights[box.row : box.row + box.rowspan])
-
-
-def _draw_box_text(pages: _Pages, grid: _Grid, box: _Box, top: float, height: float) -> None:
+def _draw_box_text(pages: _Pages, grid: _Grid, box: _Box, top: float, bottom: float) -> None:
     layout = pages.layout
     size = layout.table_font_pt
     line_height = size * layout.table_leading
-    block_top = top - (height - _text_block_height(len(box.lines), layout)) / 2
+    block_top = top - (top - bottom - _text_block_height(len(box.lines), layout)) / 2
     x0, x1 = grid.col_x[box.col], grid.col_x[box.col + box.colspan]
     x = {"left": x0 + grid.padding, "right": x1 - grid.padding, "center": (x0 + x1) / 2}[box.align]
     for i, line in enumerate(box.lines):
@@ -639,15 +649,14 @@ def _rule_segments(
     """
     right_edge = grid.col_x[-1]
     segments = []
-    for box, top, height in placed:
+    for box, top, box_bottom in placed:
         x0, x1 = grid.col_x[box.col], grid.col_x[box.col + box.colspan]
-        y1 = top - height
         segments.append((x0, top, x1, top))
-        segments.append((x0, y1, x0, top))
+        segments.append((x0, box_bottom, x0, top))
         if x1 == right_edge:
-            segments.append((x1, y1, x1, top))
-        if abs(y1 - bottom) < 1e-6:
-            segments.append((x0, y1, x1, y1))
+            segments.append((x1, box_bottom, x1, top))
+        if box_bottom == bottom:  # same float: both come from one _row_edges pass
+            segments.append((x0, box_bottom, x1, box_bottom))
     return segments
 
 
@@ -667,9 +676,9 @@ def _draw_rules(
 def _draw_note(pages: _Pages, note: str, is_landscape: bool) -> None:
     layout = pages.layout
     size = layout.text_font_pt
-    line_height = size * layout.text_leading
+    line_height = size * layout.caption_leading
     pages.y -= layout.title_gap_pt
-    for line in wrap_text(note, pages.right - pages.left, size, layout.font_name):
+    for line in _wrap_text(note, pages.right - pages.left, size, layout.font_name):
         if pages.y - line_height < pages.bottom:
             pages.start(is_landscape=is_landscape, is_text_page=False)
         pages.draw_line(line, pages.left, pages.baseline_in(pages.y, line_height, size), size)
