@@ -46,6 +46,7 @@ class Table:
     header: tuple[Cell, ...]
     rows: tuple[BodyRow, ...]
     notes: tuple[str, ...]
+    department_printed: str | None = None  # from the 编制部门：… line above the table
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,18 @@ def grid_to_unit(lines: tuple[TextLine, ...]) -> tuple[str | None, str | None]:
         return None, str(exc)
 
 
+_ORG = re.compile(r"(?:编制部门|编制单位)[:：]\s*(\S+?)(?:\s{2,}|单位[:：]|$)")
+
+
+def printed_department(lines: tuple[TextLine, ...]) -> str | None:
+    """The department on an '编制部门：…' line above a table."""
+    for line in lines:
+        match = _ORG.search(line.text.strip())
+        if match:
+            return match[1]
+    return None
+
+
 def body_rows(grid: Grid, first_body_row: int) -> list[BodyRow]:
     by_row: dict[int, list[Cell]] = {}
     for cell in grid.cells:
@@ -141,6 +154,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
     for grid in grids:
         table_id, title = find_title(grid.above, catalog)
         unit, unit_error = grid_to_unit(grid.above)
+        department = printed_department(grid.above)
         n_header = split_header(grid)
         header = [c for c in grid.cells if c.row < n_header]
         notes = tuple(l.text.strip() for l in grid.above if _NOTE.match(squash(l.text)))
@@ -170,6 +184,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
                 header=tuple(header),
                 rows=tuple(body_rows(grid, n_header)),
                 notes=(),
+                department_printed=department,
             )
         )
     for page, lines in trailing.items():

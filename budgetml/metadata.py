@@ -12,7 +12,7 @@ _DEPT_LABEL = re.compile(r"(?:预算主管部门|主管部门|编制部门|编�
 _COVER_TITLE = re.compile(r"^(?P<name>.*?)(?P<year>20\d{2})\s*年(?:度)?\s*(?P<level>区级|市级|县级)?\s*(?P<scope>部门|单位)?\s*(?P<kind>预算|决算)")
 _REGION = re.compile(r"^((?:[^省市区县]{2,7}(?:省|自治区))?(?:[^省市区县]{1,7}市)?[^省市区县]{1,7}(?:区|县))")
 _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、)")
-_ENUMERATED = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)")
+_ENUMERATED = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d)|[一二三四五六七八九十]+、)")
 _LEADERS = re.compile(r"[…．.]{6,}")
 _PAGE_NUMBER = re.compile(r"^[-－—\s]*\d+[-－—\s]*$")
 # A line set this much larger than the body text is a heading.

@@ -17,11 +17,13 @@ from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, t
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
 from budgetml.normalise import YUAN_PER_WAN, UnitError
 from budgetml.records import Grid, TextLine
-from budgetml.schema import FILINGS, LINE_ITEMS, NARRATIVE
+from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
+FORM_TABLE_IDS = ("performance_overall", "performance_project")
+PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,58 @@ def item_rows(parsed: ParsedFiling) -> list[dict]:
     ]
 
 
+def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
+    """Every non-empty cell of the filing's forms, rows numbered across the form's pages and parts."""
+    rows = []
+    for table_index, table in enumerate(parsed.tables):
+        if table.table_id not in FORM_TABLE_IDS:
+            continue
+        cells = [(0, c) for c in table.header] + [(k, c) for k, row in enumerate(table.rows) for c in row.cells]
+        n_header = max((c.row + c.rowspan for c in table.header), default=0)
+        page_of = {id(c): row.page for row in table.rows for c in row.cells}
+        for body_index, cell in cells:
+            if not cell.text:
+                continue
+            in_header = id(cell) not in page_of
+            rows.append(
+                {
+                    "filing_id": parsed.filing_id,
+                    "table_index": table_index,
+                    "table_id": table.table_id,
+                    "table_title": table.title,
+                    "unit": table.unit,
+                    "page": table.pages[0] if in_header else page_of[id(cell)],
+                    "row_index": cell.row if in_header else n_header + body_index,
+                    "column_index": cell.col,
+                    "colspan": cell.colspan,
+                    "text": cell.text,
+                    "bbox": list(cell.bbox),
+                }
+            )
+    return rows
+
+
+def table_rows(parsed: ParsedFiling) -> list[dict]:
+    counts: dict[int, int] = {}
+    for table_index, _ in parsed.items:
+        counts[table_index] = counts.get(table_index, 0) + 1
+    return [
+        {
+            "filing_id": parsed.filing_id,
+            "table_index": k,
+            "table_id": t.table_id,
+            "table_title": t.title,
+            "unit": t.unit,
+            "pages": list(t.pages),
+            "n_rows": len(t.rows),
+            "n_amounts": counts.get(k, 0),
+            "department_printed": t.department_printed,
+            "notes": list(t.notes),
+        }
+        for k, t in enumerate(parsed.tables)
+    ]
+
+
 def narrative_rows(parsed: ParsedFiling) -> list[dict]:
     return [
         {"filing_id": parsed.filing_id, "section_index": k, "section": s.section, "page": s.page, "text": s.text}
@@ -157,6 +211,8 @@ def parsed_to_tables(results: Iterable[ParsedFiling]) -> dict[str, pa.Table]:
         FILINGS.name: rows_to_table(FILINGS, [filing_row(r) for r in ordered]),
         LINE_ITEMS.name: rows_to_table(LINE_ITEMS, [row for r in ordered for row in item_rows(r)]),
         NARRATIVE.name: rows_to_table(NARRATIVE, [row for r in ordered for row in narrative_rows(r)]),
+        FORM_CELLS.name: rows_to_table(FORM_CELLS, [row for r in ordered for row in form_cell_rows(r)]),
+        TABLES.name: rows_to_table(TABLES, [row for r in ordered for row in table_rows(r)]),
     }
 
 
@@ -184,6 +240,6 @@ def parse_to_datasets(
             on_file(parsed)
     tables = parsed_to_tables(results)
     written = {}
-    for dataset in (FILINGS, LINE_ITEMS, NARRATIVE):
+    for dataset in PARSE_DATASETS:
         written[dataset.name] = write_table(dataset, tables[dataset.name], out_dir)
     return written

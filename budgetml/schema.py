@@ -106,4 +106,41 @@ NARRATIVE = Dataset(
     ),
 )
 
-DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE)
+FORM_CELLS = Dataset(
+    name="form_cells",
+    description="Every cell of the form-like tables (performance targets 绩效目标表): label/value boxes kept as printed, for the checks and indicator features to read.",
+    key=("filing_id", "table_index", "row_index", "column_index"),
+    columns=(
+        FILING_ID,
+        Column("table_index", pa.int32(), "0-based position of the table in the filing (same numbering as line_items).", nullable=False),
+        Column("table_id", pa.string(), "Canonical table id (performance_overall, performance_project).", nullable=False),
+        Column("table_title", pa.string(), "The table's title as printed, e.g. 项目支出绩效目标表(网络建设运转维护经费).", nullable=False),
+        Column("unit", pa.string(), "The unit printed on the table's 单位 line; null when the form prints none.", values=("元", "万元", "亿元")),
+        PAGE,
+        Column("row_index", pa.int32(), "0-based row of the cell within the table (all rows, header included, stitched across pages).", nullable=False),
+        Column("column_index", pa.int32(), "0-based first column of the cell in the table grid.", nullable=False),
+        Column("colspan", pa.int32(), "Number of grid columns the cell spans.", nullable=False),
+        Column("text", pa.string(), "The cell text as printed (wrapped lines joined).", nullable=False),
+        Column("bbox", BBOX, "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.", unit="pt", nullable=False),
+    ),
+)
+
+TABLES = Dataset(
+    name="tables",
+    description="One row per table found in a filing (continued pages stitched): what was printed around it.",
+    key=("filing_id", "table_index"),
+    columns=(
+        FILING_ID,
+        Column("table_index", pa.int32(), "0-based position of the table in the filing (same numbering as line_items).", nullable=False),
+        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
+        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        Column("unit", pa.string(), "The unit printed on the table's 单位 line; null when none was printed.", values=("元", "万元", "亿元")),
+        Column("pages", pa.list_(pa.int32()), "1-based pages the table is printed on.", nullable=False),
+        Column("n_rows", pa.int32(), "Number of body rows (header rows excluded).", nullable=False),
+        Column("n_amounts", pa.int32(), "Number of line items (numeric cells) the table produced.", nullable=False),
+        Column("department_printed", pa.string(), "The department named on the table's 编制部门/编制单位 line, when printed."),
+        Column("notes", pa.list_(pa.string()), "Notes printed with the table (注：…/备注：…), e.g. the explanation of an empty table.", nullable=False),
+    ),
+)
+
+DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)
