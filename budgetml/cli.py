@@ -57,13 +57,35 @@ def fixture(out: Path = typer.Option(Path("data/fixtures"), "--out", help="Folde
 
 
 @app.command()
+def check(output: Path = typer.Argument(Path("output"), help="Folder holding the parsed datasets.")) -> None:
+    """Run the consistency rules over parsed datasets; writes claims.parquet and checks.parquet.
+
+    Example: budgetml check output
+    """
+    from budgetml.checks import check_output
+
+    written = check_output(output)
+    import polars as pl
+
+    checks = pl.read_parquet(written["checks"])
+    failed = checks.filter(pl.col("passed") == False)  # noqa: E712 - polars expression
+    console.print(f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['passed'].null_count()} 项")
+    for name, path in written.items():
+        console.print(f"  {name}: {path}")
+
+
+@app.command()
 def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dictionary.")) -> None:
-    """Regenerate docs/datasets.md from the dataset declarations.
+    """Regenerate docs/datasets.md (from the dataset declarations) and docs/rules.md (from the rule registry).
 
     Example: budgetml docs
     """
+    from budgetml.checks import rules_markdown
+
     path.write_text(data_dictionary(), encoding="utf-8")
-    console.print(f"wrote {path}")
+    rules_path = path.parent / "rules.md"
+    rules_path.write_text(rules_markdown(), encoding="utf-8")
+    console.print(f"wrote {path} and {rules_path}")
 
 
 if __name__ == "__main__":

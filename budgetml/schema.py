@@ -143,4 +143,104 @@ TABLES = Dataset(
     ),
 )
 
-DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)
+_STATUS_VALUES = ("ok", "partial", "failed")
+
+INPUTS = Dataset(
+    name="inputs",
+    description="One row per input file of the latest nightly run: its content hash, what changed since the run before, and how its rows were obtained. Written last by each run; the next run compares against it.",
+    key=("source_path",),
+    columns=(
+        Column("source_path", pa.string(), "Absolute path of the input file.", nullable=False),
+        FILING_ID,
+        Column("size_bytes", pa.int64(), "File size.", unit="byte", nullable=False),
+        Column("change", pa.string(), "Against the previous run: new (path not seen before), changed (same path, other content) or unchanged.", nullable=False, values=("new", "changed", "unchanged")),
+        Column("parse_outcome", pa.string(), "parsed: parsed in this run; reused: rows taken from the cache (same content and parser version); duplicate: same content as another input path, whose filing it shares.", nullable=False, values=("parsed", "reused", "duplicate")),
+        Column("status", pa.string(), "The filing's status in filings.parquet.", nullable=False, values=_STATUS_VALUES),
+        Column("failure_kind", pa.string(), "Why the file failed when the parser did not decide it: timeout (超时), memory (内存超限), crash (worker died), changed (modified while being read), unreadable.", values=("timeout", "memory", "crash", "changed", "unreadable")),
+        Column("parse_s", pa.float64(), "Wall-clock parse time in this run; null when not parsed in this run.", unit="s"),
+        Column("n_pages", pa.int32(), "Pages read when parsed in this run."),
+        Column("peak_rss_mb", pa.float64(), "Peak resident memory of the worker process that parsed the file (its maximum so far); null when not parsed in this run or the worker died.", unit="MB"),
+        Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
+    ),
+)
+
+RUNS = Dataset(
+    name="runs",
+    description="One row per completed nightly run (appended): what changed, what was parsed or failed, and how long each stage took.",
+    key=("run_id",),
+    columns=(
+        Column("run_id", pa.string(), "The Prefect flow run id (a random UUID when run outside Prefect).", nullable=False),
+        Column("started_at", pa.timestamp("us", tz="UTC"), "When the run started.", nullable=False),
+        Column("duration_s", pa.float64(), "Wall-clock time of the whole run.", unit="s", nullable=False),
+        Column("inputs", pa.list_(pa.string()), "Folders, files or glob patterns read (the command line's --input, else configs/sources.toml).", nullable=False),
+        Column("executor", pa.string(), "Where parsing ran: local worker processes, or the Dask scheduler's address.", nullable=False),
+        Column("workers", pa.int32(), "Parallel parse workers (local processes or Dask batches in flight).", nullable=False),
+        Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
+        Column("n_files", pa.int32(), "Input files found.", nullable=False),
+        Column("n_new", pa.int32(), "Files at a path the previous run did not have.", nullable=False),
+        Column("n_changed", pa.int32(), "Files whose content changed since the previous run.", nullable=False),
+        Column("n_unchanged", pa.int32(), "Files with the same content as in the previous run.", nullable=False),
+        Column("n_removed", pa.int32(), "Files of the previous run that are gone (their rows were dropped).", nullable=False),
+        Column("n_duplicate", pa.int32(), "Files whose content is identical to another input file.", nullable=False),
+        Column("n_parsed", pa.int32(), "Files parsed in this run (the others came from the cache).", nullable=False),
+        Column("n_reused", pa.int32(), "Files whose rows were reused from the cache without parsing.", nullable=False),
+        Column("n_failed", pa.int32(), "Input files whose filing has status failed.", nullable=False),
+        Column("n_pages_parsed", pa.int32(), "Pages parsed in this run.", nullable=False),
+        Column("stage_durations", pa.list_(pa.struct([("stage", pa.string()), ("duration_s", pa.float64())])), "Wall-clock time of each stage in order (discover, parse, write, then checks, features, scoring, report as they run).", unit="s", nullable=False),
+        Column("n_findings", pa.int32(), "Failed consistency checks after this run; null when the checks stage did not run."),
+        Column("n_findings_new", pa.int32(), "Of those, findings not present after the previous run; null when the checks stage did not run."),
+        Column("n_flags", pa.int32(), "Filings flagged for review after this run; null when the scoring stage did not run."),
+        Column("n_flags_new", pa.int32(), "Of those, flags not present after the previous run; null when the scoring stage did not run."),
+        Column("report_path", pa.string(), "The HTML report written by this run; null when the report stage did not run."),
+    ),
+)
+
+PERCENT = pa.decimal128(12, 4)
+
+CLAIMS = Dataset(
+    name="claims",
+    description="Amount statements parsed from the narrative (情况说明): what is stated, its change, percentage and share.",
+    key=("filing_id", "claim_index"),
+    columns=(
+        FILING_ID,
+        Column("claim_index", pa.int32(), "0-based order of the claim in the filing's narrative.", nullable=False),
+        PAGE,
+        Column("section", pa.string(), "The narrative section heading the claim is under.", nullable=False),
+        Column("sentence", pa.string(), "The sentence as printed.", nullable=False),
+        Column("subject", pa.string(), "What the amount is of, as printed without year and filler (e.g. 部门收支总预算, 行政运行, 公务接待费).", nullable=False),
+        Column("code", pa.string(), "Function code when printed with the subject (Shanghai: 公共安全支出（204类）司法（06款）行政运行（01项） → 2040601)."),
+        Column("item_names", pa.list_(pa.string()), "The (类, 款, 项) names when printed with the subject (Wuhan style).", nullable=False),
+        Column("amount", YUAN, "The stated amount, exactly as printed, in `unit`.", nullable=False),
+        Column("unit", pa.string(), "The unit printed after the amount.", nullable=False, values=("元", "万元", "亿元")),
+        Column("compare_year", pa.int16(), "The year the amount is compared with (比2024年…)."),
+        Column("compare_basis", pa.string(), "What it is compared with: 预算, 预算执行数, 决算 …"),
+        Column("delta", YUAN, "The stated change in `unit`, signed (减少 → negative); 0 for 持平."),
+        Column("percent", PERCENT, "The stated change in percent, signed (下降 → negative).", unit="%"),
+        Column("share_pct", PERCENT, "The stated share (占比 Z%).", unit="%"),
+        Column("prev_amount", YUAN, "The previous-year figure stated in the same paragraph (2025年当年预算执行数为…), in `unit`."),
+    ),
+)
+
+CHECKS = Dataset(
+    name="checks",
+    description="One row per rule finding: which rule, passed or not (or could not run), expected vs actual, and where to look.",
+    key=("filing_id", "rule_id", "finding_index"),
+    columns=(
+        FILING_ID,
+        Column("rule_id", pa.string(), "Stable id of the rule (configs/rules.toml; docs/rules.md).", nullable=False),
+        Column("finding_index", pa.int32(), "0-based order of the finding among the filing's findings of this rule.", nullable=False),
+        Column("severity", pa.string(), "The rule's severity.", nullable=False, values=("error", "warning", "info")),
+        Column("passed", pa.bool_(), "True: consistent; False: a finding for review; null: the rule could not run (message says why)."),
+        Column("subject", pa.string(), "What was compared (a row, a total, a claim).", nullable=False),
+        Column("expected", pa.float64(), "The value the other figures imply, in `unit`."),
+        Column("actual", pa.float64(), "The value printed, in `unit`."),
+        Column("diff", pa.float64(), "actual − expected, in `unit`."),
+        Column("tolerance", pa.float64(), "The largest difference rounding of the printed figures can explain, in `unit`."),
+        Column("unit", pa.string(), "Unit of expected/actual/diff/tolerance: 万元, 元, %, 年 (empty for text rules).", nullable=False),
+        Column("message", pa.string(), "One sentence in Chinese naming the numbers, for reviewers.", nullable=False),
+        Column("pages", pa.list_(pa.int32()), "Pages of the figures involved, in the order the message names them.", nullable=False),
+        Column("bboxes", pa.list_(BBOX), "Boxes of the figures involved (same order as pages); null where only the page is known (narrative).", nullable=False),
+    ),
+)
+
+DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES, CLAIMS, CHECKS, INPUTS, RUNS)

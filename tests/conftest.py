@@ -33,3 +33,15 @@ def seed_parsed(seed_fixture_pdf):
     from budgetml.parse import parse_file
 
     return parse_file(seed_fixture_pdf)
+
+
+@pytest.fixture(scope="session")
+def seed_checked(seed_fixture_pdf, tmp_path_factory):
+    """The seed fixture parsed and checked: the output folder with all datasets."""
+    from budgetml.checks import check_output
+    from budgetml.parse import parse_to_datasets
+
+    out = tmp_path_factory.mktemp("seed_out")
+    parse_to_datasets([seed_fixture_pdf], out)
+    check_output(out)
+    return out

@@ -154,3 +154,26 @@ def test_narrative_sections_with_pages(putuo_parsed):
     assert ("2026年部门预算编制说明", 8) in sections
     text = "".join(s.text for s in putuo_parsed.narrative if s.page == 22)
     assert "2026年“三公”经费预算数为10.81万元" in text
+
+
+def test_real_inconsistencies_are_found(tmp_path):
+    from tests.conftest import PUTUO_PDF
+
+    if not PUTUO_PDF.exists():
+        pytest.skip("real PDF not available")
+    import polars as pl
+
+    from budgetml.checks import check_output
+    from budgetml.parse import parse_to_datasets
+
+    parse_to_datasets([PUTUO_PDF], tmp_path)
+    checks = pl.read_parquet(check_output(tmp_path)["checks"])
+    failed = checks.filter(pl.col("passed") == False)  # noqa: E712
+    messages = "\n".join(failed["message"].to_list())
+    # The 2026 budget compares with "2026年预算" (should be 2025).
+    assert failed.filter(pl.col("rule_id") == "year.consistent").height >= 3
+    # 住房公积金: the narrative says 201.50 万元 where the tables print 2,087,959.00 元.
+    assert "说明称住房公积金 201.50 万元" in messages
+    # Every table-internal identity of the real filing holds.
+    internal = failed.filter(pl.col("rule_id").str.starts_with("table.") | pl.col("rule_id").str.starts_with("cross."))
+    assert internal.height == 0, internal["message"].to_list()

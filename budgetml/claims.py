@@ -1,0 +1,215 @@
+"""Parse the narrative into claims: each stated amount with its subject, change, percentage and share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budgetml.normalise import UNIT_TO_YUAN, fold
+
+# An amount as the narrative prints it: "3,375.67 万元", "1672.67万元", "0万元".
+_AMOUNT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)")
+# A comparison after the amount: "比2024年预算增加1,481.28万元，增长78.2%", "比2025年预算执行数减少1.07%", "与2024预算持平".
+_COMPARE = re.compile(
+    r"^[，,]?\s*(?:比|较)\s*(?P<year>\d{4})\s*年?\s*(?P<basis>预算执行数|预算数|预算|决算数|决算|执行数)?\s*"
+    r"(?:(?P<flat>持平)|(?P<dir>增加|减少|增长|下降)\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<what>万元|亿元|元|%))"
+    r"(?:\s*[，,]\s*(?P<dir2>增长|下降|增加|减少)\s*(?P<pct>\d+(?:\.\d+)?)\s*%)?"
+)
+_FLAT = re.compile(r"^[，,]?\s*(?:与|和)\s*(?P<year>\d{4})\s*年?\s*(?P<basis>预算执行数|预算|决算)?\s*持平")
+_SHARE = re.compile(r"^[，,]?\s*占(?:比)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
+# "2025年当年预算执行数为": the previous year's outturn stated before the current amount (Shanghai).
+_PREV = re.compile(r"(?P<year>\d{4})\s*年\s*(?:当年)?\s*(?P<basis>预算执行数|执行数|决算数|决算)\s*(?:为|是)?\s*$")
+_SUBHEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；]*?情况(?=\S)")
+_CLAUSE_BREAK = re.compile(r"[。；;：:，,、\n]|其中|包括|主要用于")
+_ENUM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d)|[一二三四五六七八九十]+、)\s*")
+_YEAR_PREFIX = re.compile(r"^.*?\d{4}\s*年(?:度)?\s*")
+_TRAILING = re.compile(r"(?:预算数|预算安排|为|是|合计|共计|总额)+$")
+_SENTENCE_END = re.compile(r"[。；;\n]")
+# "公共安全支出（204类）司法（06款）行政运行（01项）": Shanghai prints the code parts.
+_CODED_ITEM = re.compile(
+    r"^(?P<lei>[^（(]*)[（(]\s*(?P<c1>\d{3})\s*类\s*[)）](?P<kuan>[^（(]*)[（(]\s*(?P<c2>\d{2})\s*款\s*[)）]"
+    r"(?:(?P<xiang>[^（(]*)[（(]\s*(?P<c3>\d{2})\s*项\s*[)）])?"
+)
+# "科学技术支出（类）科学技术管理事务（款）行政运行（项）": Wuhan prints the names.
+_NAMED_ITEM = re.compile(r"^(?P<lei>[^（(]+?)[（(]类[)）](?P<kuan>[^（(]+?)[（(]款[)）](?:(?P<xiang>[^（(]+?)[（(]项[)）])?")
+# Subjects that name no item of their own ("预算安排", "当年预算执行数") take the paragraph's topic.
+_GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当年预算执行数|预算执行数)?$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    page: int
+    section: str
+    sentence: str
+    subject: str
+    code: str | None  # a function code printed with the subject (Shanghai style)
+    item_names: tuple[str, ...]  # (类, 款, 项) names printed with the subject (Wuhan style)
+    amount: Decimal  # in the narrative's unit
+    amount_decimals: int
+    unit: str
+    compare_year: int | None
+    compare_basis: str | None
+    delta: Decimal | None  # signed change in `unit`
+    delta_decimals: int | None
+    percent: Decimal | None  # signed change in %
+    percent_decimals: int | None
+    share_pct: Decimal | None
+    share_decimals: int | None
+    prev_amount: Decimal | None  # the previous-year figure stated in the same paragraph ("当年预算执行数为…")
+    prev_decimals: int | None
+    is_flat: bool
+    offset: int  # character offset of the amount in the section text
+
+
+def decimals_of(number: str) -> int:
+    return len(number.split(".", 1)[1]) if "." in number else 0
+
+
+def to_decimal(number: str) -> Decimal:
+    return Decimal(number.replace(",", ""))
+
+
+def clean_subject(text: str) -> str:
+    """The words naming what an amount is: enumerators, sub-headings, year prefixes and filler removed."""
+    subject = _ENUM.sub("", _SUBHEADING.sub("", text.strip()))
+    if re.search(r"\d{4}\s*年", subject):
+        subject = _YEAR_PREFIX.sub("", subject)
+    subject = _ENUM.sub("", subject)
+    return _TRAILING.sub("", subject.strip()).strip()
+
+
+def subject_before(text: str, start: int) -> str:
+    """The clause before position `start`: back to the last punctuation or 其中/包括."""
+    clause = text[:start]
+    breaks = list(_CLAUSE_BREAK.finditer(clause))
+    return clause[breaks[-1].end():] if breaks else clause
+
+
+def section_claims(text: str, page_at: list[tuple[int, int]], section: str) -> list[Claim]:
+    """All amount claims of one section's text; `page_at` maps character offsets to pages (sorted starts)."""
+    claims: list[Claim] = []
+    topic = ("", None, ())  # the paragraph's subject: generic subjects inherit it
+    paragraph_start = 0
+    prev_stated: tuple[Decimal, int, int, str] | None = None  # amount, decimals, year, basis
+    consumed = 0  # amounts inside a comparison already read ("增加1,481.28万元") are no claims
+    for match in _AMOUNT.finditer(text):
+        start, end = match.span()
+        if start < consumed:
+            continue
+        paragraph = text.rfind("\n", 0, start) + 1
+        if paragraph != paragraph_start:
+            paragraph_start, topic, prev_stated = paragraph, ("", None, ()), None
+        raw_subject = subject_before(text, start)
+        prev_match = _PREV.search(raw_subject)
+        amount = to_decimal(match["num"])
+        if prev_match:
+            # "2025年当年预算执行数为1690.69万元": a previous-year figure, not a claim of its own.
+            prev_stated = (amount, decimals_of(match["num"]), int(prev_match["year"]), prev_match["basis"])
+            continue
+        subject = clean_subject(raw_subject)
+        code, names = item_reference(raw_subject)
+        if names:
+            subject = names[-1]  # the item's own name (项, else 款)
+        if _GENERIC.match(subject) and topic[0]:
+            subject, code, names = topic
+        elif subject:
+            topic = (subject, code, names)
+        tail = text[end:end + 80]
+        compare, flat, share = _COMPARE.match(tail), _FLAT.match(tail), _SHARE.match(tail)
+        delta = percent = None
+        delta_dec = pct_dec = None
+        year = basis = None
+        if compare:
+            consumed = end + compare.end()
+            year, basis = int(compare["year"]), compare["basis"]
+            sign = -1 if compare["dir"] in ("减少", "下降") else 1
+            if compare["flat"]:
+                delta, delta_dec = Decimal(0), 0
+            elif compare["what"] == "%":
+                percent, pct_dec = sign * to_decimal(compare["num"]), decimals_of(compare["num"])
+            else:
+                delta, delta_dec = sign * to_decimal(compare["num"]), decimals_of(compare["num"])
+                if compare["pct"]:
+                    sign2 = -1 if compare["dir2"] in ("减少", "下降") else 1
+                    percent, pct_dec = sign2 * to_decimal(compare["pct"]), decimals_of(compare["pct"])
+        elif flat:
+            year, basis, delta, delta_dec = int(flat["year"]), flat["basis"], Decimal(0), 0
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+        sentence_start = ends[-1] if ends else 0
+        sentence_end_match = _SENTENCE_END.search(text, end)
+        sentence = text[sentence_start: sentence_end_match.start() + 1 if sentence_end_match else len(text)].strip()
+        prev = prev_stated if prev_stated and (not year or prev_stated[2] == year) else None
+        claims.append(
+            Claim(
+                page=page_of(page_at, start),
+                section=section,
+                sentence=sentence,
+                subject=subject,
+                code=code,
+                item_names=names,
+                amount=amount,
+                amount_decimals=decimals_of(match["num"]),
+                unit=match["unit"],
+                compare_year=year if year else (prev[2] if prev else None),
+                compare_basis=basis if basis else (prev[3] if prev else None),
+                delta=delta,
+                delta_decimals=delta_dec,
+                percent=percent,
+                percent_decimals=pct_dec,
+                share_pct=to_decimal(share["pct"]) if share else None,
+                share_decimals=decimals_of(share["pct"]) if share else None,
+                prev_amount=prev[0] if prev else None,
+                prev_decimals=prev[1] if prev else None,
+                is_flat=bool(flat or (compare and compare["flat"])),
+                offset=start,
+            )
+        )
+    return claims
+
+
+def item_reference(subject: str) -> tuple[str | None, tuple[str, ...]]:
+    """The function item a subject names: its code (Shanghai) or its (类, 款, 项) names (Wuhan)."""
+    folded = _ENUM.sub("", fold(subject).strip())
+    coded = _CODED_ITEM.search(folded)
+    if coded:
+        code = coded["c1"] + coded["c2"] + (coded["c3"] or "")
+        return code, tuple(n.strip() for n in (coded["lei"], coded["kuan"], coded["xiang"]) if n)
+    named = _NAMED_ITEM.search(folded)
+    if named:
+        return None, tuple(n.strip() for n in (named["lei"], named["kuan"], named["xiang"]) if n)
+    return None, ()
+
+
+def page_of(page_at: list[tuple[int, int]], offset: int) -> int:
+    page = page_at[0][1]
+    for start, number in page_at:
+        if start <= offset:
+            page = number
+    return page
+
+
+def narrative_to_claims(chunks: list[tuple[str, int, str]]) -> list[Claim]:
+    """Claims of a filing from its narrative chunks (section, page, text) in document order.
+
+    Chunks of one section continued over pages are joined first, so a sentence broken by a page
+    break is read whole; every claim keeps the page its amount is printed on.
+    """
+    claims: list[Claim] = []
+    k = 0
+    while k < len(chunks):
+        section = chunks[k][0]
+        text, page_at = "", []
+        while k < len(chunks) and chunks[k][0] == section:
+            chunk = chunks[k][2]
+            if text and _ENUM.match(chunk):
+                text += "\n"  # a page that starts a numbered item starts a new paragraph
+            page_at.append((len(text), chunks[k][1]))
+            text += chunk
+            k += 1
+        claims += section_claims(text, page_at, section)
+    return claims
+
+
+def amount_in_yuan(value: Decimal, unit: str) -> Decimal:
+    return value * UNIT_TO_YUAN[unit]
