@@ -25,7 +25,10 @@ class TableSettings:
     line_overlap: float = 0.5  # chars share a line when they overlap vertically by this share of height
     space_gap_em: float = 0.3  # a horizontal gap of this many font sizes prints as a space
     column_gap_em: float = 0.9  # a gap this wide (in font sizes) separates unruled columns
-    min_rows: int = 2  # a grid needs at least this many rows of cells
+    min_rows: int = 2  # an unruled table needs at least this many lines with numbers …
+    min_numbers_single_row: int = 3  # … or one line with this many numbers (a one-row 三公 table)
+    max_row_gap_em: float = 3.0  # a vertical gap this large (in font sizes) ends an unruled table
+    max_text_rows: int = 2  # this many text lines that fit no column, in a row, end an unruled table
     max_header_gap_em: float = 1.2  # an unruled header line sits at most this far above the table
     wrap_gap_em: float = 0.3  # lines closer than this belong to one wrapped cell, not to two rows
 
@@ -80,15 +83,42 @@ def chars_to_line(chars: list[Char], settings: TableSettings = SETTINGS) -> Text
 
 
 def line_to_segments(chars: list[Char], settings: TableSettings = SETTINGS) -> list[TextLine]:
-    """Split one line's characters at gaps wide enough to separate table columns."""
+    """Split one line's characters at gaps wide enough to separate table columns.
+
+    A narrower gap also separates columns when it stands between an amount and text
+    ("3,375.67 一、一般公共服务支出": a right-aligned number next to a left-aligned label).
+    """
     chars = sorted(chars, key=lambda c: c.x0)
     groups = [[chars[0]]]
     for prev, char in zip(chars, chars[1:]):
-        if char.x0 - prev.x1 > settings.column_gap_em * max(prev.size, char.size):
+        gap = char.x0 - prev.x1
+        size = max(prev.size, char.size)
+        if gap > settings.column_gap_em * size:
+            groups.append([char])
+        elif gap > settings.space_gap_em * size and is_amount_boundary(groups[-1], char, chars):
             groups.append([char])
         else:
             groups[-1].append(char)
     return [chars_to_line(group, settings) for group in groups]
+
+
+_DECIMAL_AMOUNT = re.compile(r"^-?[\d,]+\.\d+$")
+
+
+def is_amount_boundary(left: list[Char], right: Char, chars: list[Char]) -> bool:
+    """Does a space between `left` (so far) and `right` end an amount, or start one?"""
+    word = "".join(c.text for c in left).split(" ")[-1]
+    if _DECIMAL_AMOUNT.match(word):
+        return True
+    start = chars.index(right)
+    following = []
+    for prev, char in zip(chars[start:], chars[start + 1:]):
+        following.append(prev.text)
+        if char.x0 - prev.x1 > SETTINGS.space_gap_em * max(prev.size, char.size):
+            break
+    else:
+        following.append(chars[-1].text)
+    return bool(_DECIMAL_AMOUNT.match("".join(following))) and not word[-1:].isdigit()
 
 
 def join_wrapped(lines: list[str]) -> str:
@@ -280,7 +310,11 @@ def is_data_line(segments: list[TextLine]) -> bool:
 
 
 def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTINGS) -> list[tuple[int, int]]:
-    """Index ranges [start, end) of line runs that form an unruled table (data lines plus their headers)."""
+    """Index ranges [start, end) of line runs that form an unruled table (data lines plus their headers).
+
+    A table runs from its first line with numbers to its last, through text-only rows (blank
+    amount cells) as long as the lines stay at table spacing and keep several columns.
+    """
     blocks: list[tuple[int, int]] = []
     i = 0
     while i < len(rows):
@@ -288,17 +322,16 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
             i += 1
             continue
         end = i + 1
-        gap_lines = 0
+        loose_lines = 0
         j = i + 1
         while j < len(rows):
-            pitch = rows[j][0].size * 3
-            if rows[j][0].top - rows[j - 1][0].bottom > pitch:
+            if rows[j][0].top - rows[j - 1][0].bottom > settings.max_row_gap_em * rows[j][0].size:
                 break
             if is_data_line(rows[j]):
-                end, gap_lines = j + 1, 0
-            else:
-                gap_lines += 1
-                if gap_lines > 3:
+                end, loose_lines = j + 1, 0
+            elif not fits_columns(rows[j], rows[i:end]) and not is_wrapped_above(rows[j - 1], rows[j], settings):
+                loose_lines += 1
+                if loose_lines > settings.max_text_rows:
                     break
             j += 1
         start = i
@@ -306,10 +339,25 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
             rows[start][0].top - rows[start - 1][0].bottom <= settings.max_header_gap_em * rows[start][0].size
         ):
             start -= 1
-        if end - i >= settings.min_rows:
+        n_data = sum(1 for k in range(i, end) if is_data_line(rows[k]))
+        wide = max(sum(1 for s in rows[k] if looks_numeric(s.text)) for k in range(i, end))
+        if n_data >= settings.min_rows or wide >= settings.min_numbers_single_row:
             blocks.append((start, end))
         i = end
     return blocks
+
+
+def fits_columns(line: list[TextLine], table_lines: list[list[TextLine]]) -> bool:
+    """A text-only line that belongs to the table: every segment starts where a table column's text starts
+    and ends before the next column's text (a row whose amount cells are blank), unlike a note below it."""
+    starts = sorted({round(s.x0) for row in table_lines for s in row})
+    for seg in line:
+        if not any(abs(seg.x0 - x) <= 2 for x in starts):
+            return False
+        later = [x for x in starts if x > seg.x0 + 2]
+        if later and seg.x1 > later[0]:
+            return False
+    return True
 
 
 def is_wrapped_above(upper: list[TextLine], lower: list[TextLine], settings: TableSettings = SETTINGS) -> bool:
@@ -318,13 +366,21 @@ def is_wrapped_above(upper: list[TextLine], lower: list[TextLine], settings: Tab
     return gap < settings.wrap_gap_em * max(s.size for s in lower)
 
 
+def group_rows(rows: list[list[TextLine]], settings: TableSettings = SETTINGS) -> list[list[int]]:
+    """Lines grouped into table rows: a line set tight under the previous one continues its row."""
+    groups: list[list[int]] = []
+    for k in range(len(rows)):
+        if groups and is_wrapped_above(rows[k - 1], rows[k], settings):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
 def block_to_grid(rows: list[list[TextLine]], first_data: int, page: int, settings: TableSettings = SETTINGS) -> Grid:
-    """An unruled table: columns from the whitespace of its data lines, one grid row per data line."""
-    data_rows = [k for k in range(first_data, len(rows)) if is_data_line(rows[k])]
-    body_start = first_data
-    while body_start > 0 and is_wrapped_above(rows[body_start - 1], rows[body_start], settings):
-        body_start -= 1
-    intervals = sorted((s.x0, s.x1) for k in data_rows for s in rows[k])
+    """An unruled table: columns from the whitespace of its data lines; a grid row per group of tight lines."""
+    data_lines = [k for k in range(first_data, len(rows)) if is_data_line(rows[k])]
+    intervals = sorted((s.x0, s.x1) for k in data_lines for s in rows[k])
     columns: list[list[float]] = []
     for x0, x1 in intervals:
         if columns and x0 <= columns[-1][1]:
@@ -336,39 +392,58 @@ def block_to_grid(rows: list[list[TextLine]], first_data: int, page: int, settin
     def col_of(x: float) -> int:
         return min(max(bisect.bisect_right(col_edges, x) - 1, 0), len(columns) - 1)
 
-    # Attach every non-data line in the body to the nearest data line (wrapped labels print above,
-    # below or around the line that carries the numbers).
-    members: dict[int, list[int]] = {k: [k] for k in data_rows}
-    for k in range(body_start, len(rows)):
-        if k in members:
-            continue
-        mid = (rows[k][0].top + rows[k][0].bottom) / 2
-        nearest = min(data_rows, key=lambda d: (abs((rows[d][0].top + rows[d][0].bottom) / 2 - mid), -d < -k))
-        members[nearest].append(k)
+    body_start = first_data
+    while body_start > 0 and is_wrapped_above(rows[body_start - 1], rows[body_start], settings):
+        body_start -= 1
+    centres = [(a + b) / 2 for a, b in columns]
 
+    def span_of(seg: TextLine) -> tuple[int, int]:
+        """Header text is centred over its columns: it spans the columns whose centres it covers."""
+        covered = [j for j, c in enumerate(centres) if seg.x0 <= c <= seg.x1]
+        if len(covered) >= 2:
+            return covered[0], covered[-1]
+        mid = (seg.x0 + seg.x1) / 2
+        nearest = min(range(len(centres)), key=lambda j: abs(centres[j] - mid))
+        return nearest, nearest
+
+    # Header text wrapped inside a narrow column prints as tight lines with the same span: one cell.
+    header: dict[tuple[int, int, int], list[TextLine]] = {}
+    open_cells: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for k in range(body_start):
+        tight = k > 0 and is_wrapped_above(rows[k - 1], rows[k], settings)
+        next_open: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for seg in rows[k]:
+            span = span_of(seg)
+            key = open_cells.get(span) if tight else None
+            key = key or (k, *span)
+            header.setdefault(key, []).append(seg)
+            next_open[span] = key
+        open_cells = next_open
+    header_rows = sorted({key[0] for key in header})
     cells: list[Cell] = []
-    header_rows = rows[:body_start]
-    for r, segments in enumerate(header_rows):
-        for seg in segments:
-            c0, c1 = col_of(seg.x0 + 0.5), col_of(seg.x1 - 0.5)
-            cells.append(Cell(r, c0, 1, c1 - c0 + 1, seg.text, (seg.x0, seg.top, seg.x1, seg.bottom)))
-    for offset, d in enumerate(data_rows):
-        r = len(header_rows) + offset
+    for (k, c0, c1), segs in sorted(header.items()):
+        box = (min(s.x0 for s in segs), min(s.top for s in segs), max(s.x1 for s in segs), max(s.bottom for s in segs))
+        cells.append(Cell(header_rows.index(k), c0, 1, c1 - c0 + 1, join_wrapped([s.text for s in segs]), box))
+    header_lines = header_rows
+    groups = group_rows(rows[body_start:], settings)
+    for offset, group in enumerate(groups):
+        r = len(header_lines) + offset
         by_col: dict[int, list[TextLine]] = defaultdict(list)
-        for k in sorted(members[d]):
-            for seg in rows[k]:
+        for k in group:
+            for seg in rows[body_start + k]:
                 by_col[col_of((seg.x0 + seg.x1) / 2)].append(seg)
+        lines = [rows[body_start + k] for k in group]
+        top, bottom = min(s.top for line in lines for s in line), max(s.bottom for line in lines for s in line)
         for c in range(len(columns)):
             segs = by_col.get(c, [])
             if segs:
                 box = (min(s.x0 for s in segs), min(s.top for s in segs), max(s.x1 for s in segs), max(s.bottom for s in segs))
                 cells.append(Cell(r, c, 1, 1, join_wrapped([s.text for s in segs]), box))
             else:
-                top = rows[d][0].top
-                cells.append(Cell(r, c, 1, 1, "", (col_edges[c], top, col_edges[c + 1], rows[d][0].bottom)))
+                cells.append(Cell(r, c, 1, 1, "", (col_edges[c], top, col_edges[c + 1], bottom)))
     all_segs = [s for row in rows for s in row]
     bbox = (min(s.x0 for s in all_segs), min(s.top for s in all_segs), max(s.x1 for s in all_segs), max(s.bottom for s in all_segs))
-    return Grid(page, bbox, len(header_rows) + len(data_rows), len(columns), tuple(col_edges), tuple(cells), False, ())
+    return Grid(page, bbox, len(header_lines) + len(groups), len(columns), tuple(col_edges), tuple(cells), False, ())
 
 
 # ---------------------------------------------------------------- a whole page

@@ -51,6 +51,60 @@ def test_every_number_of_the_table_round_trips(seed_parsed, label):
     assert parsed_amount_rows(seed_parsed, TABLE_IDS[label]) == expected
 
 
+def render_variant(tmp_path, variant: str):
+    """The seed disclosure with every table drawn another way real filings use."""
+    import dataclasses
+
+    from budgetml.parse import parse_file
+    from budgetml.render import TableSpec, render_pdf
+    from budgetml.seed import seed_disclosure
+
+    def change(spec: TableSpec) -> TableSpec:
+        if variant == "rect":  # ruling drawn as thin filled rectangles (as the Shanghai PDF does)
+            return dataclasses.replace(spec, rule_style="rect")
+        if variant == "no_separators":  # 3375.67 instead of 3,375.67
+            return dataclasses.replace(spec, rows=tuple(tuple(c.replace(",", "") for c in row) for row in spec.rows))
+        return dataclasses.replace(spec, ruled=False)  # no ruling lines at all
+
+    doc = seed_disclosure(SEED_TEXT)
+    doc = dataclasses.replace(doc, parts=tuple(change(p) if isinstance(p, TableSpec) else p for p in doc.parts))
+    path = tmp_path / f"seed-{variant}.pdf"
+    render_pdf(doc, path)
+    return parse_file(path)
+
+
+@pytest.fixture(scope="module", params=["rect", "no_separators", "unruled"])
+def variant_parsed(request, tmp_path_factory):
+    return request.param, render_variant(tmp_path_factory.mktemp(request.param), request.param)
+
+
+# Unruled 表10: its 项目单位 text column sits so close to the right-aligned 合计 column that the
+# whitespace between them does not separate the columns; the known limit of unruled parsing.
+UNRULED_LIMITS = {"表10"}
+
+
+@pytest.mark.parametrize("label", sorted(TABLE_IDS))
+def test_layout_variants_round_trip(variant_parsed, label):
+    variant, parsed = variant_parsed
+    expected = seed_amount_rows(label)
+    if variant == "no_separators":
+        expected = [tuple(v.replace(",", "") for v in row) for row in expected]
+    got = parsed_amount_rows(parsed, TABLE_IDS[label])
+    if variant == "unruled" and label in UNRULED_LIMITS:
+        assert got != expected  # still a limit: this test fails once it is fixed, to update the note
+        return
+    assert got == expected
+
+
+def test_layout_variants_headlines(variant_parsed):
+    from budgetml.parse import filing_row
+
+    _, parsed = variant_parsed
+    row = filing_row(parsed)
+    assert parsed.status == "ok", parsed.error
+    assert (row["total_expenditure"], row["personnel_expenditure"], row["public_expenditure"], row["sangong_total"]) == (3375.67, 2133.39, 192.86, 4.28)
+
+
 def test_amounts_are_exact_yuan(seed_parsed):
     for _, item in seed_parsed.items:
         if item.table_id in TABLE_IDS.values():
