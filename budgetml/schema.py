@@ -152,7 +152,7 @@ INPUTS = Dataset(
     columns=(
         Column("source_path", pa.string(), "Absolute path of the input file.", nullable=False),
         FILING_ID,
-        Column("size_bytes", pa.int64(), "File size.", unit="byte", nullable=False),
+        Column("size_bytes", pa.int64(), "Size of the input file in bytes when it was last seen.", unit="byte", nullable=False),
         Column("change", pa.string(), "Against the previous run: new (path not seen before), changed (same path, other content) or unchanged.", nullable=False, values=("new", "changed", "unchanged")),
         Column("parse_outcome", pa.string(), "parsed: parsed in this run; reused: rows taken from the cache (same content and parser version); duplicate: same content as another input path, whose filing it shares.", nullable=False, values=("parsed", "reused", "duplicate")),
         Column("status", pa.string(), "The filing's status in filings.parquet.", nullable=False, values=_STATUS_VALUES),
