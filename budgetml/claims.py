@@ -18,8 +18,11 @@ _COMPARE = re.compile(
 )
 _FLAT = re.compile(r"^[，,]?\s*(?:与|和)\s*(?P<year>\d{4})\s*年?\s*(?P<basis>预算执行数|预算|决算)?\s*持平")
 _SHARE = re.compile(r"^[，,]?\s*占(?:比)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
-# "2025年当年预算执行数为": the previous year's outturn stated before the current amount (Shanghai).
-_PREV = re.compile(r"(?P<year>\d{4})\s*年\s*(?:当年)?\s*(?P<basis>预算执行数|执行数|决算数|决算)\s*(?:为|是)?\s*$")
+# "2025年当年预算执行数为", "2023年预算数为": a previous year's figure stated before the current
+# amount (Shanghai style). Whether "YYYY年预算数" is the previous year's or this year's depends on
+# the filing's year; without it only outturns (执行数/决算) count as previous.
+_PREV = re.compile(r"(?P<year>\d{4})\s*年\s*(?:当年)?\s*(?P<basis>预算执行数|执行数|决算数|决算|预算数|预算)\s*(?:为|是)?\s*$")
+_OUTTURN = ("预算执行数", "执行数", "决算数", "决算")
 _SUBHEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；]*?情况(?=\S)")
 _CLAUSE_BREAK = re.compile(r"[。；;：:，,、\n]|其中|包括|主要用于")
 _ENUM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d)|[一二三四五六七八九十]+、)\s*")
@@ -86,7 +89,15 @@ def subject_before(text: str, start: int) -> str:
     return clause[breaks[-1].end():] if breaks else clause
 
 
-def section_claims(text: str, page_at: list[tuple[int, int]], section: str) -> list[Claim]:
+def is_previous_statement(match: re.Match[str] | None, year: int | None) -> bool:
+    if match is None:
+        return False
+    if year is not None:
+        return int(match["year"]) < year
+    return match["basis"] in _OUTTURN
+
+
+def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year: int | None = None) -> list[Claim]:
     """All amount claims of one section's text; `page_at` maps character offsets to pages (sorted starts)."""
     claims: list[Claim] = []
     topic = ("", None, ())  # the paragraph's subject: generic subjects inherit it
@@ -103,7 +114,7 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str) -> l
         raw_subject = subject_before(text, start)
         prev_match = _PREV.search(raw_subject)
         amount = to_decimal(match["num"])
-        if prev_match:
+        if is_previous_statement(prev_match, year):
             # "2025年当年预算执行数为1690.69万元": a previous-year figure, not a claim of its own.
             prev_stated = (amount, decimals_of(match["num"]), int(prev_match["year"]), prev_match["basis"])
             continue
@@ -119,10 +130,10 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str) -> l
         compare, flat, share = _COMPARE.match(tail), _FLAT.match(tail), _SHARE.match(tail)
         delta = percent = None
         delta_dec = pct_dec = None
-        year = basis = None
+        cmp_year = cmp_basis = None
         if compare:
             consumed = end + compare.end()
-            year, basis = int(compare["year"]), compare["basis"]
+            cmp_year, cmp_basis = int(compare["year"]), compare["basis"]
             sign = -1 if compare["dir"] in ("减少", "下降") else 1
             if compare["flat"]:
                 delta, delta_dec = Decimal(0), 0
@@ -134,12 +145,12 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str) -> l
                     sign2 = -1 if compare["dir2"] in ("减少", "下降") else 1
                     percent, pct_dec = sign2 * to_decimal(compare["pct"]), decimals_of(compare["pct"])
         elif flat:
-            year, basis, delta, delta_dec = int(flat["year"]), flat["basis"], Decimal(0), 0
+            cmp_year, cmp_basis, delta, delta_dec = int(flat["year"]), flat["basis"], Decimal(0), 0
         ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
         sentence_start = ends[-1] if ends else 0
         sentence_end_match = _SENTENCE_END.search(text, end)
         sentence = text[sentence_start: sentence_end_match.start() + 1 if sentence_end_match else len(text)].strip()
-        prev = prev_stated if prev_stated and (not year or prev_stated[2] == year) else None
+        prev = prev_stated if prev_stated and (not cmp_year or prev_stated[2] == cmp_year) else None
         claims.append(
             Claim(
                 page=page_of(page_at, start),
@@ -151,8 +162,8 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str) -> l
                 amount=amount,
                 amount_decimals=decimals_of(match["num"]),
                 unit=match["unit"],
-                compare_year=year if year else (prev[2] if prev else None),
-                compare_basis=basis if basis else (prev[3] if prev else None),
+                compare_year=cmp_year if cmp_year else (prev[2] if prev else None),
+                compare_basis=cmp_basis if cmp_basis else (prev[3] if prev else None),
                 delta=delta,
                 delta_decimals=delta_dec,
                 percent=percent,
@@ -189,7 +200,7 @@ def page_of(page_at: list[tuple[int, int]], offset: int) -> int:
     return page
 
 
-def narrative_to_claims(chunks: list[tuple[str, int, str]]) -> list[Claim]:
+def narrative_to_claims(chunks: list[tuple[str, int, str]], year: int | None = None) -> list[Claim]:
     """Claims of a filing from its narrative chunks (section, page, text) in document order.
 
     Chunks of one section continued over pages are joined first, so a sentence broken by a page
@@ -207,7 +218,7 @@ def narrative_to_claims(chunks: list[tuple[str, int, str]]) -> list[Claim]:
             page_at.append((len(text), chunks[k][1]))
             text += chunk
             k += 1
-        claims += section_claims(text, page_at, section)
+        claims += section_claims(text, page_at, section, year)
     return claims
 
 
