@@ -15,10 +15,26 @@ $(STAMP): pyproject.toml
 fixture: $(STAMP)
 	$(PY) -m budgetml.cli fixture --out data/fixtures
 
+# The nightly flow once, end to end, on INPUT (Prefect's temporary local server: nothing to install or start).
+INPUT ?= data/fixtures
+PORT ?= 4200
 run: $(STAMP) fixture
-	$(PY) -m budgetml.cli parse data/fixtures --output $(OUT)
+	DO_NOT_TRACK=1 $(PY) -m budgetml.cli run --input $(INPUT) --output $(OUT)
 
-test: $(STAMP)
+# A local Prefect server on 127.0.0.1:$(PORT) (state in .prefect/) serving the nightly flow on its cron; Ctrl-C stops both.
+.PHONY: serve
+serve: $(STAMP)
+	DO_NOT_TRACK=1 PREFECT_LOGGING_LEVEL=INFO $(PY) -m budgetml.cli serve --port $(PORT) --output $(OUT)
+
+.PHONY: browser
+# The report test opens the HTML report in headless Chromium (Debian's package) with a CJK font. Installed
+# only when missing; when it cannot be installed (no root, no network) the tests still run and that one
+# test is skipped, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium fonts-noto-cjk) \
+		|| echo "chromium could not be installed: tests/test_report.py's browser test will be skipped"
+
+test: $(STAMP) browser
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 docs: $(STAMP)

@@ -88,5 +88,177 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
     console.print(f"wrote {path} and {rules_path}")
 
 
+@app.command()
+def run(
+    inputs: list[str] = typer.Option(None, "--input", "-i", help="PDF folders, files or glob patterns (repeatable); default: configs/sources.toml."),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder for the datasets (its parse cache is in .cache/)."),
+    workers: int = typer.Option(0, help="Parallel parse workers; 0 = configs/nightly.toml (one per core)."),
+    dask: str = typer.Option("", "--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786: parse on that cluster."),
+    config: Path = typer.Option(None, "--config", help="Run settings (limits, workers, Dask, schedule); default: configs/nightly.toml."),
+    parse_only: bool = typer.Option(False, "--parse-only", help="Stop after the parse datasets (no checks, features, scoring, report)."),
+) -> None:
+    """Run the nightly flow once (Prefect): parse new and changed PDFs, rebuild the datasets, run the later stages.
+
+    Example: budgetml run --input data/fixtures --output output
+    """
+    from budgetml.lock import OutputLocked, ensure_unlocked
+    from budgetml.runs import summary_text
+    from budgetml.settings import SettingsError, input_patterns, load_settings, resolve_inputs
+
+    try:  # fail fast, before Prefect's start-up
+        ensure_unlocked(output)
+        resolve_inputs(*input_patterns(inputs))
+        load_settings(config) if config else load_settings()
+    except (OutputLocked, SettingsError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from None
+    from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
+
+    summary = nightly(inputs=[str(Path(p).absolute()) for p in inputs] if inputs else None, output=str(output), workers=workers, dask_address=dask or None, settings_path=str(config.absolute()) if config else None, later_stages=not parse_only, show_progress=True)
+    console.print(summary_text(summary))
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(4200, help="Port of the local Prefect server, bound to 127.0.0.1."),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder for the datasets of the scheduled runs."),
+) -> None:
+    """Start a local Prefect server and serve the nightly flow on its cron (configs/nightly.toml); Ctrl-C stops both.
+
+    Example: budgetml serve --port 4200   (UI: http://127.0.0.1:4200)
+    """
+    from flows.serve import serve_nightly
+
+    serve_nightly(port=port, output=output.absolute())
+
+
+@app.command()
+def features(output: Path = typer.Argument(Path("output"), help="Folder holding the parsed and checked datasets.")) -> None:
+    """Compute features.parquet: per filing shares, ratios, year-over-year changes, indicator counts, failed checks.
+
+    Example: budgetml features output
+    """
+    from budgetml.features import build_features
+
+    console.print(f"  features: {build_features(output)}")
+
+
+@app.command()
+def score(
+    output: Path = typer.Argument(Path("output"), help="Folder holding features.parquet."),
+    store: Path = typer.Option(None, "--store", help="Review decision store (default: configs/review.toml)."),
+) -> None:
+    """Score filings against their peer groups (isolation forest + failed checks); writes anomalies.parquet.
+
+    Example: budgetml score output
+    """
+    import polars as pl
+
+    from budgetml.detect import score_filings
+
+    path = score_filings(output, store=store)
+    scored = pl.read_parquet(path, columns=["flagged", "is_new_flag"])
+    console.print(f"评分 {scored.height} 个文件：需复核 {scored['flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个")
+    console.print(f"  anomalies: {path}")
+
+
+@app.command()
+def report(
+    output: Path = typer.Argument(Path("output"), help="Folder holding the datasets (and anomalies.parquet)."),
+    store: Path = typer.Option(None, "--store", help="Review decision store (default: configs/review.toml)."),
+) -> None:
+    """Write the reviewer's report: one self-contained Chinese HTML file in OUTPUT/reports/.
+
+    Example: budgetml report output
+    """
+    from budgetml.report import write_report
+
+    console.print(f"报告：{write_report(output, store=store)}")
+
+
+@app.command()
+def review(
+    filing_id: str = typer.Argument(None, help="The filing decided on: its filing_id or a unique prefix of at least 8 hex digits."),
+    status: str = typer.Option(None, "--status", help="confirmed (问题属实) | dismissed (排除) | needs-info (待补充信息)."),
+    note: str = typer.Option("", "--note", help="Why: what was checked, with whom."),
+    by: str = typer.Option("", "--by", help="The reviewer's name."),
+    rule: str = typer.Option(None, "--rule", help="Decide on this rule's findings only (a rule_id, e.g. summary.balance)."),
+    list_queue: bool = typer.Option(False, "--list", help="Show the queue: flagged filings without a decision."),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder holding the datasets."),
+    store: Path = typer.Option(None, "--store", help="Review decision store (default: configs/review.toml)."),
+) -> None:
+    """Record a review decision on a flagged filing (or one rule's findings), or list the review queue.
+
+    Examples: budgetml review 217da8433b70 --status dismissed --note "机构改革并入数据局，增长属实" --by 张三
+              budgetml review --list
+    """
+    from budgetml import review as reviewing
+
+    try:
+        if list_queue:
+            queue = reviewing.review_queue(output, store)
+            console.print(f"待复核 {len(queue)} 个文件（已标记、尚无复核结论）：")
+            for item in queue:
+                console.print(f"  #{item.rank} {item.filing_id[:12]} {item.department or ''} {item.year or ''}年  优先级 {item.priority:.3f}")
+                for reason in item.reasons[:3]:
+                    console.print(f"      - {reason}", markup=False)
+                for d in item.older_versions:
+                    console.print(f"      旧版本 {d.filing_id[:12]} 曾被复核为“{reviewing.STATUS_LABELS[d.status]}”：{d.note}", markup=False)
+            return
+        if filing_id is None or status is None:
+            raise reviewing.ReviewError("请给出文件编号和 --status（或用 --list 查看待复核队列）")
+        decision = reviewing.record_decision(output, filing_id, status, note, by, rule, store)
+    except reviewing.ReviewError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from None
+    scope = f"规则 {decision.rule_id}" if decision.rule_id else "整个文件"
+    console.print(f"已记录：{decision.department or ''} {decision.year or ''}年（{decision.filing_id[:12]}，{scope}）→ {decision.status_label}，复核人 {decision.decided_by}")
+
+
+@app.command()
+def sample(
+    out: Path = typer.Option(Path("data/sample"), "--out", help="Folder for the PDFs and labels.json."),
+    districts: int = typer.Option(3, "--districts", help="Number of districts (configs/sample.toml order)."),
+    departments: int = typer.Option(20, "--departments", help="Departments per district (configs/sample.toml order)."),
+    years: list[int] = typer.Option([2023, 2024, 2025], "--years", help="Consecutive budget years: --years 2023 2024 2025."),
+    more_years: list[int] = typer.Argument(None, hidden=True),  # the values after the first one of --years
+    seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
+) -> None:
+    """Generate a labelled sample corpus of disclosure PDFs (clean, inconsistent and outlier filings).
+
+    Example: budgetml sample --out data/sample --districts 3 --departments 20 --years 2023 2024 2025 --seed 7
+    """
+    import json
+
+    from budgetml.sample import generate_corpus
+
+    try:
+        labels = generate_corpus(out, districts=districts, departments=departments, years=[*years, *(more_years or [])], seed=seed)
+    except ValueError as exc:  # bad counts or years: say which, no traceback
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from None
+    n_files = len(json.loads(labels.read_text(encoding="utf-8"))["filings"])
+    console.print(f"已生成 {n_files} 个 PDF，标注：{labels}")
+
+
+@app.command()
+def evaluate(
+    labels: Path = typer.Option(..., "--labels", help="labels.json written by `budgetml sample`."),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder holding the datasets of that corpus."),
+) -> None:
+    """Score the datasets of a parsed sample corpus against its labels (what is not there yet is reported as such).
+
+    Example: budgetml evaluate --labels data/sample/labels.json --output output
+    """
+    from budgetml.evaluate import LabelsError, evaluate as run_evaluation, format_report
+
+    try:
+        report = run_evaluation(labels, output)
+    except LabelsError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from None
+    typer.echo(format_report(report), nl=False)
+
+
 if __name__ == "__main__":
     app()

@@ -243,4 +243,56 @@ CHECKS = Dataset(
     ),
 )
 
-DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES, CLAIMS, CHECKS, INPUTS, RUNS)
+# The features are declared once, as data, in budgetml/features.py (name, formula, unit, description);
+# that module imports nothing from here at module level, so this import cannot cycle.
+from budgetml.features import FEATURES as FEATURE_DECLARATIONS, YOY_BASES  # noqa: E402
+
+REVIEW_STATUSES = ("confirmed", "dismissed", "needs-info")
+
+FEATURES = Dataset(
+    name="features",
+    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/features.py.",
+    key=("filing_id",),
+    columns=(
+        FILING_ID,
+        Column("region", pa.string(), "District as printed (filings.region)."),
+        Column("department", pa.string(), "Department name as printed (filings.department)."),
+        Column("department_type", pa.string(), "Peer type from the department's normalised name (configs/department_types.toml); 其他 when no keyword matches.", nullable=False),
+        Column("year", pa.int16(), "Budget year of the filing (filings.year)."),
+        Column("prev_filing_id", pa.string(), "The same department's filing of the previous year in the dataset (normalised name within region, not the file name); null when absent."),
+        Column("yoy_basis", pa.string(), "Where the year-over-year changes' previous figures came from: the previous filing, the narrative's stated figures, or both; null when no change could be computed.", values=YOY_BASES),
+        *(
+            Column(f.name, pa.int32() if f.is_integer else pa.float64(), f"{f.label}. {f.description} Formula: `{f.formula}`. {f.scale.describe() if f.is_scored else 'Enters the review priority, not the peer comparison.'}", unit=f.unit)
+            for f in FEATURE_DECLARATIONS
+        ),
+    ),
+)
+
+DEVIATION = pa.struct([("feature", pa.string()), ("value", pa.float64()), ("peer_median", pa.float64()), ("robust_z", pa.float64())])
+
+ANOMALIES = Dataset(
+    name="anomalies",
+    description="One row per scored filing: how unusual it is among its peers (isolation forest), its failed checks, the combined review priority, whether it is flagged for review and why (budgetml/detect.py, configs/scoring.toml).",
+    key=("filing_id",),
+    columns=(
+        FILING_ID,
+        Column("region", pa.string(), "District as printed (filings.region)."),
+        Column("department", pa.string(), "Department name as printed (filings.department)."),
+        Column("year", pa.int16(), "Budget year of the filing (filings.year)."),
+        Column("peer_group", pa.string(), "The filings it was compared with: the same year and department type (2025年 教育), else the type over all years (教育（2023–2025年）), else the whole year (2025年 全部), the first with enough filings (configs/scoring.toml [peer_groups]).", nullable=False),
+        Column("peer_group_size", pa.int32(), "Number of filings in the peer group, this one included.", nullable=False),
+        Column("score", pa.float64(), "Isolation-forest outlier score in (0, 1] over the peer-scaled features: higher is more anomalous (about 0.5 is ordinary).", nullable=False),
+        Column("n_errors", pa.int32(), "Failed consistency checks of severity error (features.n_failed_errors; 0 when checks did not run).", nullable=False),
+        Column("n_warnings", pa.int32(), "Failed consistency checks of severity warning (features.n_failed_warnings; 0 when checks did not run).", nullable=False),
+        Column("priority", pa.float64(), "Review priority: score plus the configured weights of failed checks (configs/scoring.toml [priority]).", nullable=False),
+        Column("rank", pa.int32(), "1-based rank by priority (ties by filing_id): 1 is reviewed first.", nullable=False),
+        Column("flagged", pa.bool_(), "Within the review budget (configs/scoring.toml [review_budget]), counting filings in rank order and skipping those dismissed for this exact file.", nullable=False),
+        Column("is_new_flag", pa.bool_(), "Flagged now but not flagged by the previous scoring of this output folder (all flags are new on the first run).", nullable=False),
+        Column("review_status", pa.string(), "The latest filing-level review decision for this exact file when it was scored; null when none.", values=REVIEW_STATUSES),
+        Column("reasons", pa.list_(pa.string()), "Why it stands out, in Chinese naming the numbers (三公经费占支出合计比例 0.9%，为同类部门中位数 0.1% 的 9 倍): one reason per topic (三公经费, 人员和公用经费, 项目支出, 支出总量, 绩效目标), most deviating first, then failed checks.", nullable=False),
+        Column("reason_features", pa.list_(pa.list_(pa.string())), "Per reason (same order), the features it names (features.parquet column names), the topic's headline feature first.", nullable=False),
+        Column("deviations", pa.list_(DEVIATION), "The features that set it apart most: value, peer-group median and robust z-score ((value − median) / (IQR / 1.349), with the feature's floor), largest |z| first.", nullable=False),
+    ),
+)
+
+DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES, CLAIMS, CHECKS, INPUTS, RUNS, FEATURES, ANOMALIES)

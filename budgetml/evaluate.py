@@ -1,0 +1,317 @@
+"""Score the datasets of a parsed sample corpus against its labels.json: what the pipeline gets right.
+
+Each measure reads only the dataset it needs, so the report grows as stages land: headline figures
+and line items need filings / line_items, inconsistency recall needs checks.parquet, outlier ranking
+needs anomalies.parquet. A missing dataset is reported as "not scored yet", never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from budgetml.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
+
+# Amounts are printed with 2 decimals in their table's unit, so half the last digit is the widest gap
+# a correct reading can show after conversion: 0.005 万元 in 万元 tables, 0.005 元 in 元 tables.
+PRINTED_HALF_STEP = 0.005
+WAN_PER_UNIT = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
+FLOAT_SLACK_WAN = 1e-9  # float64 noise on value_wan, far below any printed step
+DETECTING_SEVERITIES = ("error", "warning")  # a failed check of these severities counts as a detection
+FALSE_POSITIVE_SEVERITIES = ("error",)  # a clean filing with a failed check of these is a false positive
+HEADLINES = (
+    "total_income",
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "sangong_total",
+)
+
+
+def tolerance_wan(unit: str) -> float:
+    """Largest difference in 万元 between a printed amount and a correct reading of it."""
+    return PRINTED_HALF_STEP * WAN_PER_UNIT[unit] + FLOAT_SLACK_WAN
+
+
+@dataclass(frozen=True)
+class RateScore:
+    """matched out of checked, e.g. headline figures that agree with the labels."""
+
+    name: str
+    matched: int
+    checked: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.matched / self.checked if self.checked else None
+
+
+@dataclass(frozen=True)
+class InconsistencyScore:
+    by_kind: tuple[RateScore, ...]  # detected filings / injected filings, per kind
+    detected: int
+    injected: int
+    false_positives: int  # clean filings with a failed check of severity error
+    clean: int
+
+    @property
+    def recall(self) -> float | None:
+        return self.detected / self.injected if self.injected else None
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        return self.false_positives / self.clean if self.clean else None
+
+
+@dataclass(frozen=True)
+class OutlierScore:
+    roc_auc: float | None  # clean vs outlier filings by score (None when a class is empty)
+    k: int  # number of injected outliers scored
+    precision_at_k: float | None
+    by_kind: tuple[RateScore, ...]  # outliers of each kind among the top k
+    flagged_outliers: int  # outliers the detector flagged
+    flagged: int  # filings it flagged among clean and outlier ones
+    unscored: int  # labelled clean or outlier filings missing from anomalies.parquet (ranked last)
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    labels_path: str
+    output_dir: str
+    n_labelled: int
+    status_counts: Mapping[str, int]  # parse status of the labelled filings; "missing" when absent from filings
+    headline: RateScore | None
+    headline_by_figure: tuple[RateScore, ...]
+    line_items: RateScore | None
+    metadata: RateScore | None  # region, department and year as labelled
+    inconsistencies: InconsistencyScore | None
+    outliers: OutlierScore | None
+    notes: tuple[str, ...]  # what could not be scored yet, and why
+
+
+class LabelsError(ValueError):
+    """The labels file is missing or is not one budgetml.sample wrote."""
+
+
+def read_labels(labels_path: Path) -> list[dict]:
+    try:
+        data = json.loads(Path(labels_path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LabelsError(f"标注文件不存在：{labels_path}") from None
+    except json.JSONDecodeError as exc:
+        raise LabelsError(f"标注文件不是有效的 JSON：{labels_path}（{exc}）") from None
+    if not isinstance(data, dict) or not isinstance(data.get("filings"), list):
+        raise LabelsError(f"不是 budgetml sample 写出的标注文件（缺少 filings）：{labels_path}")
+    return data["filings"]
+
+
+def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -> EvaluationReport:
+    """Compare the datasets in output_dir with the labels written by budgetml.sample.generate_corpus.
+
+    Raises LabelsError when the labels file is missing or malformed; missing datasets are only noted.
+    """
+    labels_path, output_dir = Path(labels_path), Path(output_dir)
+    filings = read_labels(labels_path)
+    notes: list[str] = []
+    parsed = _read(output_dir, "filings", notes)
+    items = _read(output_dir, "line_items", notes, columns=["filing_id", "table_id", "column", "code", "value_wan"])
+    checks = _read(output_dir, "checks", notes, columns=["filing_id", "passed", "severity"])
+    anomalies = _read(output_dir, "anomalies", notes)
+    if anomalies is not None and score_column not in anomalies.columns:
+        notes.append(f"not scored yet: anomalies.parquet has no column {score_column!r}")
+        anomalies = None
+
+    rows = {r["filing_id"]: r for r in parsed.to_dicts()} if parsed is not None else {}
+    statuses: dict[str, int] = {}
+    for f in filings:
+        status = rows[f["filing_id"]]["status"] if f["filing_id"] in rows else "missing"
+        statuses[status] = statuses.get(status, 0) + 1
+
+    headline, by_figure, metadata = (None, (), None) if parsed is None else _score_headlines(filings, rows)
+    line_items = None if items is None else _score_line_items(filings, items)
+    inconsistencies = None if checks is None else _score_checks(filings, checks)
+    outliers = None if anomalies is None else _score_outliers(filings, anomalies, score_column)
+    return EvaluationReport(
+        labels_path=str(labels_path),
+        output_dir=str(output_dir),
+        n_labelled=len(filings),
+        status_counts=dict(sorted(statuses.items())),
+        headline=headline,
+        headline_by_figure=by_figure,
+        line_items=line_items,
+        metadata=metadata,
+        inconsistencies=inconsistencies,
+        outliers=outliers,
+        notes=tuple(notes),
+    )
+
+
+def _read(output_dir: Path, name: str, notes: list[str], columns: Sequence[str] | None = None) -> pl.DataFrame | None:
+    path = output_dir / f"{name}.parquet"
+    if not path.exists():
+        notes.append(f"not scored yet: {name}.parquet missing")
+        return None
+    frame = pl.read_parquet(path)
+    missing = [c for c in columns or () if c not in frame.columns]
+    if missing:
+        notes.append(f"not scored yet: {name}.parquet lacks columns {missing}")
+        return None
+    return frame.select(columns) if columns else frame
+
+
+def _close(expected: float | None, actual: float | None, unit: str) -> bool:
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    return abs(expected - actual) <= tolerance_wan(unit)
+
+
+def _score_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) -> tuple[RateScore, tuple[RateScore, ...], RateScore]:
+    """Headline figures at the printed precision; a filing missing from filings.parquet misses all of them."""
+    matched = {name: 0 for name in HEADLINES}
+    meta_matched = 0
+    for f in filings:
+        row = rows.get(f["filing_id"])
+        if row is None:
+            continue
+        for name in HEADLINES:
+            unit = f["headline_units"].get(name, "万元")
+            matched[name] += _close(f["headline_wan"].get(name), row.get(name), unit)
+        meta_matched += (row.get("region"), row.get("department"), row.get("year")) == (f["region"], f["department"], f["year"])
+    by_figure = tuple(RateScore(name, matched[name], len(filings)) for name in HEADLINES)
+    total = RateScore("headline", sum(matched.values()), len(filings) * len(HEADLINES))
+    return total, by_figure, RateScore("metadata", meta_matched, len(filings))
+
+
+def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore:
+    """Expenditure-summary 合计 by code: found when a parsed item of that code matches at the printed precision."""
+    found_items = (
+        items.filter(pl.col("table_id") == "expenditure_summary", pl.col("column") == "total", pl.col("code").is_not_null())
+        .group_by("filing_id", "code")
+        .agg(pl.col("value_wan"))
+    )
+    parsed: dict[tuple[str, str], list[float]] = {(r["filing_id"], r["code"]): r["value_wan"] for r in found_items.to_dicts()}
+    found = expected = 0
+    for f in filings:
+        unit = f["expenditure_items_unit"]
+        for code, value in f["expenditure_items_wan"].items():
+            expected += 1
+            found += any(_close(value, v, unit) for v in parsed.get((f["filing_id"], code), ()))
+    return RateScore("line_items", found, expected)
+
+
+def _category(filing: dict) -> str:
+    return filing["injections"][0]["category"] if filing["injections"] else "clean"
+
+
+def _kind(filing: dict) -> str | None:
+    return filing["injections"][0]["kind"] if filing["injections"] else None
+
+
+def _score_checks(filings: Sequence[dict], checks: pl.DataFrame) -> InconsistencyScore:
+    failed = checks.filter(pl.col("passed") == False)  # noqa: E712 - null (could not run) is not a failure
+    detecting = set(failed.filter(pl.col("severity").is_in(DETECTING_SEVERITIES))["filing_id"].to_list())
+    erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
+    by_kind = []
+    for kind in INCONSISTENCY_KINDS:
+        injected = [f for f in filings if _kind(f) == kind]
+        by_kind.append(RateScore(kind, sum(f["filing_id"] in detecting for f in injected), len(injected)))
+    clean = [f for f in filings if _category(f) == "clean"]
+    return InconsistencyScore(
+        by_kind=tuple(by_kind),
+        detected=sum(s.matched for s in by_kind),
+        injected=sum(s.checked for s in by_kind),
+        false_positives=sum(f["filing_id"] in erring for f in clean),
+        clean=len(clean),
+    )
+
+
+def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_column: str) -> OutlierScore:
+    """Clean vs outlier filings (inconsistency-injected ones left out), ranked by score; unscored ones rank last."""
+    from sklearn.metrics import roc_auc_score
+
+    scores = {r["filing_id"]: r[score_column] for r in anomalies.select("filing_id", score_column).to_dicts()}
+    flagged_ids = set(anomalies.filter(pl.col("flagged"))["filing_id"].to_list()) if "flagged" in anomalies.columns else set()
+    population = [f for f in filings if _category(f) in ("clean", "outlier")]
+    valid = [s for s in scores.values() if s is not None and not math.isnan(s)]
+    floor = (min(valid) if valid else 0.0) - 1.0
+    unscored = sum(1 for f in population if scores.get(f["filing_id"]) is None)
+    ranked = sorted(
+        population,
+        key=lambda f: (-(scores.get(f["filing_id"]) if scores.get(f["filing_id"]) is not None else floor), f["filing_id"]),
+    )
+    is_outlier = [_category(f) == "outlier" for f in ranked]
+    k = sum(is_outlier)
+    top = ranked[:k]
+    by_kind = []
+    for kind in OUTLIER_KINDS:
+        injected = [f for f in population if _kind(f) == kind]
+        by_kind.append(RateScore(kind, sum(f in top for f in injected), len(injected)))
+    auc = None
+    if 0 < k < len(ranked):
+        values = [scores.get(f["filing_id"]) if scores.get(f["filing_id"]) is not None else floor for f in ranked]
+        auc = float(roc_auc_score(is_outlier, values))
+    return OutlierScore(
+        roc_auc=auc,
+        k=k,
+        precision_at_k=sum(_category(f) == "outlier" for f in top) / k if k else None,
+        by_kind=tuple(by_kind),
+        flagged_outliers=sum(f["filing_id"] in flagged_ids for f in population if _category(f) == "outlier"),
+        flagged=sum(f["filing_id"] in flagged_ids for f in population),
+        unscored=unscored,
+    )
+
+
+# --- printing --------------------------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))) for r in rows]
+
+
+def format_report(report: EvaluationReport) -> str:
+    """The report as a few small plain-text tables, for the terminal."""
+    lines = [f"labels: {report.labels_path}", f"datasets: {report.output_dir}", ""]
+    status = ", ".join(f"{k} {v}" for k, v in report.status_counts.items())
+    lines.append(f"filings labelled: {report.n_labelled} (parse status: {status})")
+    lines.append("")
+    rows: list[tuple[str, ...]] = [("measure", "matched", "checked", "rate")]
+    for score in (report.headline, *report.headline_by_figure, report.line_items, report.metadata):
+        if score is not None:
+            name = score.name if score.name in ("headline", "line_items", "metadata") else f"  {score.name}"
+            label = {
+                "headline": "headline figures (exact)",
+                "line_items": "expenditure line items (recall)",
+                "metadata": "region/department/year",
+            }.get(score.name, name)
+            rows.append((label, str(score.matched), str(score.checked), _pct(score.rate)))
+    if len(rows) > 1:
+        lines += _table(rows) + [""]
+    if report.inconsistencies is not None:
+        s = report.inconsistencies
+        rows = [("inconsistency kind", "detected", "injected", "recall")]
+        rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in s.by_kind]
+        rows.append(("all kinds", str(s.detected), str(s.injected), _pct(s.recall)))
+        rows.append(("false positives (clean, error)", str(s.false_positives), str(s.clean), _pct(s.false_positive_rate)))
+        lines += _table(rows) + [""]
+    if report.outliers is not None:
+        o = report.outliers
+        auc = "—" if o.roc_auc is None else f"{o.roc_auc:.3f}"
+        lines.append(f"outliers (clean vs outlier filings by score): ROC AUC {auc}, precision@{o.k} {_pct(o.precision_at_k)}")
+        lines.append(f"  flagged: {o.flagged_outliers} of {o.k} outliers, {o.flagged} filings in all; unscored: {o.unscored}")
+        rows = [("outlier kind", f"in top {o.k}", "injected", "rate")]
+        rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in o.by_kind]
+        lines += _table(rows) + [""]
+    lines += list(report.notes)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,281 @@
+"""Incremental runs: decide which files need parsing, cache each file's rows by (content hash, parser version), publish the datasets.
+
+The cache lives in OUT/.cache/parse-v{PARSER_VERSION}/, one folder per filing holding that filing's
+rows of every parse dataset as small Parquet files (never pickles: a new version reads nothing of an
+old one, it parses again). An entry is written as soon as its file is parsed, so a run killed half-way
+loses no finished work. The published datasets are rebuilt from the cache, every file written to a
+temporary name and renamed into place, and the input inventory (inputs.parquet) is written last: it is
+what the next run compares against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
+from budgetml.parse import PARSER_VERSION, ParsedFiling, parsed_to_tables
+from budgetml.schema import DATASETS, FILINGS, INPUTS, Dataset
+from budgetml.settings import ParseLimits
+
+CACHE_DIR = ".cache"
+STAGING_DIR = ".staging"
+PUBLISHING_MARKER = ".publishing"  # present while datasets are being renamed into place
+
+
+class CacheError(RuntimeError):
+    """A cache entry could not be read; it has been removed so that the next run parses the file again."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What this run has to do, decided from the inputs, the cache and the previous run's inventory."""
+
+    files: tuple[InputFile, ...]  # every input file, sorted by path
+    change: dict[str, str]  # source_path → new | changed | unchanged (against the previous run)
+    removed: tuple[str, ...]  # source paths of the previous run that are gone
+    to_parse: tuple[InputFile, ...]  # one file per filing that has no cache entry
+    reused: dict[str, str]  # filing_id → cache entry name, for the filings taken from the cache
+    is_unchanged: bool  # same files as the last complete run and nothing to parse: the datasets stay
+
+
+def parse_datasets() -> tuple[Dataset, ...]:
+    """The datasets the parser produces per filing (whatever parse.parsed_to_tables returns), filings last."""
+    names = parsed_to_tables([ParsedFiling("0" * 64, "", "failed", "")]).keys()
+    found = [d for d in DATASETS if d.name in names and d.name != FILINGS.name]
+    return (*found, FILINGS)
+
+
+def cache_root(out_dir: Path) -> Path:
+    return out_dir / CACHE_DIR / f"parse-v{PARSER_VERSION}"
+
+
+def hash_inputs(paths: Sequence[Path]) -> list[InputFile]:
+    """Content hash of every file (the filing id). An unreadable file gets the parser's own unreadable id."""
+    files = []
+    for path in sorted(paths):
+        try:
+            with open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            size = path.stat().st_size
+        except OSError:
+            digest, size = "unreadable-" + hashlib.sha256(str(path).encode()).hexdigest(), 0
+        files.append(InputFile(str(path), digest, size))
+    return files
+
+
+def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPlan:
+    files = hash_inputs(paths)
+    previous = read_table(INPUTS, out_dir)
+    before = dict(zip(previous["source_path"].to_pylist(), previous["filing_id"].to_pylist())) if previous else {}
+    change = {f.source_path: _change(before.get(f.source_path), f.filing_id) for f in files}
+    removed = tuple(sorted(set(before) - set(change)))
+    to_parse, reused = [], {}
+    for file in unique_filings(files):
+        entry = None if file.filing_id.startswith("unreadable-") else find_entry(out_dir, file.filing_id, limits)
+        if entry:
+            reused[file.filing_id] = entry
+        else:
+            to_parse.append(file)
+    is_unchanged = (
+        previous is not None
+        and not to_parse
+        and not removed
+        and all(c == "unchanged" for c in change.values())
+        and set(previous["parser_version"].to_pylist()) <= {PARSER_VERSION}
+        and not (out_dir / PUBLISHING_MARKER).exists()
+        and all((out_dir / d.file_name).exists() for d in parse_datasets())
+    )
+    return RunPlan(tuple(files), change, removed, tuple(to_parse), reused, is_unchanged)
+
+
+def unique_filings(files: Sequence[InputFile]) -> list[InputFile]:
+    """One file per filing id, the first by path: identical copies are one filing (filing_id is the key)."""
+    seen: dict[str, InputFile] = {}
+    for file in files:
+        seen.setdefault(file.filing_id, file)
+    return list(seen.values())
+
+
+def _change(before: str | None, now: str) -> str:
+    if before is None:
+        return "new"
+    return "unchanged" if before == now else "changed"
+
+
+# --- the per-file cache ------------------------------------------------------------------------
+
+
+def entry_name(outcome: ParseOutcome, limits: ParseLimits) -> str | None:
+    """Where an outcome is cached, or None when it must not be.
+
+    The parser's own verdict depends only on the bytes and the parser version. A timeout, a memory
+    failure or a crash also depends on the limits: it is cached under them, so raising a limit
+    retries the file while an unchanged configuration does not pay the time limit every night.
+    A file that was unreadable or changed while being parsed is never cached.
+    """
+    if outcome.failure_kind is None:
+        return outcome.filing_id
+    if outcome.failure_kind in LIMIT_FAILURES:
+        return f"{outcome.filing_id}@{outcome.failure_kind}-{limits.cache_tag}"
+    return None
+
+
+def _entry_failure_kind(name: str) -> str | None:
+    """`<id>@timeout-t120-m2048` → timeout; a plain `<id>` entry holds the parser's own verdict."""
+    return name.partition("@")[2].partition("-")[0] or None
+
+
+def find_entry(out_dir: Path, filing_id: str, limits: ParseLimits) -> str | None:
+    root = cache_root(out_dir)
+    names = [filing_id, *(f"{filing_id}@{kind}-{limits.cache_tag}" for kind in LIMIT_FAILURES)]
+    expected = [d.file_name for d in parse_datasets()]
+    for name in names:
+        if all((root / name / file_name).exists() for file_name in expected):
+            return name
+    return None
+
+
+def store_outcome(out_dir: Path, outcome: ParseOutcome, limits: ParseLimits) -> str | None:
+    """Write one parsed file's rows to the cache (filings last: its presence marks a complete entry)."""
+    name = entry_name(outcome, limits)
+    if name is None:
+        return None
+    folder = cache_root(out_dir) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for dataset in parse_datasets():
+        _write_quick(outcome.tables[dataset.name], folder / dataset.file_name)
+    return name
+
+
+def read_entry(out_dir: Path, name: str) -> dict[str, pa.Table]:
+    folder = cache_root(out_dir) / name
+    try:
+        return {d.name: pq.read_table(folder / d.file_name, schema=d.arrow_schema()) for d in parse_datasets()}
+    except (OSError, pa.ArrowException) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise CacheError(f"缓存条目 {folder} 已损坏（{exc}），已删除；请重新运行，该文件将被重新解析") from exc
+
+
+def _write_quick(table: pa.Table, target: Path) -> None:
+    """Temporary file and rename, without fsync: a cache entry lost in a power cut is just parsed again."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pq.write_table(table, handle, compression="zstd")
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+# --- assembling and publishing -----------------------------------------------------------------
+
+
+def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> dict[str, pa.Table]:
+    """Every parse dataset for the current inputs: parsed rows plus cached rows, ordered by filing id.
+
+    A reused filing's source_path is the file's current path (a renamed file is the same filing).
+    """
+    parsed = {o.filing_id: o.tables for o in outcomes}
+    parts: dict[str, list[pa.Table]] = {d.name: [] for d in parse_datasets()}
+    for file in sorted(unique_filings(plan.files), key=lambda f: f.filing_id):
+        tables = parsed.get(file.filing_id) or read_entry(out_dir, plan.reused[file.filing_id])
+        for name in parts:
+            table = tables[name]
+            if name == FILINGS.name:
+                table = _with_source_path(table, file.source_path)
+            parts[name].append(table)
+    return {
+        d.name: pa.concat_tables(parts[d.name]) if parts[d.name] else d.arrow_schema().empty_table()
+        for d in parse_datasets()
+    }
+
+
+def _with_source_path(filings: pa.Table, source_path: str) -> pa.Table:
+    index = filings.schema.get_field_index("source_path")
+    return filings.set_column(index, filings.schema.field(index), pa.array([source_path] * filings.num_rows, pa.string()))
+
+
+def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table | None, out_dir: Path) -> pa.Table:
+    """The inputs dataset: one row per input file of this run."""
+    parsed = {o.filing_id: o for o in outcomes}
+    status: dict[str, str] = {}
+    if filings is not None:
+        status = dict(zip(filings["filing_id"].to_pylist(), filings["status"].to_pylist()))
+    elif plan.is_unchanged:  # datasets untouched: the statuses are those already published
+        published = read_table(FILINGS, out_dir)
+        status = dict(zip(published["filing_id"].to_pylist(), published["status"].to_pylist()))
+    first = {f.filing_id: f.source_path for f in unique_filings(plan.files)}
+    rows = []
+    for file in plan.files:
+        outcome = parsed.get(file.filing_id)
+        is_first = first[file.filing_id] == file.source_path
+        entry = plan.reused.get(file.filing_id, "")
+        rows.append(
+            {
+                "source_path": file.source_path,
+                "filing_id": file.filing_id,
+                "size_bytes": file.size_bytes,
+                "change": plan.change[file.source_path],
+                "parse_outcome": ("parsed" if outcome else "reused") if is_first else "duplicate",
+                "status": outcome.status if outcome else status.get(file.filing_id, "failed"),
+                "failure_kind": outcome.failure_kind if outcome else _entry_failure_kind(entry),
+                "parse_s": outcome.seconds if outcome and is_first else None,
+                "n_pages": outcome.n_pages if outcome and is_first else None,
+                "peak_rss_mb": outcome.peak_rss_mb if outcome and is_first else None,
+                "parser_version": PARSER_VERSION,
+            }
+        )
+    return rows_to_table(INPUTS, rows)
+
+
+def publish(out_dir: Path, tables: dict[str, pa.Table] | None, inputs: pa.Table) -> dict[str, Path]:
+    """Put the datasets in place (each renamed over the old one), then the inventory, then prune the cache.
+
+    `tables` is None when nothing changed: the datasets stay as they are and only the inventory is rewritten.
+    A run killed in here leaves every dataset readable (old or new, never half-written) and the marker,
+    which makes the next run rebuild everything from the cache instead of trusting the inventory.
+    """
+    written: dict[str, Path] = {}
+    marker = out_dir / PUBLISHING_MARKER
+    if tables is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        staging = out_dir / STAGING_DIR
+        shutil.rmtree(staging, ignore_errors=True)
+        by_name = {d.name: d for d in DATASETS}
+        staged = {name: write_table(by_name[name], table, staging) for name, table in tables.items()}
+        for name, path in staged.items():  # renames only: the window in which old and new mix is tiny
+            os.replace(path, out_dir / path.name)
+            written[name] = out_dir / path.name
+        staging.rmdir()
+    else:
+        written = {d.name: out_dir / d.file_name for d in parse_datasets()}
+    written[INPUTS.name] = write_table(INPUTS, inputs, out_dir)
+    marker.unlink(missing_ok=True)
+    prune_cache(out_dir, keep=set(inputs["filing_id"].to_pylist()))
+    return written
+
+
+def prune_cache(out_dir: Path, keep: set[str]) -> None:
+    """Drop entries of other parser versions and of filings no longer among the inputs."""
+    base, current = out_dir / CACHE_DIR, cache_root(out_dir)
+    if not base.exists():
+        return
+    for version_dir in base.iterdir():
+        if version_dir != current:
+            shutil.rmtree(version_dir, ignore_errors=True)
+    if current.exists():
+        for entry in current.iterdir():
+            if entry.name.split("@")[0] not in keep:
+                shutil.rmtree(entry, ignore_errors=True)

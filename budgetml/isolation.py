@@ -1,0 +1,300 @@
+"""Parse files in worker processes with a time and a memory limit each, so no single file can stall or kill a run.
+
+Each worker is a fresh interpreter (`subprocess`, not `multiprocessing`: Dask worker processes are
+daemonic and may not start multiprocessing children) that limits its own address space with
+RLIMIT_AS and answers one file at a time over a socket. The parent enforces the wall-clock limit:
+a worker that overruns it, runs out of memory or dies is killed and replaced, its file recorded as a
+`failed` filing with the reason in Chinese, and the other files go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+import pyarrow as pa
+
+from budgetml.parse import PARSER_VERSION, ParsedFiling, parse_file, parsed_to_tables
+from budgetml.schema import INPUTS
+from budgetml.settings import ParseLimits
+
+# Why a failure happened, when it is not the parser's own verdict on the file (declared in schema.INPUTS).
+FAILURE_KINDS = next(c.values for c in INPUTS.columns if c.name == "failure_kind")
+# Failures that depend on the limits in force, not only on the file: cached per limits (see incremental.py).
+LIMIT_FAILURES = ("timeout", "memory", "crash")
+
+_WORKER_CODE = "from budgetml.isolation import worker_main; worker_main()"
+_READY = "ready"
+WORKER_START_TIMEOUT_S = 60  # an interpreter with pdfminer, pyarrow and polars loads in ~1 s; minutes only on a swamped machine
+_PR_SET_PDEATHSIG = 1
+
+
+class WorkerStartError(RuntimeError):
+    """A parser process could not be started twice in a row: the machine, not a file, is at fault."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    source_path: str
+    filing_id: str  # sha256 of the bytes read when planning
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class ParseOutcome:
+    """One file's parse: its dataset rows (one Arrow table per parse dataset) and how the parse went."""
+
+    source_path: str
+    filing_id: str
+    status: str  # ok | partial | failed
+    error: str | None
+    failure_kind: str | None  # one of FAILURE_KINDS, or None when the parser itself decided
+    n_pages: int
+    seconds: float
+    peak_rss_mb: float | None  # the worker's peak resident memory so far; None when it died
+    tables: dict[str, pa.Table] = field(repr=False, default_factory=dict)
+    parser_version: str = PARSER_VERSION
+
+
+def failed_outcome(file: InputFile, kind: str, error: str, seconds: float = 0.0) -> ParseOutcome:
+    """A failure decided outside the parser: the same rows a parser failure would give."""
+    parsed = ParsedFiling(file.filing_id, file.source_path, "failed", error)
+    return ParseOutcome(file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, parsed_to_tables([parsed]))
+
+
+def parse_isolated(
+    files: Sequence[InputFile],
+    limits: ParseLimits,
+    workers: int,
+    on_outcome: Callable[[ParseOutcome], None] | None = None,
+) -> list[ParseOutcome]:
+    """Parse every file in up to `workers` isolated worker processes; one outcome per file, in input order.
+
+    Largest files go first so that the long ones do not start last and leave the other workers idle.
+    """
+    if not files:
+        return []
+    order = sorted(range(len(files)), key=lambda k: (-files[k].size_bytes, files[k].source_path))
+    pending = [(k, files[k]) for k in reversed(order)]  # pop() from the end: largest first
+    outcomes: dict[int, ParseOutcome] = {}
+    pool = [_Slot(limits) for _ in range(max(1, min(workers, len(files))))]
+
+    def finish(slot: _Slot, outcome: ParseOutcome) -> None:
+        outcomes[slot.index] = outcome
+        slot.file = None
+        if on_outcome:
+            on_outcome(outcome)
+
+    try:
+        for slot in pool:  # interpreters load in parallel; a file's clock starts once its worker is ready
+            try:
+                slot.start()
+            except OSError:
+                slot.retire()  # assign() tries again and raises WorkerStartError if it fails again
+        while pending or any(slot.file for slot in pool):
+            for slot in pool:
+                if slot.file is None and pending:
+                    slot.assign(*pending.pop())  # WorkerStartError: no file can be parsed here, the run stops
+            busy = [slot for slot in pool if slot.file]
+            if not busy:
+                continue
+            timeout = max(0.0, min(slot.deadline for slot in busy) - time.monotonic())
+            ready = wait([slot.conn for slot in busy], timeout=timeout)
+            for slot in busy:
+                if slot.conn in ready:
+                    finish(slot, slot.collect())
+                elif time.monotonic() >= slot.deadline:
+                    finish(slot, slot.time_out())
+    finally:
+        for slot in pool:
+            slot.retire()
+    return [outcomes[k] for k in range(len(files))]
+
+
+class _Slot:
+    """One worker process and the file it is parsing; a dead or killed worker is replaced on the next file."""
+
+    def __init__(self, limits: ParseLimits) -> None:
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+        self.stderr = None
+        self.file: InputFile | None = None
+        self.ready = False
+        self.index = -1
+        self.started = self.deadline = 0.0
+
+    def assign(self, index: int, file: InputFile) -> None:
+        self.index, self.file = index, file
+        problem = ""
+        for _ in range(2):  # an idle worker may have been lost (killed from outside): one fresh try
+            try:
+                self.start()
+                self._wait_ready()
+                self.started = time.monotonic()
+                self.deadline = self.started + self.limits.time_limit_s
+                self.conn.send((file.source_path, file.filing_id))
+                return
+            except (OSError, EOFError) as exc:
+                problem = f"{exc} {self._stderr_tail()}".strip()
+                self.retire()
+        raise WorkerStartError(f"无法启动解析进程：{problem}")
+
+    def start(self) -> None:
+        if self.proc is not None:
+            return
+        parent, child = socket.socketpair()
+        self.stderr = tempfile.TemporaryFile()
+        extra = str(self.limits.memory_limit_mb * 1024 * 1024)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), extra, str(os.getpid())],
+                pass_fds=[child.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.stderr,
+            )
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        self.ready = False
+
+    def _wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(WORKER_START_TIMEOUT_S):
+            raise OSError(f"解析进程在 {WORKER_START_TIMEOUT_S} 秒内没有就绪")
+        if self.conn.recv() != _READY:
+            raise OSError("解析进程的应答不符合协议")
+        self.ready = True
+
+    def collect(self) -> ParseOutcome:
+        file = self.file
+        try:
+            outcome: ParseOutcome = self.conn.recv()
+        except (EOFError, OSError):
+            return self._died(file)
+        if outcome.failure_kind == "memory":
+            self.retire()  # a worker that hit its limit has exited; start a fresh one for the next file
+        return outcome
+
+    def time_out(self) -> ParseOutcome:
+        file, seconds = self.file, time.monotonic() - self.started
+        self.retire()
+        error = f"超时：超过 {self.limits.time_limit_s:g} 秒仍未解析完（文件过大或结构异常），已终止该文件的解析"
+        return failed_outcome(file, "timeout", error, seconds)
+
+    def _stderr_tail(self) -> str:
+        if self.stderr is None:
+            return ""
+        self.stderr.seek(0)
+        return self.stderr.read()[-400:].decode("utf-8", "replace").strip()
+
+    def retire(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+        if self.conn is not None:
+            self.conn.close()
+        if self.stderr is not None:
+            self.stderr.close()
+        self.proc = self.conn = self.stderr = None
+
+    def _died(self, file: InputFile) -> ParseOutcome:
+        seconds = time.monotonic() - self.started
+        code = self.proc.wait() if self.proc else None
+        tail = self._stderr_tail()
+        self.retire()
+        if code == -signal.SIGKILL:
+            kind, error = "memory", f"内存超限：解析进程被系统终止（可能超过 {self.limits.memory_limit_mb} MB 或机器内存不足）"
+        elif code is not None and code < 0:
+            kind, error = "crash", f"解析进程崩溃（信号 {signal.Signals(-code).name}）"
+        else:
+            kind, error = "crash", f"解析进程意外退出（退出码 {code}）" + (f"：{tail}" if tail else "")
+        return failed_outcome(file, kind, error, seconds)
+
+
+# --- the worker side ---------------------------------------------------------------------------
+
+
+def worker_main() -> None:
+    """Entry of a worker process: argv = [socket fd, address space a parse may add in bytes, parent pid]."""
+    fd, memory_bytes, parent_pid = (int(arg) for arg in sys.argv[1:4])
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then kills us
+    logging.disable(logging.WARNING)  # pdfminer warns about every odd object; failures come back as outcomes
+    # The limit is on top of what the loaded libraries already map (0.4-0.7 GB of mostly reserved,
+    # not resident, address space, which grows whenever a module imports another library).
+    limit = _address_space_bytes() + memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn = Connection(fd)
+    conn.send(_READY)
+    while True:
+        try:
+            source_path, filing_id = conn.recv()
+        except EOFError:
+            return
+        outcome = _parse_one(source_path, filing_id, memory_bytes)
+        conn.send(outcome)
+        if outcome.failure_kind == "memory":
+            return  # after a MemoryError the heap may be fragmented to its limit: let a fresh worker go on
+
+
+def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutcome:
+    file = InputFile(source_path, filing_id, 0)
+    start = time.perf_counter()
+    memory_error = f"内存超限：解析需要超过 {memory_bytes // 2**20} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
+    try:
+        parsed = parse_file(Path(source_path))
+        seconds = time.perf_counter() - start
+        # parse_file turns every exception into a failed filing, MemoryError included.
+        if parsed.status == "failed" and parsed.error and "MemoryError" in parsed.error:
+            return failed_outcome(file, "memory", memory_error, seconds)
+        if parsed.filing_id.startswith("unreadable-"):
+            return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds)
+        if parsed.filing_id != filing_id:
+            return failed_outcome(file, "changed", "文件在本次运行期间被修改，将在下次运行时重新解析", seconds)
+        tables = parsed_to_tables([parsed])
+    except MemoryError:
+        return failed_outcome(file, "memory", memory_error, time.perf_counter() - start)
+    return ParseOutcome(source_path, filing_id, parsed.status, parsed.error, None, parsed.n_pages, seconds, _peak_rss_mb(), tables)
+
+
+def _address_space_bytes() -> int:
+    """This process's mapped address space (VmSize), 0 where /proc is not available."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to kill this worker when its parent dies (kill -9 of a run must not leave orphans)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker still exits on EOF from the parent
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the request above took effect
+        sys.exit(0)

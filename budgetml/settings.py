@@ -1,0 +1,147 @@
+"""The nightly run's settings (configs/nightly.toml) and input sources (configs/sources.toml), as frozen records."""
+
+from __future__ import annotations
+
+import glob
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from budgetml.parse import discover
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+NIGHTLY_PATH = PROJECT_DIR / "configs" / "nightly.toml"
+SOURCES_PATH = PROJECT_DIR / "configs" / "sources.toml"
+
+
+class SettingsError(ValueError):
+    """A configuration file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """Per-file limits of the isolated parser workers (reasons in configs/nightly.toml)."""
+
+    time_limit_s: float = 120.0
+    memory_limit_mb: int = 2048
+
+    @property
+    def cache_tag(self) -> str:
+        """Failures caused by a limit are only valid for these limits: raising one retries them."""
+        return f"t{self.time_limit_s:g}-m{self.memory_limit_mb}"
+
+
+@dataclass(frozen=True)
+class NightlySettings:
+    workers: int = 0  # 0 = one per available core
+    limits: ParseLimits = ParseLimits()
+    batch_files: int = 8
+    dask_address: str = ""
+    cron: str = "30 2 * * *"
+    timezone: str = "Asia/Shanghai"
+    deployment_name: str = "nightly"
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else available_cores()
+
+
+@dataclass(frozen=True)
+class Source:
+    region: str
+    year: int
+    paths: tuple[str, ...]  # folders or glob patterns, relative to the project folder
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
+    raw = _read_toml(path)
+    parse, dask, schedule = (_table(raw, name, path) for name in ("parse", "dask", "schedule"))
+    limits = _build(ParseLimits, {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb") if k in parse}, path, "parse")
+    limits = ParseLimits(float(limits.time_limit_s), int(limits.memory_limit_mb))
+    values = {**parse, "dask_address": dask.pop("address", ""), **schedule}
+    if dask:
+        raise SettingsError(f"{path}: [dask] 中有未知的键 {sorted(dask)}")
+    settings = _build(NightlySettings, {**values, "limits": limits}, path, "parse/schedule")
+    if settings.workers < 0 or settings.batch_files < 1 or limits.time_limit_s <= 0 or limits.memory_limit_mb < 256:
+        raise SettingsError(f"{path}: workers ≥ 0、batch_files ≥ 1、time_limit_s > 0、memory_limit_mb ≥ 256")
+    return settings
+
+
+def load_sources(path: Path = SOURCES_PATH) -> tuple[Source, ...]:
+    raw = _read_toml(path)
+    entries = raw.get("source", [])
+    if not isinstance(entries, list) or not entries:
+        raise SettingsError(f"{path}: 至少需要一个 [[source]]")
+    sources = []
+    for k, entry in enumerate(entries):
+        try:
+            sources.append(Source(region=str(entry["region"]), year=int(entry["year"]), paths=tuple(str(p) for p in entry["paths"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SettingsError(f"{path}: 第 {k + 1} 个 [[source]] 需要 region、year 和 paths（{exc}）") from exc
+    return tuple(sources)
+
+
+def resolve_inputs(patterns: list[str], base: Path = PROJECT_DIR) -> list[Path]:
+    """Folders, files and glob patterns → the PDF files they name, absolute and sorted.
+
+    Relative patterns are taken from `base` (the project folder for configs/sources.toml, the
+    working directory for the command line).
+
+    A named folder or file that does not exist is an error, not an empty input: an unmounted share
+    must not look like a corpus whose files were all removed.
+    """
+    named: list[Path] = []
+    for pattern in patterns:
+        full = Path(pattern) if Path(pattern).is_absolute() else base / pattern
+        if glob.has_magic(str(full)):
+            named += [Path(p) for p in glob.glob(str(full), recursive=True)]
+        elif full.exists():
+            named.append(full)
+        else:
+            raise SettingsError(f"输入路径不存在：{full}")
+    files = [p.resolve() for p in discover(named)]
+    if not files:
+        raise SettingsError(f"没有找到 PDF 文件：{', '.join(patterns)}（为免清空已有数据集，本次不运行）")
+    return files
+
+
+def input_patterns(inputs: list[str] | None) -> tuple[list[str], Path]:
+    """The patterns to read and the folder they are relative to: the command line's, else configs/sources.toml's."""
+    if inputs:
+        return list(inputs), Path.cwd()
+    return source_patterns(load_sources()), PROJECT_DIR
+
+
+def source_patterns(sources: tuple[Source, ...]) -> list[str]:
+    return [p for source in sources for p in source.paths]
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"无法读取配置文件 {path}：{exc}") from exc
+
+
+def _table(raw: dict, name: str, path: Path) -> dict:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"{path}: [{name}] 必须是一个表")
+    return dict(value)
+
+
+def _build(cls, values: dict, path: Path, where: str):
+    known = {f.name for f in fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise SettingsError(f"{path}: [{where}] 中有未知的键 {sorted(unknown)}")
+    return cls(**values)

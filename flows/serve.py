@@ -1,0 +1,96 @@
+"""`make serve`: a local Prefect server bound to 127.0.0.1 (state in .prefect/) serving the nightly flow on its cron.
+
+Scheduling needs a running server: with Prefect's temporary server, flow.serve() never runs anything.
+Ctrl-C stops the flow's runner first (which pauses the schedule), then the server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from budgetml.settings import PROJECT_DIR, load_settings
+
+SERVER_START_TIMEOUT_S = 120  # ~8 s on this 2-core machine; the first start also creates the database
+SERVER_STOP_TIMEOUT_S = 30
+
+
+def serve_nightly(port: int = 4200, output: Path = PROJECT_DIR / "output", inputs: list[str] | None = None, cron: str | None = None) -> None:
+    api_url = f"http://127.0.0.1:{port}/api"
+    server = start_server(port)
+    try:
+        wait_until_healthy(api_url, server)
+        print(f"Prefect 服务器已启动：http://127.0.0.1:{port}（按 Ctrl-C 停止）", flush=True)
+        serve_flow(api_url, output, inputs, cron)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_server(server)
+        print("已停止调度与 Prefect 服务器", flush=True)
+
+
+def start_server(port: int) -> subprocess.Popen:
+    """`prefect server start` in its own session: Ctrl-C reaches only us, and we stop it after the runner."""
+    env = {
+        **os.environ,
+        "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(PROJECT_DIR / ".prefect")),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("PREFECT_API_URL", None)
+    prefect = Path(sys.executable).with_name("prefect")
+    command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off"]
+    return subprocess.Popen(command, env=env, cwd=PROJECT_DIR, start_new_session=True, stdin=subprocess.DEVNULL)
+
+
+def wait_until_healthy(api_url: str, server: subprocess.Popen, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"Prefect 服务器启动失败（退出码 {server.returncode}）；端口可能已被占用")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"Prefect 服务器在 {timeout_s:g} 秒内没有就绪：{api_url}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def serve_flow(api_url: str, output: Path, inputs: list[str] | None = None, cron: str | None = None) -> None:
+    """Serve the nightly flow against the server at api_url until interrupted (also used by the tests)."""
+    # Flow runs are started in child processes: they read the server address and home from the environment.
+    os.environ["PREFECT_API_URL"] = api_url
+    os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect"))
+    os.chdir(PROJECT_DIR)  # prefect.toml is read from the working directory; the entrypoint is relative to it
+    from prefect.schedules import Cron
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.nightly import nightly
+
+    settings = load_settings()
+    parameters = {"output": str(output), **({"inputs": list(inputs)} if inputs else {})}
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        nightly.serve(
+            name=settings.deployment_name,
+            schedules=[Cron(cron or settings.cron, timezone=settings.timezone)],
+            parameters=parameters,
+            description="每晚增量解析部门预算公开 PDF 并更新数据集",
+        )

@@ -1,0 +1,88 @@
+"""Inputs for the nightly-flow tests: small real budget filings (distinct per department) and bad files."""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from dataclasses import replace
+from pathlib import Path
+
+from budgetml.render import Disclosure, render_pdf
+from budgetml.seed import seed_disclosure
+from tests import badpdfs
+
+
+@functools.cache
+def _seed() -> Disclosure:
+    return seed_disclosure()
+
+
+def budget_pdf(path: Path, department: str = "测试局") -> Path:
+    """A small budget filing (cover, 表1–表4; 8 pages, ~0.4 s to parse) for 武昌区{department}, 2025."""
+    seed = _seed()
+    # parts[4] is the 第二部分 title page; 4 tables follow it.
+    render_pdf(replace(seed, cover_lines=(f"武昌区{department}", "2025 年部门预算"), parts=seed.parts[4:9]), path)
+    return path
+
+
+def budget_corpus(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [budget_pdf(folder / f"dept-{k:02d}.pdf", f"测试{k:02d}局") for k in range(n)]
+
+
+def bomb_pdf(path: Path, decompressed_mb: int = 512) -> Path:
+    """A one-page PDF whose content stream inflates from ~2 MB to `decompressed_mb` MB (a decompression bomb)."""
+    compressor = zlib.compressobj(1)
+    chunk = bytes(1 << 20)
+    stream = b"".join(compressor.compress(chunk) for _ in range(decompressed_mb)) + compressor.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def bad_inputs(folder: Path) -> dict[str, Path]:
+    """The isolation set: every kind of bad file plus two good ones (one with spaces and Chinese in its name)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    prose = badpdfs.prose_pdf(folder / "会议纪要.pdf", pages=3)
+    return {
+        "empty": badpdfs.empty_file(folder / "empty.pdf"),
+        "random": badpdfs.random_bytes(folder / "random.pdf"),
+        "truncated": badpdfs.truncated(folder / "truncated.pdf", prose, keep=0.4),
+        "encrypted": badpdfs.encrypted(folder / "encrypted.pdf"),
+        "image": badpdfs.image_only(folder / "scan.pdf"),
+        "not_budget": prose,
+        "very_long": badpdfs.prose_pdf(folder / "long.pdf", pages=3000),
+        "bomb": bomb_pdf(folder / "bomb.pdf"),
+        "good_spaces": budget_pdf(folder / "武昌区 测试局 2025 年 预算.pdf", "测试局"),
+        "good": budget_pdf(folder / "good.pdf", "另一局"),
+    }
+
+
+# Limits for bad_inputs: the long file needs ~6 s here (timeout), the bomb 512 MB (memory); the good ones < 1 s.
+TEST_TIME_LIMIT_S = 4.0
+TEST_MEMORY_LIMIT_MB = 300  # on top of the loaded worker: a small filing adds < 50 MB, the bomb needs 512 MB
+
+EXPECTED_ERRORS = {
+    "empty": "空文件",
+    "random": "不是 PDF",
+    "truncated": "不完整",
+    "encrypted": "加密",
+    "image": "没有可提取的文字",
+    "not_budget": "未识别到任何部门预算表格",
+    "very_long": "超时",
+    "bomb": "内存超限",
+}

@@ -1,0 +1,198 @@
+"""evaluate() on hand-made labels and datasets whose scores are known by construction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from budgetml.evaluate import LabelsError, evaluate, format_report, tolerance_wan
+
+HEADLINE = {
+    "total_income": 1000.0,
+    "total_expenditure": 1000.0,
+    "basic_expenditure": 600.0,
+    "project_expenditure": 400.0,
+    "personnel_expenditure": 500.0,
+    "public_expenditure": 100.0,
+    "sangong_total": 4.28,
+}
+
+
+def label(fid: str, style: str, items: dict, kind: str | None = None, category: str | None = None) -> dict:
+    unit = "万元" if style == "wuhan" else "元"
+    return {
+        "path": f"{fid}.pdf",
+        "filing_id": fid,
+        "region": "武昌区",
+        "department": f"武昌区{fid}局",
+        "year": 2025,
+        "layout": style,
+        "headline_wan": HEADLINE,
+        "headline_units": {**dict.fromkeys(HEADLINE, unit), "sangong_total": "万元"},
+        "expenditure_items_wan": items,
+        "expenditure_items_unit": unit,
+        "category": category or "clean",
+        "injections": [{"kind": kind, "category": category, "changes": []}] if kind else [],
+    }
+
+
+# A, B clean; C, F inconsistencies; D, E outliers (E was never parsed).
+LABELS = [
+    label("A", "wuhan", {"201": 100.0, "20101": 100.0}),
+    label("B", "shanghai", {"204": 12.3456}),
+    label("C", "wuhan", {"205": 5.0}, "summary_total_mismatch", "inconsistency"),
+    label("D", "wuhan", {"206": 1.0}, "extreme_sangong_share", "outlier"),
+    label("E", "wuhan", {"207": 2.0}, "jump_300pct", "outlier"),
+    label("F", "wuhan", {"208": 3.0}, "hierarchy_sum_mismatch", "inconsistency"),
+]
+
+
+def filing_row(fid: str, **changes) -> dict:
+    return {
+        "filing_id": fid,
+        "status": "ok",
+        "region": "武昌区",
+        "department": f"武昌区{fid}局",
+        "year": 2025,
+        **HEADLINE,
+        **changes,
+    }
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Path]:
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"filings": LABELS}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    pl.DataFrame(
+        [
+            filing_row("A"),
+            # 0.4 元 off in a 元 table: beyond 0.005 元; and a different department name
+            filing_row("B", total_income=1000.00004, department="武昌区别的局"),
+            filing_row("C", sangong_total=4.284),  # 0.004 万元 off in a 万元 table: within 0.005
+            filing_row("D"),
+            filing_row("F"),
+        ]
+    ).write_parquet(out / "filings.parquet")
+    pl.DataFrame(
+        {
+            "filing_id": ["A", "A", "B", "C", "F", "F"],
+            "table_id": ["expenditure_summary"] * 5 + ["income_summary"],
+            "column": ["total"] * 6,
+            "code": ["201", "20101", "204", "205", "208", "206"],
+            "value_wan": [100.0, 99.99, 12.3456, 5.004, 3.0, 1.0],
+        }
+    ).write_parquet(out / "line_items.parquet")
+    return labels, out
+
+
+def write_checks(out: Path) -> None:
+    pl.DataFrame(
+        {
+            "filing_id": ["A", "A", "A", "B", "C", "D", "F"],
+            "passed": [True, None, False, False, False, False, False],
+            "severity": ["error", "error", "warning", "error", "error", "error", "info"],
+        },
+        schema={"filing_id": pl.String, "passed": pl.Boolean, "severity": pl.String},
+    ).write_parquet(out / "checks.parquet")
+
+
+def write_anomalies(out: Path) -> None:
+    pl.DataFrame(
+        {"filing_id": ["A", "B", "C", "D"], "score": [0.2, 0.9, 0.95, 0.8], "flagged": [False, True, True, True]}
+    ).write_parquet(out / "anomalies.parquet")
+
+
+def test_headline_line_items_and_metadata(corpus):
+    report = evaluate(*corpus)
+    assert report.n_labelled == 6
+    assert report.status_counts == {"missing": 1, "ok": 5}
+    # 7 figures × 6 filings; B misses total_income, E misses all 7
+    assert (report.headline.matched, report.headline.checked) == (34, 42)
+    by_figure = {s.name: (s.matched, s.checked) for s in report.headline_by_figure}
+    assert by_figure["total_income"] == (4, 6) and by_figure["sangong_total"] == (5, 6)
+    # found: A 201, B 204, C 205 (5.004 within 0.005 万元), F 208; not: A 20101, D 206 (other table), E 207
+    assert (report.line_items.matched, report.line_items.checked) == (4, 7)
+    assert (report.metadata.matched, report.metadata.checked) == (4, 6)
+
+
+def test_without_checks_and_anomalies_it_says_what_is_not_scored(corpus):
+    report = evaluate(*corpus)
+    assert report.inconsistencies is None and report.outliers is None
+    assert report.notes == ("not scored yet: checks.parquet missing", "not scored yet: anomalies.parquet missing")
+    text = format_report(report)
+    assert "not scored yet: checks.parquet missing" in text
+    assert "headline figures (exact)" in text and "81.0%" in text  # 34 / 42
+
+
+def test_inconsistency_recall_and_false_positives(corpus):
+    labels, out = corpus
+    write_checks(out)
+    s = evaluate(labels, out).inconsistencies
+    recall = {k.name: (k.matched, k.checked) for k in s.by_kind}
+    assert recall["summary_total_mismatch"] == (1, 1)  # C: a failed error
+    assert recall["hierarchy_sum_mismatch"] == (0, 1)  # F: only an info finding
+    assert recall["unit_error_x10000"] == (0, 0)
+    assert (s.detected, s.injected) == (1, 2)
+    # clean A has a failed warning and an unrunnable error (not false positives); clean B a failed error
+    assert (s.false_positives, s.clean) == (1, 2) and s.false_positive_rate == 0.5
+
+
+def test_outlier_auc_and_precision_at_k(corpus):
+    labels, out = corpus
+    write_anomalies(out)
+    o = evaluate(labels, out).outliers
+    # population: clean A 0.2, B 0.9; outliers D 0.8, E unscored (ranked last); C is an inconsistency: left out
+    assert o.k == 2 and o.unscored == 1
+    assert o.precision_at_k == 0.5  # top 2: B, D
+    assert o.roc_auc == pytest.approx(0.25)  # D beats A only, of the four outlier/clean pairs
+    assert {k.name: (k.matched, k.checked) for k in o.by_kind}["extreme_sangong_share"] == (1, 1)
+    assert (o.flagged_outliers, o.flagged) == (1, 2)
+    assert "ROC AUC 0.250" in format_report(evaluate(labels, out))
+
+
+def test_datasets_missing_entirely(tmp_path):
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"filings": LABELS[:2]}), encoding="utf-8")
+    report = evaluate(labels, tmp_path / "nothing")
+    assert report.status_counts == {"missing": 2}
+    assert report.headline is None and report.line_items is None
+    assert "not scored yet: filings.parquet missing" in report.notes
+    assert "parse status: missing 2" in format_report(report)
+
+
+def test_anomalies_without_the_score_column_are_not_scored(corpus):
+    labels, out = corpus
+    pl.DataFrame({"filing_id": ["A"], "flagged": [True]}).write_parquet(out / "anomalies.parquet")
+    report = evaluate(labels, out)
+    assert report.outliers is None and "not scored yet: anomalies.parquet has no column 'score'" in report.notes
+
+
+def test_tolerance_follows_the_printed_unit():
+    assert tolerance_wan("万元") == pytest.approx(0.005, abs=1e-8)
+    assert tolerance_wan("元") == pytest.approx(0.0000005, abs=1e-8)
+
+
+def test_a_missing_or_foreign_labels_file_is_refused_clearly(tmp_path):
+    with pytest.raises(LabelsError, match="标注文件不存在"):
+        evaluate(tmp_path / "labels.json", tmp_path)
+    (tmp_path / "other.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(LabelsError, match="缺少 filings"):
+        evaluate(tmp_path / "other.json", tmp_path)
+
+
+def test_cli_evaluate_prints_the_report(corpus):
+    from typer.testing import CliRunner
+
+    from budgetml.cli import app
+
+    labels, out = corpus
+    result = CliRunner().invoke(app, ["evaluate", "--labels", str(labels), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "headline figures (exact)" in result.output and "not scored yet: checks.parquet missing" in result.output
+    missing = CliRunner().invoke(app, ["evaluate", "--labels", str(out / "none.json"), "--output", str(out)])
+    assert missing.exit_code == 2 and "标注文件不存在" in missing.output
