@@ -28,6 +28,7 @@ class TableEntry:
     titles: tuple[re.Pattern[str], ...]
     columns: tuple[ColumnEntry, ...]
     is_form: bool = False  # label/value form (performance targets): kept, but no line items
+    ordered: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # unnamed repeated headers named by order
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,19 @@ class Catalog:
                     return column.name
         return None
 
+    def column_names(self, table_id: str | None, header_paths: tuple[str, ...]) -> list[str | None]:
+        """Canonical names of a table's columns: by header path, else by order for repeated headers."""
+        names = [self.column_name(table_id, p) or self.column_name(table_id, p.replace("/", "")) for p in header_paths]
+        for table in self.tables:
+            if table.id != table_id:
+                continue
+            for pattern, ordered in table.ordered:
+                unnamed = [j for j, p in enumerate(header_paths) if names[j] is None and pattern.search(squash(p))]
+                if len(unnamed) == len(ordered):
+                    for j, name in zip(unnamed, ordered):
+                        names[j] = name
+        return names
+
     def is_form(self, table_id: str | None) -> bool:
         return any(t.id == table_id and t.is_form for t in self.tables)
 
@@ -95,6 +109,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
             titles=tuple(re.compile(p) for p in t["titles"]),
             columns=tuple(ColumnEntry(c["name"], tuple(re.compile(p) for p in c["patterns"])) for c in t["columns"]),
             is_form=t.get("is_form", False),
+            ordered=tuple((re.compile(o["pattern"]), tuple(o["names"])) for o in t.get("ordered", [])),
         )
         for t in raw["table"]
     )

@@ -24,6 +24,8 @@ from budgetml.records import BBox, Cell, Grid, TextLine
 _NOT_TITLE = re.compile(r"^(单位|编制部门|编制单位|填报|申报|注|备注|说明|第?\d+页|-\s*\d+\s*-)")
 _NOTE = re.compile(r"^(注|备注|说明)\s*[:：]")
 _TITLE_HINT = re.compile(r"表(?:\s*[(（].*[)）])?$")
+# An empty table's unit line follows its title within this many lines.
+EMPTY_TABLE_UNIT_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,28 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
     return tables
 
 
+def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) -> list[Table]:
+    """Known tables printed with a title and unit line but no grid at all (an empty unruled table).
+
+    A title counts only with a unit line right below it, so a contents page listing table names
+    does not make tables.
+    """
+    found = []
+    for k, line in enumerate(lines):
+        table_id = catalog.match_title(line.text)
+        if table_id is None or catalog.is_form(table_id):
+            continue
+        below = lines[k + 1:k + 1 + EMPTY_TABLE_UNIT_LINES]
+        unit, unit_error = grid_to_unit(tuple(below))
+        if unit is None and unit_error is None:
+            continue
+        notes = tuple(l.text.strip() for l in lines[k + 1:] if _NOTE.match(squash(l.text)))
+        found.append(
+            Table(table_id, line.text.strip(), unit, unit_error, (page,), 0, (), (), (), notes[:1], printed_department(tuple(below)))
+        )
+    return found
+
+
 def continue_table(table: Table, grid: Grid, header: list[Cell], n_header: int) -> Table:
     """Append a continuation grid; a repeated header is recognised by its text and dropped."""
     repeated = n_header > 0 and row_text(header) == row_text(table.header)
@@ -234,7 +258,8 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
     if table.unit is None:
         raise UnitError(table.unit_error or f"表「{table.title}」没有单位行（单位：元/万元/亿元），金额无法换算")
     code_cols = {j for j, path in enumerate(table.column_paths) if path and catalog.is_code_header(path)}
-    names = [column_name(catalog, table.table_id, path) or f"column_{j + 1}" for j, path in enumerate(table.column_paths)]
+    canonical = catalog.column_names(table.table_id, table.column_paths)
+    names = [canonical[j] or path or f"column_{j + 1}" for j, path in enumerate(table.column_paths)]
     items: list[LineItem] = []
     for index, row in enumerate(table.rows):
         code_parts = [c.text for c in row.cells if c.col in code_cols and c.text.strip().isdigit()]
@@ -277,11 +302,6 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
             )
             boundary = cell.col
     return items
-
-
-def column_name(catalog: Catalog, table_id: str | None, path: str) -> str:
-    """Canonical column name, else the printed header path (never dropped); empty when there is no header."""
-    return catalog.column_name(table_id, path) or catalog.column_name(table_id, path.replace("/", "")) or path
 
 
 def headline_figures(items: list[LineItem], catalog: Catalog) -> dict[str, Decimal | None]:

@@ -15,6 +15,8 @@ _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二�
 _ENUMERATED = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d)|[一二三四五六七八九十]+、)")
 _LEADERS = re.compile(r"[…．.]{6,}")
 _PAGE_NUMBER = re.compile(r"^[-－—\s]*\d+[-－—\s]*$")
+# A cover line this short, with no label or year, after "主管部门：…" is the rest of a wrapped name.
+COVER_WRAP_MAX_CHARS = 8
 # A line set this much larger than the body text is a heading.
 HEADING_SIZE_RATIO = 1.1
 
@@ -39,10 +41,14 @@ def cover_to_meta(cover: list[str], titles: list[str]) -> FilingMeta:
     """Read region, department, year, kind and scope from the cover lines and table titles."""
     text = [fold(line).strip() for line in cover if line.strip()]
     department = None
-    for line in text + titles:
+    lines = text + titles
+    for k, line in enumerate(lines):
         match = _DEPT_LABEL.search(line)
         if match:
             department = match[1].strip()
+            following = lines[k + 1] if k + 1 < len(text) else ""
+            if following and len(following) <= COVER_WRAP_MAX_CHARS and not re.search(r"[:：]|\d{4}", following):
+                department += following  # a long name wrapped onto the next cover line
             break
     year = kind = scope = None
     joined = "".join(text)

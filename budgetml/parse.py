@@ -13,7 +13,7 @@ import pyarrow as pa
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.extract import ExtractError, pdf_to_pages
-from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, table_to_items
+from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, lines_to_empty_tables, table_to_items
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
 from budgetml.normalise import YUAN_PER_WAN, UnitError
 from budgetml.records import Grid, TextLine
@@ -78,6 +78,12 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
         return ParsedFiling(filing_id, source_path, "failed", f"PDF 共 {n_pages} 页，但没有可提取的文字（可能是扫描件或图片，需要 OCR）", n_pages)
 
     tables = grids_to_tables(grids, trailing, catalog)
+    for page, lines in sorted({**text_pages, **trailing}.items()):
+        empty = lines_to_empty_tables(page, lines, catalog)
+        if empty:
+            text_pages.pop(page, None)  # a table page (header lines, notes), not narrative
+            position = next((k for k, t in enumerate(tables) if t.pages[0] > page), len(tables))
+            tables[position:position] = empty
     errors: list[str] = []
     items: list[tuple[int, LineItem]] = []
     for index, table in enumerate(tables):
