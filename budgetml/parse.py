@@ -21,7 +21,7 @@ from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 FORM_TABLE_IDS = ("performance_overall", "performance_project")
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
