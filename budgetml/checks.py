@@ -920,6 +920,11 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
         if claim.delta is not None:
             stated = (claim.amount - claim.delta) * UNIT_TO_YUAN[claim.unit]
             decimals = narrative_decimals(max(claim.amount_decimals, claim.delta_decimals or 0))
+            how = f"（{claim.amount} − {claim.delta}）"
+        elif claim.prev_amount is not None:
+            stated = claim.prev_amount * UNIT_TO_YUAN[claim.unit]
+            decimals = narrative_decimals(claim.prev_decimals or 0)
+            how = ""
         else:
             continue
         previous = claim_table_value(f.previous, claim)
@@ -934,7 +939,7 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
             if squash(c.subject) == squash(claim.subject) and (c.code, c.item_names) == (claim.code, claim.item_names)
         ]
         passed = abs(diff) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
-        message = f"说明称{claim.subject}上年预算为 {stated / WAN:.2f} 万元（{claim.amount} − {claim.delta}），{f.previous.year} 年公开数为 {fmt(previous.yuan)}"
+        message = f"说明称{claim.subject}上年预算为 {stated / WAN:.2f} 万元{how}，{f.previous.year} 年公开数为 {fmt(previous.yuan)}"
         message += "，一致" if passed else f"，相差 {diff / WAN:.2f} 万元"
         yield Finding("prev_year.matches", passed, claim.subject, message, previous.yuan / WAN, stated / WAN, tolerance / WAN, "万元", (Evidence(claim.page, None),))
 

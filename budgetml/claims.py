@@ -30,12 +30,13 @@ _YEAR_PREFIX = re.compile(r"^.*?\d{4}\s*年(?:度)?\s*")
 _TRAILING = re.compile(r"(?:预算数|预算安排|为|是|合计|共计|总额)+$")
 _SENTENCE_END = re.compile(r"[。；;\n]")
 # "公共安全支出（204类）司法（06款）行政运行（01项）": Shanghai prints the code parts.
+# Names may hold parentheses of their own: "政府办公厅（室）及相关机构事务（03款）".
 _CODED_ITEM = re.compile(
-    r"^(?P<lei>[^（(]*)[（(]\s*(?P<c1>\d{3})\s*类\s*[)）](?P<kuan>[^（(]*)[（(]\s*(?P<c2>\d{2})\s*款\s*[)）]"
-    r"(?:(?P<xiang>[^（(]*)[（(]\s*(?P<c3>\d{2})\s*项\s*[)）])?"
+    r"^(?P<lei>.*?)[（(]\s*(?P<c1>\d{3})\s*类\s*[)）](?P<kuan>.*?)[（(]\s*(?P<c2>\d{2})\s*款\s*[)）]"
+    r"(?:(?P<xiang>.*?)[（(]\s*(?P<c3>\d{2})\s*项\s*[)）])?"
 )
 # "科学技术支出（类）科学技术管理事务（款）行政运行（项）": Wuhan prints the names.
-_NAMED_ITEM = re.compile(r"^(?P<lei>[^（(]+?)[（(]类[)）](?P<kuan>[^（(]+?)[（(]款[)）](?:(?P<xiang>[^（(]+?)[（(]项[)）])?")
+_NAMED_ITEM = re.compile(r"^(?P<lei>.+?)[（(]类[)）](?P<kuan>.+?)[（(]款[)）](?:(?P<xiang>.+?)[（(]项[)）])?")
 # Subjects that name no item of their own ("预算安排", "当年预算执行数") take the paragraph's topic.
 _GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当年预算执行数|预算执行数)?$")
 
