@@ -101,6 +101,9 @@ def run(
 
     Example: budgetml run --input data/fixtures --output output
     """
+    import signal
+    import sys
+
     from budgetml.lock import OutputLocked, ensure_unlocked
     from budgetml.runs import summary_text
     from budgetml.settings import SettingsError, input_patterns, load_settings, resolve_inputs
@@ -114,6 +117,8 @@ def run(
         raise typer.Exit(code=2) from None
     from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
 
+    # SIGTERM (a scheduler's timeout, `kill`) unwinds like Ctrl-C, so Prefect's temporary server is stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     summary = nightly(inputs=[str(Path(p).absolute()) for p in inputs] if inputs else None, output=str(output), workers=workers, dask_address=dask or None, settings_path=str(config.absolute()) if config else None, later_stages=not parse_only, show_progress=True)
     console.print(summary_text(summary))
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from budgetml.datasets import read_table, rows_to_table, write_table
@@ -46,6 +47,7 @@ class RunPlan:
     to_parse: tuple[InputFile, ...]  # one file per filing that has no cache entry
     reused: dict[str, str]  # filing_id → cache entry name, for the filings taken from the cache
     is_unchanged: bool  # same files as the last complete run and nothing to parse: the datasets stay
+    published: frozenset[str] = frozenset()  # reused filings whose rows are read from the published datasets
 
 
 def parse_datasets() -> tuple[Dataset, ...]:
@@ -75,7 +77,7 @@ def hash_inputs(paths: Sequence[Path]) -> list[InputFile]:
 
 def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPlan:
     files = hash_inputs(paths)
-    previous = read_table(INPUTS, out_dir)
+    previous = _previous_inventory(out_dir)
     before = dict(zip(previous["source_path"].to_pylist(), previous["filing_id"].to_pylist())) if previous else {}
     change = {f.source_path: _change(before.get(f.source_path), f.filing_id) for f in files}
     removed = tuple(sorted(set(before) - set(change)))
@@ -86,16 +88,26 @@ def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPl
             reused[file.filing_id] = entry
         else:
             to_parse.append(file)
-    is_unchanged = (
+    # The published datasets hold exactly the previous inventory's filings when that run completed
+    # (no marker left by an interrupted publish) with this parser version: reading reused rows from
+    # them is one read per dataset instead of one per filing and dataset from the cache.
+    is_consistent = (
         previous is not None
-        and not to_parse
-        and not removed
-        and all(c == "unchanged" for c in change.values())
         and set(previous["parser_version"].to_pylist()) <= {PARSER_VERSION}
         and not (out_dir / PUBLISHING_MARKER).exists()
         and all((out_dir / d.file_name).exists() for d in parse_datasets())
     )
-    return RunPlan(tuple(files), change, removed, tuple(to_parse), reused, is_unchanged)
+    published = frozenset(set(reused) & set(previous["filing_id"].to_pylist())) if is_consistent else frozenset()
+    is_unchanged = is_consistent and not to_parse and not removed and all(c == "unchanged" for c in change.values())
+    return RunPlan(tuple(files), change, removed, tuple(to_parse), reused, is_unchanged, published)
+
+
+def _previous_inventory(out_dir: Path) -> pa.Table | None:
+    """The last run's inputs.parquet; None when absent or of an older declaration (then every file counts as new)."""
+    try:
+        return read_table(INPUTS, out_dir)
+    except (OSError, ValueError, pa.ArrowException):
+        return None
 
 
 def unique_filings(files: Sequence[InputFile]) -> list[InputFile]:
@@ -182,28 +194,35 @@ def _write_quick(table: pa.Table, target: Path) -> None:
 
 
 def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> dict[str, pa.Table]:
-    """Every parse dataset for the current inputs: parsed rows plus cached rows, ordered by filing id.
+    """Every parse dataset for the current inputs, ordered by filing id: rows of the files parsed now, of
+    reused files from the published datasets (or, after an interrupted run, from the cache).
 
     A reused filing's source_path is the file's current path (a renamed file is the same filing).
     """
     parsed = {o.filing_id: o.tables for o in outcomes}
+    files = unique_filings(plan.files)
     parts: dict[str, list[pa.Table]] = {d.name: [] for d in parse_datasets()}
-    for file in sorted(unique_filings(plan.files), key=lambda f: f.filing_id):
+    if plan.published:
+        keep = pa.array(sorted(plan.published), pa.string())
+        for dataset in parse_datasets():
+            table = read_table(dataset, out_dir)
+            parts[dataset.name].append(table.filter(pc.is_in(table["filing_id"], value_set=keep)))
+    for file in files:
+        if file.filing_id in plan.published:
+            continue
         tables = parsed.get(file.filing_id) or read_entry(out_dir, plan.reused[file.filing_id])
         for name in parts:
-            table = tables[name]
-            if name == FILINGS.name:
-                table = _with_source_path(table, file.source_path)
-            parts[name].append(table)
-    return {
-        d.name: pa.concat_tables(parts[d.name]) if parts[d.name] else d.arrow_schema().empty_table()
-        for d in parse_datasets()
-    }
-
-
-def _with_source_path(filings: pa.Table, source_path: str) -> pa.Table:
+            parts[name].append(tables[name])
+    tables = {}
+    for dataset in parse_datasets():
+        table = pa.concat_tables(parts[dataset.name]) if parts[dataset.name] else dataset.arrow_schema().empty_table()
+        tables[dataset.name] = table.take(pc.sort_indices(table["filing_id"]))  # stable: rows keep their order per filing
+    filings = tables[FILINGS.name]
+    path_of = {f.filing_id: f.source_path for f in files}
     index = filings.schema.get_field_index("source_path")
-    return filings.set_column(index, filings.schema.field(index), pa.array([source_path] * filings.num_rows, pa.string()))
+    paths = pa.array([path_of[i] for i in filings["filing_id"].to_pylist()], pa.string())
+    tables[FILINGS.name] = filings.set_column(index, filings.schema.field(index), paths)
+    return tables
 
 
 def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table | None, out_dir: Path) -> pa.Table:
