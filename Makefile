@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= output
 
-.PHONY: run test fixture docs bench clean
+.PHONY: run test fixture sample docs bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,11 +15,21 @@ $(STAMP): pyproject.toml
 fixture: $(STAMP)
 	$(PY) -m budgetml.cli fixture --out data/fixtures
 
-# The nightly flow once, end to end, on INPUT (Prefect's temporary local server: nothing to install or start).
-INPUT ?= data/fixtures
+# The embedded default data: a labelled sample corpus (3 districts × 10 departments × 3 years),
+# generated once into data/sample/ (deterministic for the seed; not committed).
+SAMPLE := data/sample/labels.json
+$(SAMPLE): | $(STAMP)
+	$(PY) -m budgetml.cli sample --out data/sample --districts 3 --departments 10 --years 2023 2024 2025 --seed 0
+
+sample: $(SAMPLE)
+
+# The nightly flow once, end to end (Prefect's temporary local server: nothing to install or start).
+# Inputs: configs/sources.toml (the fixture and the sample corpus); `make run INPUT=dir` overrides them.
+INPUT ?=
 PORT ?= 4200
-run: $(STAMP) fixture
-	DO_NOT_TRACK=1 $(PY) -m budgetml.cli run --input $(INPUT) --output $(OUT)
+run: $(STAMP) fixture $(SAMPLE)
+	DO_NOT_TRACK=1 $(PY) -m budgetml.cli run $(if $(INPUT),--input $(INPUT)) --output $(OUT)
+	@echo "评估（与样例语料的标注对比）：" && $(PY) -m budgetml.cli evaluate --labels $(SAMPLE) --output $(OUT) | tail -n 25
 
 # A local Prefect server on 127.0.0.1:$(PORT) (state in .prefect/) serving the nightly flow on its cron; Ctrl-C stops both.
 .PHONY: serve
@@ -44,4 +54,4 @@ bench: $(STAMP)
 	$(PY) scripts/bench_parse.py
 
 clean:
-	rm -rf $(OUT) data/fixtures
+	rm -rf $(OUT) data/fixtures data/sample

@@ -50,6 +50,7 @@ def write_table(dataset: Dataset, table: pa.Table, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / dataset.file_name
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dataset.name}.", suffix=".tmp", dir=out_dir)
+    os.fchmod(fd, 0o644)  # mkstemp makes 0600; published datasets are for every researcher on the machine
     try:
         with os.fdopen(fd, "wb") as handle:
             pq.write_table(table, handle, compression="zstd")

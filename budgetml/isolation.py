@@ -259,9 +259,6 @@ def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutc
     try:
         parsed = parse_file(Path(source_path))
         seconds = time.perf_counter() - start
-        # parse_file turns every exception into a failed filing, MemoryError included.
-        if parsed.status == "failed" and parsed.error and "MemoryError" in parsed.error:
-            return failed_outcome(file, "memory", memory_error, seconds)
         if parsed.filing_id.startswith("unreadable-"):
             return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds)
         if parsed.filing_id != filing_id:

@@ -56,6 +56,8 @@ def parse_file(path: Path, catalog: Catalog | None = None) -> ParsedFiling:
         return parse_bytes(data, filing_id, str(path), catalog)
     except ExtractError as exc:
         return ParsedFiling(filing_id, str(path), "failed", str(exc))
+    except MemoryError:
+        raise  # the isolating worker (budgetml.isolation) reports 内存超限 for the file
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop a batch
         return ParsedFiling(filing_id, str(path), "failed", f"解析程序内部错误（请报告）：{type(exc).__name__}: {exc}")
 
