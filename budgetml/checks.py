@@ -246,10 +246,17 @@ def cannot_run(rule_id: str, reason: str, subject: str = "") -> Finding:
 # ---------------------------------------------------------------- completeness and text
 
 
+def best_template(tables_found: Iterable[str]) -> str:
+    """The template whose required tables the filing matches best (overlap over union)."""
+    found = set(tables_found)
+    return max(TEMPLATES, key=lambda name: len(found & set(TEMPLATES[name])) / len(set(TEMPLATES[name]) | found))
+
+
 @rule("completeness.required_tables")
 def required_tables(f: FilingData) -> Iterator[Finding]:
     found = {t["table_id"] for t in f.tables if t["table_id"]}
-    name, required = max(TEMPLATES.items(), key=lambda kv: len(found & set(kv[1])) / len(set(kv[1]) | found))
+    name = best_template(found)
+    required = TEMPLATES[name]
     for table_id in required:
         present = table_id in found
         yield Finding(
@@ -991,21 +998,20 @@ def load_filings(out_dir: Path) -> list[FilingData]:
     return result
 
 
-def department_key(f: FilingData) -> tuple[str, str]:
+def department_key(region: str | None, department: str | None) -> tuple[str, str]:
     """A department across years: its normalised name within its region."""
-    name = squash(f.department or "")
-    name = re.sub(r"[(（].*?[)）]", "", name)
-    return squash(f.region or ""), name
+    name = re.sub(r"[(（].*?[)）]", "", squash(department or ""))
+    return squash(region or ""), name
 
 
 def link_previous_years(filings: list[FilingData]) -> None:
     by_key: dict[tuple[tuple[str, str], int], FilingData] = {}
     for f in filings:
         if f.year is not None:
-            by_key[(department_key(f), f.year)] = f
+            by_key[(department_key(f.region, f.department), f.year)] = f
     for f in filings:
         if f.year is not None:
-            f.previous = by_key.get((department_key(f), f.year - 1))
+            f.previous = by_key.get((department_key(f.region, f.department), f.year - 1))
 
 
 def claim_rows(f: FilingData) -> list[dict]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budgetml.normalise import UNIT_TO_YUAN, fold
+from budgetml.normalise import fold
 
 # An amount as the narrative prints it: "3,375.67 万元", "1672.67万元", "0万元".
 _AMOUNT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)")
@@ -221,7 +221,3 @@ def narrative_to_claims(chunks: list[tuple[str, int, str]], year: int | None = N
             k += 1
         claims += section_claims(text, page_at, section, year)
     return claims
-
-
-def amount_in_yuan(value: Decimal, unit: str) -> Decimal:
-    return value * UNIT_TO_YUAN[unit]

@@ -16,7 +16,6 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import polars as pl
 
@@ -179,14 +178,7 @@ CHANGE_OF = {
 # ---------------------------------------------------------------- department identity and type
 
 
-class _Named(NamedTuple):
-    region: str | None
-    department: str | None
-
-
-def department_key(region: str | None, department: str | None) -> tuple[str, str]:
-    """A department across years: checks.department_key (normalised name within region) over plain values."""
-    return checks.department_key(_Named(region, department))
+department_key = checks.department_key  # one definition of "the same department across years"
 
 
 @dataclass(frozen=True)
@@ -209,14 +201,8 @@ def department_type(name: str, types: Sequence[DepartmentType]) -> str:
     return OTHER_TYPE
 
 
-def best_template(tables_found: Iterable[str]) -> str:
-    """The template (checks.TEMPLATES) whose table set the filing matches best, as completeness.required_tables picks it."""
-    found = set(tables_found)
-    return max(checks.TEMPLATES, key=lambda name: len(found & set(checks.TEMPLATES[name])) / len(set(checks.TEMPLATES[name]) | found))
-
-
 def template_has_performance(tables_found: Iterable[str]) -> bool:
-    return any(t in checks.TEMPLATES[best_template(tables_found)] for t in PERFORMANCE_TABLES)
+    return any(t in checks.TEMPLATES[checks.best_template(tables_found)] for t in PERFORMANCE_TABLES)
 
 
 # ---------------------------------------------------------------- performance indicators

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budgetml.normalise import UNIT_TO_YUAN, fold, squash
+from budgetml.normalise import UNIT_TO_YUAN, squash
 
 # "910.02万元", "≤1595.4万元", "25 万", "110000", "100%": a number, an optional comparator and suffix.
 _VALUE = re.compile(r"^(?P<cmp>[≤≥<>=]|不超过|不低于)?\s*(?P<num>-?\d[\d,]*(?:\.\d+)?)\s*(?P<suffix>亿元|万元|万|元|%)?$")
@@ -153,7 +153,7 @@ def funding(rows: list[list[FormCell]]) -> Funding | None:
         if any(t.startswith("项目支出明细") or t.startswith("项目活动") for t in texts):
             break
         values = [v for c in row if (v := read_value(c)) is not None]
-        label = next((t for t in texts if read_value_text(t) is None), "")
+        label = next((t for t in texts if _VALUE.match(t) is None), "")
         label = re.sub(r"^(项目当年资金来源)", "", label)
         if label == "合计":
             total = values[-1] if values else None
@@ -162,10 +162,6 @@ def funding(rows: list[list[FormCell]]) -> Funding | None:
         if label.startswith("使用上年度"):
             break
     return Funding(total, tuple(sources))
-
-
-def read_value_text(text: str) -> re.Match[str] | None:
-    return _VALUE.match(text)
 
 
 def activities(rows: list[list[FormCell]]) -> list[FormValue]:
@@ -186,7 +182,3 @@ def activities(rows: list[list[FormCell]]) -> list[FormValue]:
                 if value is not None:
                     amounts.append(value)
     return amounts
-
-
-def fold_label(text: str) -> str:
-    return fold(text).strip()
