@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= output
 
-.PHONY: run test fixture sample docs bench clean
+.PHONY: run test lint fixture sample docs bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -44,7 +44,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium fonts-noto-cjk) \
 		|| echo "chromium could not be installed: tests/test_report.py's browser test will be skipped"
 
-test: $(STAMP) browser
+# Lint and format first (ruff, rules in pyproject.toml), then the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(STAMP) browser lint
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 docs: $(STAMP)

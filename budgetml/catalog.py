@@ -117,7 +117,8 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         Headline(
             name=h["name"],
             sources=tuple(
-                HeadlineSource(s["table"], re.compile(s["row"]) if s["row"] else None, s["column"]) for s in h["sources"]
+                HeadlineSource(s["table"], re.compile(s["row"]) if s["row"] else None, s["column"])
+                for s in h["sources"]
             ),
         )
         for h in raw["headline"]

@@ -71,7 +71,13 @@ def axis_range(values: Sequence[float]) -> tuple[float, float]:
 
 
 def distribution_svg(
-    title: str, values: Sequence[float], markers: Sequence[Marker], unit: str = "", median: float | None = None, width: int = 380, height: int = 170
+    title: str,
+    values: Sequence[float],
+    markers: Sequence[Marker],
+    unit: str = "",
+    median: float | None = None,
+    width: int = 380,
+    height: int = 170,
 ) -> Markup:
     """A histogram of `values` (grey) with each marker as a red triangle below the axis, its tooltip naming it.
 
@@ -96,7 +102,9 @@ def distribution_svg(
     if beyond[0]:
         body.append(f'<text x="{left}" y="{top + 8}" class="tick">‹ {beyond[0]} 个更小</text>')
     if beyond[1]:
-        body.append(f'<text x="{width - right}" y="{top + 8}" class="tick" text-anchor="end">{beyond[1]} 个更大 ›</text>')
+        body.append(
+            f'<text x="{width - right}" y="{top + 8}" class="tick" text-anchor="end">{beyond[1]} 个更大 ›</text>'
+        )
     tallest = max(counts)
     for k, count in enumerate(counts):
         if not count:
@@ -110,11 +118,15 @@ def distribution_svg(
     ticks, decimals = _ticks(low, high)
     for tick in ticks:
         body.append(f'<line x1="{x(tick):.1f}" y1="{axis_y}" x2="{x(tick):.1f}" y2="{axis_y + 4}" class="axis"/>')
-        body.append(f'<text x="{x(tick):.1f}" y="{axis_y + 15}" class="tick" text-anchor="middle">{_tick_text(tick, decimals)}</text>')
+        body.append(
+            f'<text x="{x(tick):.1f}" y="{axis_y + 15}" class="tick" text-anchor="middle">{_tick_text(tick, decimals)}</text>'
+        )
     body.append(f'<text x="{width - right}" y="{height - 4}" class="tick" text-anchor="end">{escape(unit)}</text>')
     body.append(f'<text x="4" y="{top + 8}" class="tick">{tallest}</text>')
     if median is not None and math.isfinite(median):
-        body.append(f'<line x1="{x(median):.1f}" y1="{top}" x2="{x(median):.1f}" y2="{axis_y}" class="median"><title>中位数 {_fmt(median)}{escape(unit)}</title></line>')
+        body.append(
+            f'<line x1="{x(median):.1f}" y1="{top}" x2="{x(median):.1f}" y2="{axis_y}" class="median"><title>中位数 {_fmt(median)}{escape(unit)}</title></line>'
+        )
     for m in points:
         px = x(m.value)
         clipped = not low <= m.value <= high  # drawn hollow at the edge, its tooltip gives the value
@@ -130,7 +142,9 @@ class Series:
     points: tuple[tuple[int, float | None], ...]  # (year, value in 万元)
 
 
-def years_svg(title: str, series: Sequence[Series], highlight_year: int | None = None, width: int = 460, height: int = 220) -> Markup:
+def years_svg(
+    title: str, series: Sequence[Series], highlight_year: int | None = None, width: int = 460, height: int = 220
+) -> Markup:
     """Lines of a department's figures (万元) over the years, the filing's own year shaded."""
     years = sorted({y for s in series for y, v in s.points if v is not None})
     values = [v for s in series for _, v in s.points if v is not None]
@@ -148,11 +162,15 @@ def years_svg(title: str, series: Sequence[Series], highlight_year: int | None =
     y = lambda v: top + plot_h - v / high * plot_h  # noqa: E731
     if highlight_year in years:
         band = plot_w / max(len(years) - 1, 1) / 2 if len(years) > 1 else plot_w / 4
-        body.append(f'<rect x="{x(highlight_year) - band / 2:.1f}" y="{top}" width="{band:.1f}" height="{plot_h}" class="this-year"/>')
+        body.append(
+            f'<rect x="{x(highlight_year) - band / 2:.1f}" y="{top}" width="{band:.1f}" height="{plot_h}" class="this-year"/>'
+        )
     ticks, decimals = _ticks(0, high, 4)
     for tick in ticks:
         body.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + plot_w}" y2="{y(tick):.1f}" class="grid"/>')
-        body.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" class="tick" text-anchor="end">{_tick_text(tick, decimals)}</text>')
+        body.append(
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" class="tick" text-anchor="end">{_tick_text(tick, decimals)}</text>'
+        )
     for year in years:
         body.append(f'<text x="{x(year):.1f}" y="{top + plot_h + 16}" class="tick" text-anchor="middle">{year}</text>')
     body.append(f'<text x="4" y="{top - 4}" class="tick">万元</text>')
@@ -163,7 +181,9 @@ def years_svg(title: str, series: Sequence[Series], highlight_year: int | None =
             path = " ".join(f"{'M' if j == 0 else 'L'}{x(yr):.1f},{y(v):.1f}" for j, (yr, v) in enumerate(known))
             body.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for yr, v in known:
-            body.append(f'<circle cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}"><title>{escape(s.name)} {yr}年：{_fmt(v)} 万元</title></circle>')
+            body.append(
+                f'<circle cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}"><title>{escape(s.name)} {yr}年：{_fmt(v)} 万元</title></circle>'
+            )
         legend_y = top + 6 + k * 18
         body.append(f'<rect x="{width - right + 12}" y="{legend_y}" width="12" height="4" fill="{colour}"/>')
         body.append(f'<text x="{width - right + 30}" y="{legend_y + 6}" class="tick">{escape(s.name)}</text>')

@@ -28,27 +28,62 @@ UNIT_FACTOR = Decimal(10_000)
 # Templates and the tables they require (for completeness.required_tables).
 TEMPLATES = {
     "武汉/财政部模板": (
-        "income_expenditure_summary", "income_summary", "expenditure_summary", "fiscal_grant_summary",
-        "general_budget_by_function", "general_budget_by_unit", "basic_expenditure_by_economic", "sangong",
-        "gov_fund", "state_capital", "projects", "performance_overall", "performance_project",
+        "income_expenditure_summary",
+        "income_summary",
+        "expenditure_summary",
+        "fiscal_grant_summary",
+        "general_budget_by_function",
+        "general_budget_by_unit",
+        "basic_expenditure_by_economic",
+        "sangong",
+        "gov_fund",
+        "state_capital",
+        "projects",
+        "performance_overall",
+        "performance_project",
     ),
     "上海模板": (
-        "income_expenditure_summary", "income_summary", "expenditure_summary", "fiscal_grant_summary",
-        "general_budget_by_function", "gov_fund", "state_capital", "basic_expenditure_by_economic", "sangong",
+        "income_expenditure_summary",
+        "income_summary",
+        "expenditure_summary",
+        "fiscal_grant_summary",
+        "general_budget_by_function",
+        "gov_fund",
+        "state_capital",
+        "basic_expenditure_by_economic",
+        "sangong",
     ),
 }
 TABLE_NAMES = {
-    "income_expenditure_summary": "收支总表", "income_summary": "收入总表", "expenditure_summary": "支出总表",
-    "fiscal_grant_summary": "财政拨款收支总表", "general_budget_by_function": "一般公共预算支出表（功能分类）",
-    "general_budget_by_unit": "一般公共预算支出表（分单位）", "basic_expenditure_by_economic": "一般公共预算基本支出表",
-    "sangong": "“三公”经费表", "gov_fund": "政府性基金预算支出表", "state_capital": "国有资本经营预算支出表",
-    "projects": "项目支出表", "performance_overall": "整体支出绩效目标表", "performance_project": "项目支出绩效目标表",
+    "income_expenditure_summary": "收支总表",
+    "income_summary": "收入总表",
+    "expenditure_summary": "支出总表",
+    "fiscal_grant_summary": "财政拨款收支总表",
+    "general_budget_by_function": "一般公共预算支出表（功能分类）",
+    "general_budget_by_unit": "一般公共预算支出表（分单位）",
+    "basic_expenditure_by_economic": "一般公共预算基本支出表",
+    "sangong": "“三公”经费表",
+    "gov_fund": "政府性基金预算支出表",
+    "state_capital": "国有资本经营预算支出表",
+    "projects": "项目支出表",
+    "performance_overall": "整体支出绩效目标表",
+    "performance_project": "项目支出绩效目标表",
 }
 COLUMN_NAMES = {
-    "total": "合计", "basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "公用经费",
-    "income": "收入", "expenditure": "支出", "sangong_total": "“三公”经费合计", "overseas": "因公出国(境)费",
-    "vehicle_total": "公务用车购置及运行费", "vehicle_purchase": "公务用车购置费", "vehicle_operation": "公务用车运行费",
-    "reception": "公务接待费", "admin_operation": "机关运行经费",
+    "total": "合计",
+    "basic": "基本支出",
+    "project": "项目支出",
+    "personnel": "人员经费",
+    "public": "公用经费",
+    "income": "收入",
+    "expenditure": "支出",
+    "sangong_total": "“三公”经费合计",
+    "overseas": "因公出国(境)费",
+    "vehicle_total": "公务用车购置及运行费",
+    "vehicle_purchase": "公务用车购置费",
+    "vehicle_operation": "公务用车运行费",
+    "reception": "公务接待费",
+    "admin_operation": "机关运行经费",
 }
 _RESIDUE = re.compile(r"XX|ＸＸ|××|某某|xx局")
 # Narratives drop trailing zeros ("50万元" for 50.00, "0万元"): their amounts are read at the
@@ -76,7 +111,8 @@ class Rule:
 def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     return tuple(
-        Rule(r["id"], r["title"], r["description"], r["severity"], tuple(r["tables"]), r["tolerance"]) for r in raw["rule"]
+        Rule(r["id"], r["title"], r["description"], r["severity"], tuple(r["tables"]), r["tolerance"])
+        for r in raw["rule"]
     )
 
 
@@ -204,8 +240,15 @@ def sum_finding(
     if passed:
         message = f"{what}：{subject} {fmt(total.yuan, unit)} 与 {fmt(expected, unit)} 在舍入误差内一致"
     return Finding(
-        rule_id, passed, subject, message, expected / UNIT_TO_YUAN[unit], total.yuan / UNIT_TO_YUAN[unit],
-        tolerance / UNIT_TO_YUAN[unit], unit, tuple(a.evidence for a in [total, *parts]),
+        rule_id,
+        passed,
+        subject,
+        message,
+        expected / UNIT_TO_YUAN[unit],
+        total.yuan / UNIT_TO_YUAN[unit],
+        tolerance / UNIT_TO_YUAN[unit],
+        unit,
+        tuple(a.evidence for a in [total, *parts]),
     )
 
 
@@ -227,8 +270,15 @@ def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: 
         if right.yuan and is_unit_factor(left.yuan, right.yuan, tolerance):
             message += "（相差约一万倍，疑似金额单位错误）"
     return Finding(
-        rule_id, passed, subject, message, right.yuan / UNIT_TO_YUAN[unit], left.yuan / UNIT_TO_YUAN[unit],
-        tolerance / UNIT_TO_YUAN[unit], unit, (left.evidence, right.evidence),
+        rule_id,
+        passed,
+        subject,
+        message,
+        right.yuan / UNIT_TO_YUAN[unit],
+        left.yuan / UNIT_TO_YUAN[unit],
+        tolerance / UNIT_TO_YUAN[unit],
+        unit,
+        (left.evidence, right.evidence),
     )
 
 
@@ -260,7 +310,9 @@ def required_tables(f: FilingData) -> Iterator[Finding]:
     for table_id in required:
         present = table_id in found
         yield Finding(
-            "completeness.required_tables", present, TABLE_NAMES[table_id],
+            "completeness.required_tables",
+            present,
+            TABLE_NAMES[table_id],
             f"{name}要求的{TABLE_NAMES[table_id]}{'已公开' if present else '未找到'}",
         )
 
@@ -276,7 +328,9 @@ def empty_table_note(f: FilingData) -> Iterator[Finding]:
         has_note = bool(table["notes"])
         name = TABLE_NAMES[table["table_id"]]
         yield Finding(
-            "completeness.empty_table_note", has_note, name,
+            "completeness.empty_table_note",
+            has_note,
+            name,
             f"{name}为空表，{'已附说明：' + table['notes'][0] if has_note else '但未附空表说明'}",
             evidence=tuple(Evidence(p, None) for p in table["pages"][:1]),
         )
@@ -291,9 +345,15 @@ def year_consistent(f: FilingData) -> Iterator[Finding]:
         match = re.match(r"^\s*(20\d{2})\s*年", table["table_title"])
         if match and int(match[1]) != f.year:
             yield Finding(
-                "year.consistent", False, table["table_title"],
+                "year.consistent",
+                False,
+                table["table_title"],
                 f"表格标题年度 {match[1]} 与预算年度 {f.year} 不一致：{table['table_title']}",
-                Decimal(f.year), Decimal(match[1]), Decimal(0), "年", (Evidence(table["pages"][0], None),),
+                Decimal(f.year),
+                Decimal(match[1]),
+                Decimal(0),
+                "年",
+                (Evidence(table["pages"][0], None),),
             )
     for claim in f.claims:
         if claim.compare_year is None:
@@ -302,9 +362,15 @@ def year_consistent(f: FilingData) -> Iterator[Finding]:
         if ok:
             continue
         yield Finding(
-            "year.consistent", False, claim.subject,
+            "year.consistent",
+            False,
+            claim.subject,
             f"{f.year} 年预算的说明与 {claim.compare_year} 年比较（应为 {f.year - 1} 年）：{claim.sentence[:80]}",
-            Decimal(f.year - 1), Decimal(claim.compare_year), Decimal(0), "年", (Evidence(claim.page, None),),
+            Decimal(f.year - 1),
+            Decimal(claim.compare_year),
+            Decimal(0),
+            "年",
+            (Evidence(claim.page, None),),
         )
 
 
@@ -317,7 +383,9 @@ def name_consistent(f: FilingData) -> Iterator[Finding]:
         same = squash(table["department_printed"]) == squash(f.department or "")
         if not same:
             yield Finding(
-                "name.consistent", False, table["table_title"],
+                "name.consistent",
+                False,
+                table["table_title"],
                 f"{table['table_title']} 的编制部门为“{table['department_printed']}”，封面为“{f.department}”",
                 evidence=(Evidence(table["pages"][0], None),),
             )
@@ -332,7 +400,10 @@ def template_residue(f: FilingData) -> Iterator[Finding]:
         if match:
             start = max(match.start() - 15, 0)
             yield Finding(
-                "template.residue", False, match[0], f"第 {page} 页残留模板占位文字“{match[0]}”：…{text[start:match.end() + 15]}…",
+                "template.residue",
+                False,
+                match[0],
+                f"第 {page} 页残留模板占位文字“{match[0]}”：…{text[start : match.end() + 15]}…",
                 evidence=(Evidence(page, None),),
             )
 
@@ -348,18 +419,27 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
         income = f.cell(table_id, "income", label=r"收入总计|收入合计")
         spending = f.cell(table_id, "expenditure", label=r"支出总计|支出合计")
         if income is None or spending is None:
-            yield cannot_run("summary.balance", f"{TABLE_NAMES[table_id]}中未找到收入总计或支出总计", TABLE_NAMES[table_id])
+            yield cannot_run(
+                "summary.balance", f"{TABLE_NAMES[table_id]}中未找到收入总计或支出总计", TABLE_NAMES[table_id]
+            )
             continue
         yield pair_finding("summary.balance", "收入总计", income, spending, TABLE_NAMES[table_id])
         current_income = f.cell(table_id, "income", label=r"本年收入合计")
         current_spending = f.cell(table_id, "expenditure", label=r"本年支出合计")
         if current_income and current_spending:
-            yield pair_finding("summary.balance", "本年收入合计", current_income, current_spending, TABLE_NAMES[table_id])
+            yield pair_finding(
+                "summary.balance", "本年收入合计", current_income, current_spending, TABLE_NAMES[table_id]
+            )
 
 
 CODED_TABLES = (
-    "income_summary", "expenditure_summary", "general_budget_by_function", "general_budget_by_unit",
-    "basic_expenditure_by_economic", "gov_fund", "state_capital",
+    "income_summary",
+    "expenditure_summary",
+    "general_budget_by_function",
+    "general_budget_by_unit",
+    "basic_expenditure_by_economic",
+    "gov_fund",
+    "state_capital",
 )
 
 
@@ -388,7 +468,13 @@ def table_total_row(f: FilingData) -> Iterator[Finding]:
         for column, total in total_row(amounts).items():
             parts = [rows[c][column] for c in top if column in rows[c]]
             if parts:
-                yield sum_finding("table.total_row", f"合计（{COLUMN_NAMES.get(column, column)}）", total, parts, TABLE_NAMES[table_id])
+                yield sum_finding(
+                    "table.total_row",
+                    f"合计（{COLUMN_NAMES.get(column, column)}）",
+                    total,
+                    parts,
+                    TABLE_NAMES[table_id],
+                )
 
 
 @rule("table.hierarchy")
@@ -422,18 +508,40 @@ def row_subject(row: dict[str, Amount]) -> str:
 
 @rule("table.basic_plus_project")
 def basic_plus_project(f: FilingData) -> Iterator[Finding]:
-    for table_id in ("expenditure_summary", "general_budget_by_function", "general_budget_by_unit", "gov_fund", "state_capital"):
+    for table_id in (
+        "expenditure_summary",
+        "general_budget_by_function",
+        "general_budget_by_unit",
+        "gov_fund",
+        "state_capital",
+    ):
         for row in rows_by_index(f.table(table_id)).values():
             if {"total", "basic", "project"} <= row.keys():
-                yield sum_finding("table.basic_plus_project", row_subject(row), row["total"], [row["basic"], row["project"]], TABLE_NAMES[table_id])
+                yield sum_finding(
+                    "table.basic_plus_project",
+                    row_subject(row),
+                    row["total"],
+                    [row["basic"], row["project"]],
+                    TABLE_NAMES[table_id],
+                )
 
 
 @rule("table.personnel_plus_public")
 def personnel_plus_public(f: FilingData) -> Iterator[Finding]:
-    for table_id, whole in (("general_budget_by_function", "basic"), ("general_budget_by_unit", "basic"), ("basic_expenditure_by_economic", "total")):
+    for table_id, whole in (
+        ("general_budget_by_function", "basic"),
+        ("general_budget_by_unit", "basic"),
+        ("basic_expenditure_by_economic", "total"),
+    ):
         for row in rows_by_index(f.table(table_id)).values():
             if {whole, "personnel", "public"} <= row.keys():
-                yield sum_finding("table.personnel_plus_public", row_subject(row), row[whole], [row["personnel"], row["public"]], TABLE_NAMES[table_id])
+                yield sum_finding(
+                    "table.personnel_plus_public",
+                    row_subject(row),
+                    row[whole],
+                    [row["personnel"], row["public"]],
+                    TABLE_NAMES[table_id],
+                )
 
 
 @rule("sangong.components")
@@ -441,13 +549,28 @@ def sangong_components(f: FilingData) -> Iterator[Finding]:
     if not f.has_table("sangong"):
         yield cannot_run("sangong.components", "未找到“三公”经费表")
         return
-    c = {col: f.cell("sangong", col) for col in ("sangong_total", "overseas", "vehicle_total", "vehicle_purchase", "vehicle_operation", "reception")}
+    c = {
+        col: f.cell("sangong", col)
+        for col in ("sangong_total", "overseas", "vehicle_total", "vehicle_purchase", "vehicle_operation", "reception")
+    }
     if all(c[k] for k in ("sangong_total", "overseas", "vehicle_total", "reception")):
-        yield sum_finding("sangong.components", "“三公”经费合计", c["sangong_total"], [c["overseas"], c["vehicle_total"], c["reception"]], "“三公”经费表")
+        yield sum_finding(
+            "sangong.components",
+            "“三公”经费合计",
+            c["sangong_total"],
+            [c["overseas"], c["vehicle_total"], c["reception"]],
+            "“三公”经费表",
+        )
     else:
         yield cannot_run("sangong.components", "“三公”经费表缺少合计或分项", "“三公”经费合计")
     if all(c[k] for k in ("vehicle_total", "vehicle_purchase", "vehicle_operation")):
-        yield sum_finding("sangong.components", "公务用车购置及运行费", c["vehicle_total"], [c["vehicle_purchase"], c["vehicle_operation"]], "“三公”经费表")
+        yield sum_finding(
+            "sangong.components",
+            "公务用车购置及运行费",
+            c["vehicle_total"],
+            [c["vehicle_purchase"], c["vehicle_operation"]],
+            "“三公”经费表",
+        )
 
 
 # ---------------------------------------------------------------- across tables
@@ -463,7 +586,11 @@ def cross_totals(f: FilingData) -> Iterator[Finding]:
     summary_spending = f.cell("income_expenditure_summary", "expenditure", label=r"支出总计|支出合计")
     income = grand_total(f, "income_summary", "total")
     spending = grand_total(f, "expenditure_summary", "total")
-    pairs = [("收入合计", income, summary_income), ("支出合计", spending, summary_spending), ("支出合计", spending, income)]
+    pairs = [
+        ("收入合计", income, summary_income),
+        ("支出合计", spending, summary_spending),
+        ("支出合计", spending, income),
+    ]
     ran = False
     for subject, left, right in pairs:
         if left and right:
@@ -473,7 +600,15 @@ def cross_totals(f: FilingData) -> Iterator[Finding]:
         yield cannot_run("cross.totals", "缺少收支总表、收入总表或支出总表的合计")
 
 
-NON_FISCAL_INCOME = ("business_income", "operating_income", "other_income", "superior_grant", "affiliated_income", "special_account", "carryover")
+NON_FISCAL_INCOME = (
+    "business_income",
+    "operating_income",
+    "other_income",
+    "superior_grant",
+    "affiliated_income",
+    "special_account",
+    "carryover",
+)
 
 
 def has_non_fiscal_income(f: FilingData) -> bool | None:
@@ -512,7 +647,14 @@ def function_vs_expenditure(f: FilingData) -> Iterator[Finding]:
     for code, columns in function_rows.items():
         if code in spending_rows and "total" in columns and "total" in spending_rows[code]:
             subject = f"{code} {columns['total'].row_label}"
-            yield pair_finding("cross.function_vs_expenditure", subject, columns["total"], spending_rows[code]["total"], "功能分类", relation)
+            yield pair_finding(
+                "cross.function_vs_expenditure",
+                subject,
+                columns["total"],
+                spending_rows[code]["total"],
+                "功能分类",
+                relation,
+            )
     left, right = grand_total(f, "general_budget_by_function", "total"), grand_total(f, "expenditure_summary", "total")
     if left and right:
         yield pair_finding("cross.function_vs_expenditure", "合计", left, right, "功能分类", relation)
@@ -525,12 +667,18 @@ def economic_vs_function(f: FilingData) -> Iterator[Finding]:
     if not economic or not function:
         yield cannot_run("cross.economic_vs_function", "缺少基本支出经济分类表或一般公共预算功能分类表")
         return
-    pairs = [("total", "basic", "基本支出合计"), ("personnel", "personnel", "人员经费"), ("public", "public", "公用经费")]
+    pairs = [
+        ("total", "basic", "基本支出合计"),
+        ("personnel", "personnel", "人员经费"),
+        ("public", "public", "公用经费"),
+    ]
     ran = False
     for left, right, subject in pairs:
         if left in economic and right in function:
             ran = True
-            yield pair_finding("cross.economic_vs_function", subject, economic[left], function[right], "经济分类与功能分类")
+            yield pair_finding(
+                "cross.economic_vs_function", subject, economic[left], function[right], "经济分类与功能分类"
+            )
     if not ran:
         yield cannot_run("cross.economic_vs_function", "功能分类表未列基本支出、人员经费或公用经费")
 
@@ -540,7 +688,10 @@ def sangong_vs_economic(f: FilingData) -> Iterator[Finding]:
     if not f.has_table("sangong") or not f.has_table("basic_expenditure_by_economic"):
         yield cannot_run("cross.sangong_vs_economic", "缺少“三公”经费表或基本支出经济分类表")
         return
-    for column, code, name in (("reception", "30217", "公务接待费"), ("vehicle_operation", "30231", "公务用车运行维护费")):
+    for column, code, name in (
+        ("reception", "30217", "公务接待费"),
+        ("vehicle_operation", "30231", "公务用车运行维护费"),
+    ):
         sangong = f.cell("sangong", column)
         economic = f.cell("basic_expenditure_by_economic", "total", code=code)
         if sangong and economic:
@@ -570,7 +721,9 @@ def half_unit(value: forms.FormValue) -> Decimal:
     return Decimal(5).scaleb(-value.decimals - 1) * UNIT_TO_YUAN.get(value.unit or "万元", WAN)
 
 
-def form_sum_finding(rule_id: str, subject: str, total: forms.FormValue, parts: list[forms.FormValue], what: str) -> Finding:
+def form_sum_finding(
+    rule_id: str, subject: str, total: forms.FormValue, parts: list[forms.FormValue], what: str
+) -> Finding:
     expected = sum((p.yuan for p in parts), Decimal(0))
     tolerance = half_unit(total) + sum((half_unit(p) for p in parts), Decimal(0))
     diff = total.yuan - expected
@@ -578,7 +731,17 @@ def form_sum_finding(rule_id: str, subject: str, total: forms.FormValue, parts: 
     numbers = " + ".join(f"{p.number}" for p in parts)
     message = f"{what}：{subject} 填列 {total.number} {total.unit}，各项 {numbers} = {expected / WAN:.2f} 万元"
     message += "，一致" if passed else f"，相差 {diff / WAN:.2f} 万元"
-    return Finding(rule_id, passed, subject, message, expected / WAN, total.yuan / WAN, tolerance / WAN, "万元", value_evidence(total, *parts))
+    return Finding(
+        rule_id,
+        passed,
+        subject,
+        message,
+        expected / WAN,
+        total.yuan / WAN,
+        tolerance / WAN,
+        "万元",
+        value_evidence(total, *parts),
+    )
 
 
 @rule("perf.composition")
@@ -596,7 +759,13 @@ def perf_composition(f: FilingData) -> Iterator[Finding]:
     labels = ["当年金额", "前年金额", "上年金额"]
     for k, label in enumerate(labels):
         if k < len(amounts(total)) and all(k < len(amounts(p)) for p in parts):
-            yield form_sum_finding("perf.composition", f"支出构成合计（{label}）", amounts(total)[k], [amounts(p)[k] for p in parts], "整体绩效目标表")
+            yield form_sum_finding(
+                "perf.composition",
+                f"支出构成合计（{label}）",
+                amounts(total)[k],
+                [amounts(p)[k] for p in parts],
+                "整体绩效目标表",
+            )
 
 
 @rule("perf.shares")
@@ -618,23 +787,45 @@ def perf_shares(f: FilingData) -> Iterator[Finding]:
             continue
         shares.append(share)
         yield percent_finding(
-            "perf.shares", label, share.number, share.decimals, amount.number, total_amount.number,
-            half_of(amount.decimals), half_of(total_amount.decimals),
-            f"整体绩效目标表：{label} {amount.number} 万元占合计 {total_amount.number} 万元", value_evidence(share, amount, total_amount),
+            "perf.shares",
+            label,
+            share.number,
+            share.decimals,
+            amount.number,
+            total_amount.number,
+            half_of(amount.decimals),
+            half_of(total_amount.decimals),
+            f"整体绩效目标表：{label} {amount.number} 万元占合计 {total_amount.number} 万元",
+            value_evidence(share, amount, total_amount),
         )
     if len(shares) == 3:
         printed = sum(s.number for s in shares)
         tolerance = sum(Decimal(5).scaleb(-s.decimals - 1) for s in shares)
         passed = abs(printed - 100) <= tolerance
         yield Finding(
-            "perf.shares", passed, "占比合计", f"整体绩效目标表：支出构成各项占比之和为 {printed}%{'' if passed else '，不等于 100%'}",
-            Decimal(100), printed, tolerance, "%", value_evidence(*shares),
+            "perf.shares",
+            passed,
+            "占比合计",
+            f"整体绩效目标表：支出构成各项占比之和为 {printed}%{'' if passed else '，不等于 100%'}",
+            Decimal(100),
+            printed,
+            tolerance,
+            "%",
+            value_evidence(*shares),
         )
 
 
 def percent_finding(
-    rule_id: str, subject: str, printed: Decimal, printed_decimals: int, numerator: Decimal, denominator: Decimal,
-    numerator_half: Decimal, denominator_half: Decimal, what: str, evidence: tuple[Evidence, ...],
+    rule_id: str,
+    subject: str,
+    printed: Decimal,
+    printed_decimals: int,
+    numerator: Decimal,
+    denominator: Decimal,
+    numerator_half: Decimal,
+    denominator_half: Decimal,
+    what: str,
+    evidence: tuple[Evidence, ...],
 ) -> Finding:
     """Is `printed`% what numerator/denominator gives, allowing for the rounding of every printed figure?
 
@@ -649,7 +840,9 @@ def percent_finding(
     slack = Decimal(5).scaleb(-printed_decimals - 1)
     exact = numerator / denominator * 100
     passed = low - slack <= printed <= high + slack
-    message = f"{what}，应为 {exact:.2f}%，填列 {printed}%" if not passed else f"{what}，{exact:.2f}% 与填列 {printed}% 一致"
+    message = (
+        f"{what}，应为 {exact:.2f}%，填列 {printed}%" if not passed else f"{what}，{exact:.2f}% 与填列 {printed}% 一致"
+    )
     return Finding(rule_id, passed, subject, message, exact, printed, slack + (high - low) / 2, "%", evidence)
 
 
@@ -658,7 +851,9 @@ def half_of(decimals: int) -> Decimal:
     return Decimal(5).scaleb(-decimals - 1)
 
 
-def project_budget(f: FilingData, rows: list[list[forms.FormCell]], title: str) -> tuple[Decimal | None, tuple[Evidence, ...], Decimal]:
+def project_budget(
+    f: FilingData, rows: list[list[forms.FormCell]], title: str
+) -> tuple[Decimal | None, tuple[Evidence, ...], Decimal]:
     """The project's budget for the year (yuan): printed in its form, else its row of the project table."""
     value = forms.labelled_value(rows, re.compile(r"^项目(当年|本年度)预算"))
     if value is not None and value.yuan is not None:
@@ -681,14 +876,26 @@ def perf_cost_target(f: FilingData) -> Iterator[Finding]:
         for target in forms.cost_targets(rows):
             limit = budget if target.is_annual else (total_budget.yuan if total_budget else None)
             if limit is None or target.value.yuan is None:
-                yield cannot_run("perf.cost_target", f"{title} 未找到{'当年' if target.is_annual else '项目总'}预算", title)
+                yield cannot_run(
+                    "perf.cost_target", f"{title} 未找到{'当年' if target.is_annual else '项目总'}预算", title
+                )
                 continue
             tolerance = half_unit(target.value) + budget_half
             passed = target.value.yuan <= limit + tolerance
             kind = "年度" if target.is_annual else "长期"
             message = f"{title}：{kind}成本控制目标 {target.value.comparator}{target.value.number} {target.value.unit}，项目{'当年' if target.is_annual else '总'}预算 {limit / WAN:.2f} 万元"
             message += "" if passed else "，目标超过预算"
-            yield Finding("perf.cost_target", passed, f"{title} {kind}成本控制", message, limit / WAN, target.value.yuan / WAN, tolerance / WAN, "万元", value_evidence(target.value) + evidence)
+            yield Finding(
+                "perf.cost_target",
+                passed,
+                f"{title} {kind}成本控制",
+                message,
+                limit / WAN,
+                target.value.yuan / WAN,
+                tolerance / WAN,
+                "万元",
+                value_evidence(target.value) + evidence,
+            )
 
 
 def unit_suspect(total: Decimal | None, budget: Decimal | None) -> bool:
@@ -705,9 +912,13 @@ def perf_funding_sources(f: FilingData) -> Iterator[Finding]:
             continue
         budget, _, _ = project_budget(f, rows, title)
         if unit_suspect(block.total.yuan, budget):
-            yield cannot_run("perf.funding_sources", f"{title} 资金来源金额单位与预算不一致（见“金额单位应一致”）", title)
+            yield cannot_run(
+                "perf.funding_sources", f"{title} 资金来源金额单位与预算不一致（见“金额单位应一致”）", title
+            )
             continue
-        yield form_sum_finding("perf.funding_sources", f"{title} 资金来源合计", block.total, list(block.sources), "项目资金来源")
+        yield form_sum_finding(
+            "perf.funding_sources", f"{title} 资金来源合计", block.total, list(block.sources), "项目资金来源"
+        )
 
 
 @rule("perf.activities")
@@ -728,8 +939,20 @@ def perf_activities(f: FilingData) -> Iterator[Finding]:
             continue
         tolerance = budget_half + sum((half_unit(a) for a in amounts), Decimal(0))
         passed = abs(total - budget) <= tolerance
-        message = f"{title}：明细测算合计 {total / WAN:.2f} 万元，项目当年预算 {budget / WAN:.2f} 万元" + ("" if passed else "，不一致")
-        yield Finding("perf.activities", passed, f"{title} 明细测算", message, budget / WAN, total / WAN, tolerance / WAN, "万元", value_evidence(*amounts) + evidence)
+        message = f"{title}：明细测算合计 {total / WAN:.2f} 万元，项目当年预算 {budget / WAN:.2f} 万元" + (
+            "" if passed else "，不一致"
+        )
+        yield Finding(
+            "perf.activities",
+            passed,
+            f"{title} 明细测算",
+            message,
+            budget / WAN,
+            total / WAN,
+            tolerance / WAN,
+            "万元",
+            value_evidence(*amounts) + evidence,
+        )
 
 
 @rule("units.consistent")
@@ -742,13 +965,21 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
         suspects = []
         if block and block.total is not None and not block.total.has_suffix and unit_suspect(block.total.yuan, budget):
             suspects.append(block.total)
-        suspects += [a for a in forms.activities(rows) if not a.has_suffix and budget and a.yuan and a.yuan > budget * 100]
+        suspects += [
+            a for a in forms.activities(rows) if not a.has_suffix and budget and a.yuan and a.yuan > budget * 100
+        ]
         if suspects:
             numbers = "、".join(str(v.number) for v in suspects)
             yield Finding(
-                "units.consistent", False, title,
+                "units.consistent",
+                False,
+                title,
                 f"{title}：金额 {numbers} 填在单位为{suspects[0].unit}的表中，约为项目预算 {budget / WAN:.2f} 万元的一万倍，疑似以元填列",
-                budget / WAN, suspects[0].yuan / WAN, None, "万元", value_evidence(*suspects) + evidence,
+                budget / WAN,
+                suspects[0].yuan / WAN,
+                None,
+                "万元",
+                value_evidence(*suspects) + evidence,
             )
     # A table printed in 元 under a 万元 unit line: its grand total is 10000 times the filing's total.
     reference = grand_total(f, "expenditure_summary", "total")
@@ -758,9 +989,15 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
         total = grand_total(f, table_id, "total") or (f.cell(table_id, "total") if table_id == "projects" else None)
         if total and is_unit_factor(total.yuan, reference.yuan, total.half_unit_yuan + reference.half_unit_yuan):
             yield Finding(
-                "units.consistent", False, TABLE_NAMES[table_id],
+                "units.consistent",
+                False,
+                TABLE_NAMES[table_id],
                 f"{TABLE_NAMES[table_id]}合计 {total.raw}（单位：{total.unit}）约为支出总表合计 {reference.raw} 的一万倍或万分之一，疑似金额单位错误",
-                reference.yuan / WAN, total.yuan / WAN, None, "万元", (total.evidence, reference.evidence),
+                reference.yuan / WAN,
+                total.yuan / WAN,
+                None,
+                "万元",
+                (total.evidence, reference.evidence),
             )
 
 
@@ -770,7 +1007,12 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
 SUBJECT_SOURCES: tuple[tuple[re.Pattern[str], str, str, str | None], ...] = tuple(
     (re.compile(pattern), table_id, column, label)
     for pattern, table_id, column, label in (
-        (r"^(部门)?(收支总预算|预算支出|支出预算|财政拨款收支总预算|支出总预算)$", "expenditure_summary", "total", None),
+        (
+            r"^(部门)?(收支总预算|预算支出|支出预算|财政拨款收支总预算|支出总预算)$",
+            "expenditure_summary",
+            "total",
+            None,
+        ),
         (r"(收入预算|预算收入|收入总预算)$", "income_summary", "total", None),
         (r"^(一般公共预算)?基本支出$", "expenditure_summary", "basic", None),
         (r"^项目支出$", "expenditure_summary", "project", None),
@@ -793,20 +1035,32 @@ def claim_table_value(f: FilingData, claim: Claim) -> Amount | None:
     # Narratives describe general-budget (财政拨款) spending by function item: read the general-budget
     # function table first; the expenditure table also holds fund and non-fiscal money.
     if claim.code:
-        return f.cell("general_budget_by_function", "total", code=claim.code) or f.cell("expenditure_summary", "total", code=claim.code)
+        return f.cell("general_budget_by_function", "total", code=claim.code) or f.cell(
+            "expenditure_summary", "total", code=claim.code
+        )
     if claim.item_names:
-        return item_by_names(f, claim.item_names, "general_budget_by_function") or item_by_names(f, claim.item_names, "expenditure_summary")
+        return item_by_names(f, claim.item_names, "general_budget_by_function") or item_by_names(
+            f, claim.item_names, "expenditure_summary"
+        )
     for pattern, table_id, column, _ in SUBJECT_SOURCES:
         if pattern.search(subject):
             found = grand_total(f, table_id, column) if table_id not in ("sangong",) else f.cell(table_id, column)
             if found is not None:
                 return found
     for table_id in ("expenditure_summary", "basic_expenditure_by_economic"):
-        found = [a for a in f.table(table_id) if a.column == "total" and a.code and len(a.code) == 3 and squash(a.row_label) == subject]
+        found = [
+            a
+            for a in f.table(table_id)
+            if a.column == "total" and a.code and len(a.code) == 3 and squash(a.row_label) == subject
+        ]
         if found:
             return found[0]
     project = re.sub(r"项目$", "", subject)
-    found = [a for a in f.table("projects") if a.column == "total" and squash(a.row_label) in (subject, project, project + "项目")]
+    found = [
+        a
+        for a in f.table("projects")
+        if a.column == "total" and squash(a.row_label) in (subject, project, project + "项目")
+    ]
     if found and project:
         return found[0]
     return None
@@ -830,13 +1084,23 @@ def narrative_amount(f: FilingData) -> Iterator[Finding]:
         if value is None:
             continue
         stated = claim.amount * UNIT_TO_YUAN[claim.unit]
-        tolerance = Decimal(5).scaleb(-narrative_decimals(claim.amount_decimals) - 1) * UNIT_TO_YUAN[claim.unit] + value.half_unit_yuan
+        tolerance = (
+            Decimal(5).scaleb(-narrative_decimals(claim.amount_decimals) - 1) * UNIT_TO_YUAN[claim.unit]
+            + value.half_unit_yuan
+        )
         diff = stated - value.yuan
         passed = abs(diff) <= tolerance
         message = f"说明称{claim.subject} {claim.amount} {claim.unit}，{TABLE_NAMES.get(value.table_id or '', '表')}为 {value.raw} {value.unit}"
         message += "，一致" if passed else f"，相差 {diff / WAN:.2f} 万元"
         yield Finding(
-            "narrative.amount", passed, claim.subject, message, value.yuan / WAN, stated / WAN, tolerance / WAN, "万元",
+            "narrative.amount",
+            passed,
+            claim.subject,
+            message,
+            value.yuan / WAN,
+            stated / WAN,
+            tolerance / WAN,
+            "万元",
             (Evidence(claim.page, None), value.evidence),
         )
 
@@ -853,16 +1117,32 @@ def narrative_change(f: FilingData) -> Iterator[Finding]:
             delta_half = half_of(narrative_decimals(claim.delta_decimals or 0))
             what = f"说明称{claim.subject} {claim.amount} 万元，比上年{'增加' if claim.delta >= 0 else '减少'} {abs(claim.delta)} 万元"
             yield percent_finding(
-                "narrative.change", claim.subject, claim.percent, claim.percent_decimals or 0, claim.delta,
-                claim.amount - claim.delta, delta_half, amount_half + delta_half, what, evidence,
+                "narrative.change",
+                claim.subject,
+                claim.percent,
+                claim.percent_decimals or 0,
+                claim.delta,
+                claim.amount - claim.delta,
+                delta_half,
+                amount_half + delta_half,
+                what,
+                evidence,
             )
         elif claim.prev_amount is not None:
             # Z ≈ (X − P) / P with the previous figure P stated.
             prev_half = half_of(narrative_decimals(claim.prev_decimals or 0))
             what = f"说明称{claim.subject} {claim.amount} 万元，上年 {claim.prev_amount} 万元"
             yield percent_finding(
-                "narrative.change", claim.subject, claim.percent, claim.percent_decimals or 0, claim.amount - claim.prev_amount,
-                claim.prev_amount, amount_half + prev_half, prev_half, what, evidence,
+                "narrative.change",
+                claim.subject,
+                claim.percent,
+                claim.percent_decimals or 0,
+                claim.amount - claim.prev_amount,
+                claim.prev_amount,
+                amount_half + prev_half,
+                prev_half,
+                what,
+                evidence,
             )
 
 
@@ -883,9 +1163,16 @@ def narrative_share(f: FilingData) -> Iterator[Finding]:
         else:
             denominator, denominator_half = whole.amount, half_of(narrative_decimals(whole.amount_decimals))
         yield percent_finding(
-            "narrative.share", claim.subject, claim.share_pct, claim.share_decimals or 0, claim.amount, denominator,
-            half_of(narrative_decimals(claim.amount_decimals)), denominator_half,
-            f"说明称{claim.subject} {claim.amount} 万元占 {denominator:.2f} 万元", (Evidence(claim.page, None),),
+            "narrative.share",
+            claim.subject,
+            claim.share_pct,
+            claim.share_decimals or 0,
+            claim.amount,
+            denominator,
+            half_of(narrative_decimals(claim.amount_decimals)),
+            denominator_half,
+            f"说明称{claim.subject} {claim.amount} 万元占 {denominator:.2f} 万元",
+            (Evidence(claim.page, None),),
         )
 
 
@@ -895,7 +1182,7 @@ def narrative_procurement(f: FilingData) -> Iterator[Finding]:
         if "政府采购" not in claim.subject or "预留" in claim.subject or "中小企业" in claim.subject:
             continue
         parts = {}
-        for other in f.claims[k + 1:k + 6]:
+        for other in f.claims[k + 1 : k + 6]:
             name = squash(other.subject)
             for kind in ("货物", "工程", "服务"):
                 if kind in name and kind not in parts:
@@ -907,8 +1194,20 @@ def narrative_procurement(f: FilingData) -> Iterator[Finding]:
         tolerance = sum(Decimal(5).scaleb(-narrative_decimals(c.amount_decimals) - 1) for c in [claim, *parts.values()])
         passed = abs(total - expected) <= tolerance
         numbers = "+".join(f"{parts[k].amount}" for k in ("货物", "工程", "服务"))
-        message = f"说明称政府采购预算 {total} 万元，货物、工程、服务 {numbers} = {expected} 万元" + ("，一致" if passed else f"，相差 {total - expected} 万元")
-        yield Finding("narrative.procurement", passed, claim.subject, message, expected, total, tolerance, "万元", (Evidence(claim.page, None),))
+        message = f"说明称政府采购预算 {total} 万元，货物、工程、服务 {numbers} = {expected} 万元" + (
+            "，一致" if passed else f"，相差 {total - expected} 万元"
+        )
+        yield Finding(
+            "narrative.procurement",
+            passed,
+            claim.subject,
+            message,
+            expected,
+            total,
+            tolerance,
+            "万元",
+            (Evidence(claim.page, None),),
+        )
         break
 
 
@@ -942,13 +1241,24 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
         # Last year's own narrative may state the figure its table got wrong (a unit error there is
         # last year's finding, not this one's): agreeing with either is agreeing with last year.
         said_last_year = [
-            c.amount * UNIT_TO_YUAN[c.unit] for c in f.previous.claims
+            c.amount * UNIT_TO_YUAN[c.unit]
+            for c in f.previous.claims
             if squash(c.subject) == squash(claim.subject) and (c.code, c.item_names) == (claim.code, claim.item_names)
         ]
         passed = abs(diff) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
         message = f"说明称{claim.subject}上年预算为 {stated / WAN:.2f} 万元{how}，{f.previous.year} 年公开数为 {fmt(previous.yuan)}"
         message += "，一致" if passed else f"，相差 {diff / WAN:.2f} 万元"
-        yield Finding("prev_year.matches", passed, claim.subject, message, previous.yuan / WAN, stated / WAN, tolerance / WAN, "万元", (Evidence(claim.page, None),))
+        yield Finding(
+            "prev_year.matches",
+            passed,
+            claim.subject,
+            message,
+            previous.yuan / WAN,
+            stated / WAN,
+            tolerance / WAN,
+            "万元",
+            (Evidence(claim.page, None),),
+        )
 
 
 # ---------------------------------------------------------------- running
@@ -968,20 +1278,46 @@ def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Findin
 def load_filings(out_dir: Path) -> list[FilingData]:
     """The parsed datasets of out_dir as one FilingData per ok/partial filing, with previous-year links."""
     filings = pq.read_table(out_dir / "filings.parquet").to_pylist()
-    by_filing: dict[str, dict[str, list]] = {f["filing_id"]: {"amounts": [], "tables": [], "forms": [], "narrative": []} for f in filings}
+    by_filing: dict[str, dict[str, list]] = {
+        f["filing_id"]: {"amounts": [], "tables": [], "forms": [], "narrative": []} for f in filings
+    }
     for row in pq.read_table(out_dir / "line_items.parquet").to_pylist():
         by_filing[row["filing_id"]]["amounts"].append(
-            Amount(row["table_index"], row["table_id"], row["page"], row["row_index"], row["row_label"], row["code"],
-                   row["column"], row["amount_yuan"], row["decimals"], row["unit"], row["raw"], tuple(row["bbox"]))
+            Amount(
+                row["table_index"],
+                row["table_id"],
+                row["page"],
+                row["row_index"],
+                row["row_label"],
+                row["code"],
+                row["column"],
+                row["amount_yuan"],
+                row["decimals"],
+                row["unit"],
+                row["raw"],
+                tuple(row["bbox"]),
+            )
         )
     for row in pq.read_table(out_dir / "tables.parquet").to_pylist():
         by_filing[row["filing_id"]]["tables"].append(row)
     for row in pq.read_table(out_dir / "form_cells.parquet").to_pylist():
         by_filing[row["filing_id"]]["forms"].append(
-            forms.FormCell(row["table_index"], row["table_id"], row["table_title"], row["unit"], row["page"], row["row_index"],
-                           row["column_index"], row["colspan"], row["text"], tuple(row["bbox"]))
+            forms.FormCell(
+                row["table_index"],
+                row["table_id"],
+                row["table_title"],
+                row["unit"],
+                row["page"],
+                row["row_index"],
+                row["column_index"],
+                row["colspan"],
+                row["text"],
+                tuple(row["bbox"]),
+            )
         )
-    for row in sorted(pq.read_table(out_dir / "narrative.parquet").to_pylist(), key=lambda r: (r["filing_id"], r["section_index"])):
+    for row in sorted(
+        pq.read_table(out_dir / "narrative.parquet").to_pylist(), key=lambda r: (r["filing_id"], r["section_index"])
+    ):
         by_filing[row["filing_id"]]["narrative"].append((row["section"], row["page"], row["text"]))
     result = []
     for f in filings:
@@ -990,8 +1326,15 @@ def load_filings(out_dir: Path) -> list[FilingData]:
         data = by_filing[f["filing_id"]]
         result.append(
             FilingData(
-                f["filing_id"], f["year"], f["department"], f["region"], data["amounts"], data["tables"], data["forms"],
-                narrative_to_claims(data["narrative"], f["year"]), data["narrative"],
+                f["filing_id"],
+                f["year"],
+                f["department"],
+                f["region"],
+                data["amounts"],
+                data["tables"],
+                data["forms"],
+                narrative_to_claims(data["narrative"], f["year"]),
+                data["narrative"],
             )
         )
     link_previous_years(result)
@@ -1017,10 +1360,22 @@ def link_previous_years(filings: list[FilingData]) -> None:
 def claim_rows(f: FilingData) -> list[dict]:
     return [
         {
-            "filing_id": f.filing_id, "claim_index": k, "page": c.page, "section": c.section, "sentence": c.sentence,
-            "subject": c.subject, "code": c.code, "item_names": list(c.item_names), "amount": c.amount, "unit": c.unit,
-            "compare_year": c.compare_year, "compare_basis": c.compare_basis, "delta": c.delta, "percent": c.percent,
-            "share_pct": c.share_pct, "prev_amount": c.prev_amount,
+            "filing_id": f.filing_id,
+            "claim_index": k,
+            "page": c.page,
+            "section": c.section,
+            "sentence": c.sentence,
+            "subject": c.subject,
+            "code": c.code,
+            "item_names": list(c.item_names),
+            "amount": c.amount,
+            "unit": c.unit,
+            "compare_year": c.compare_year,
+            "compare_basis": c.compare_basis,
+            "delta": c.delta,
+            "percent": c.percent,
+            "share_pct": c.share_pct,
+            "prev_amount": c.prev_amount,
         }
         for k, c in enumerate(f.claims)
     ]
@@ -1034,13 +1389,20 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
         counters[r.rule_id] = index + 1
         rows.append(
             {
-                "filing_id": f.filing_id, "rule_id": r.rule_id, "finding_index": index, "severity": r.severity,
-                "passed": finding.passed, "subject": finding.subject,
+                "filing_id": f.filing_id,
+                "rule_id": r.rule_id,
+                "finding_index": index,
+                "severity": r.severity,
+                "passed": finding.passed,
+                "subject": finding.subject,
                 "expected": float(finding.expected) if finding.expected is not None else None,
                 "actual": float(finding.actual) if finding.actual is not None else None,
-                "diff": float(finding.actual - finding.expected) if finding.actual is not None and finding.expected is not None else None,
+                "diff": float(finding.actual - finding.expected)
+                if finding.actual is not None and finding.expected is not None
+                else None,
                 "tolerance": float(finding.tolerance) if finding.tolerance is not None else None,
-                "unit": finding.unit, "message": finding.message,
+                "unit": finding.unit,
+                "message": finding.message,
                 "pages": [e.page for e in finding.evidence],
                 "bboxes": [list(e.bbox) if e.bbox else None for e in finding.evidence],
             }
@@ -1067,11 +1429,23 @@ def check_output(out_dir: Path) -> dict[str, Path]:
 def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
     """docs/rules.md, generated from the registry."""
     rules = rules or load_rules()
-    lines = ["# Consistency rules", "", "Generated from `configs/rules.toml` by `budgetml docs`; do not edit by hand.", ""]
+    lines = [
+        "# Consistency rules",
+        "",
+        "Generated from `configs/rules.toml` by `budgetml docs`; do not edit by hand.",
+        "",
+    ]
     lines += ["| rule_id | severity | title | tables | tolerance |", "|---|---|---|---|---|"]
     for r in rules:
         lines.append(f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(r.tables) or '—'} | {r.tolerance} |")
     lines.append("")
     for r in rules:
-        lines += [f"## `{r.rule_id}` — {r.title}", "", r.description, "", f"Severity: {r.severity}. Tolerance: {r.tolerance}.", ""]
+        lines += [
+            f"## `{r.rule_id}` — {r.title}",
+            "",
+            r.description,
+            "",
+            f"Severity: {r.severity}. Tolerance: {r.tolerance}.",
+            "",
+        ]
     return "\n".join(lines)

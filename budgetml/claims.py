@@ -21,7 +21,9 @@ _SHARE = re.compile(r"^[，,]?\s*占(?:比)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
 # "2025年当年预算执行数为", "2023年预算数为": a previous year's figure stated before the current
 # amount (Shanghai style). Whether "YYYY年预算数" is the previous year's or this year's depends on
 # the filing's year; without it only outturns (执行数/决算) count as previous.
-_PREV = re.compile(r"(?P<year>\d{4})\s*年\s*(?:当年)?\s*(?P<basis>预算执行数|执行数|决算数|决算|预算数|预算)\s*(?:为|是)?\s*$")
+_PREV = re.compile(
+    r"(?P<year>\d{4})\s*年\s*(?:当年)?\s*(?P<basis>预算执行数|执行数|决算数|决算|预算数|预算)\s*(?:为|是)?\s*$"
+)
 _OUTTURN = ("预算执行数", "执行数", "决算数", "决算")
 _SUBHEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；]*?情况(?=\S)")
 _CLAUSE_BREAK = re.compile(r"[。；;：:，,、\n]|其中|包括|主要用于")
@@ -87,7 +89,7 @@ def subject_before(text: str, start: int) -> str:
     """The clause before position `start`: back to the last punctuation or 其中/包括."""
     clause = text[:start]
     breaks = list(_CLAUSE_BREAK.finditer(clause))
-    return clause[breaks[-1].end():] if breaks else clause
+    return clause[breaks[-1].end() :] if breaks else clause
 
 
 def is_previous_statement(match: re.Match[str] | None, year: int | None) -> bool:
@@ -127,7 +129,7 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year
             subject, code, names = topic
         elif subject:
             topic = (subject, code, names)
-        tail = text[end:end + 80]
+        tail = text[end : end + 80]
         compare, flat, share = _COMPARE.match(tail), _FLAT.match(tail), _SHARE.match(tail)
         delta = percent = None
         delta_dec = pct_dec = None
@@ -150,7 +152,7 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year
         ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
         sentence_start = ends[-1] if ends else 0
         sentence_end_match = _SENTENCE_END.search(text, end)
-        sentence = text[sentence_start: sentence_end_match.start() + 1 if sentence_end_match else len(text)].strip()
+        sentence = text[sentence_start : sentence_end_match.start() + 1 if sentence_end_match else len(text)].strip()
         prev = prev_stated if prev_stated and (not cmp_year or prev_stated[2] == cmp_year) else None
         claims.append(
             Claim(

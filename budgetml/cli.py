@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from budgetml import parse as parsing
 from budgetml.datasets import data_dictionary
+from budgetml.terminal import plain, plain_console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="部门预算公开 PDFs → Parquet datasets, checks and review flags.")
-console = Console()
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="部门预算公开 PDFs → Parquet datasets, checks and review flags."
+)
+console = plain_console()
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "datasets.md"
 
 
@@ -27,22 +29,31 @@ def parse(
     """
     files = parsing.discover(paths)
     if not files:
-        console.print(f"[red]没有找到 PDF 文件：{', '.join(map(str, paths))}[/red]")
+        console.print(f"没有找到 PDF 文件：{', '.join(plain(p) for p in paths)}", style="red")
         raise typer.Exit(code=2)
     counts = {"ok": 0, "partial": 0, "failed": 0}
-    with Progress(TextColumn("解析"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console) as progress:
+    with Progress(
+        TextColumn("解析"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False),
+        console=console,
+    ) as progress:
         task = progress.add_task("", total=len(files))
 
         def advance(parsed: parsing.ParsedFiling) -> None:
             counts[parsed.status] += 1
             if parsed.status != "ok":
-                progress.console.print(f"[yellow]{parsed.status}[/yellow] {parsed.source_path}: {parsed.error}")
-            progress.update(task, advance=1, description=Path(parsed.source_path).name)
+                progress.console.print(
+                    f"{parsed.status} {plain(parsed.source_path)}: {plain(parsed.error)}", style="yellow"
+                )
+            progress.update(task, advance=1, description=plain(Path(parsed.source_path).name))
 
         written = parsing.parse_to_datasets(files, output, on_file=advance)
     console.print(f"{len(files)} 个文件：成功 {counts['ok']}，部分成功 {counts['partial']}，失败 {counts['failed']}")
     for name, path in written.items():
-        console.print(f"  {name}: {path}")
+        console.print(f"  {name}: {plain(path)}")
 
 
 @app.command()
@@ -53,7 +64,7 @@ def fixture(out: Path = typer.Option(Path("data/fixtures"), "--out", help="Folde
     """
     from budgetml.seed import write_fixture
 
-    console.print(f"fixture: {write_fixture(out)}")
+    console.print(f"fixture: {plain(write_fixture(out))}")
 
 
 @app.command()
@@ -68,10 +79,12 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
     import polars as pl
 
     checks = pl.read_parquet(written["checks"])
-    failed = checks.filter(pl.col("passed") == False)  # noqa: E712 - polars expression
-    console.print(f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['passed'].null_count()} 项")
+    failed = checks.filter(pl.col("passed").not_())
+    console.print(
+        f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['passed'].null_count()} 项"
+    )
     for name, path in written.items():
-        console.print(f"  {name}: {path}")
+        console.print(f"  {name}: {plain(path)}")
 
 
 @app.command()
@@ -90,12 +103,22 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
 
 @app.command()
 def run(
-    inputs: list[str] = typer.Option(None, "--input", "-i", help="PDF folders, files or glob patterns (repeatable); default: configs/sources.toml."),
-    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder for the datasets (its parse cache is in .cache/)."),
+    inputs: list[str] = typer.Option(
+        None, "--input", "-i", help="PDF folders, files or glob patterns (repeatable); default: configs/sources.toml."
+    ),
+    output: Path = typer.Option(
+        Path("output"), "--output", "-o", help="Folder for the datasets (its parse cache is in .cache/)."
+    ),
     workers: int = typer.Option(0, help="Parallel parse workers; 0 = configs/nightly.toml (one per core)."),
-    dask: str = typer.Option("", "--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786: parse on that cluster."),
-    config: Path = typer.Option(None, "--config", help="Run settings (limits, workers, Dask, schedule); default: configs/nightly.toml."),
-    parse_only: bool = typer.Option(False, "--parse-only", help="Stop after the parse datasets (no checks, features, scoring, report)."),
+    dask: str = typer.Option(
+        "", "--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786: parse on that cluster."
+    ),
+    config: Path = typer.Option(
+        None, "--config", help="Run settings (limits, workers, Dask, schedule); default: configs/nightly.toml."
+    ),
+    parse_only: bool = typer.Option(
+        False, "--parse-only", help="Stop after the parse datasets (no checks, features, scoring, report)."
+    ),
 ) -> None:
     """Run the nightly flow once (Prefect): parse new and changed PDFs, rebuild the datasets, run the later stages.
 
@@ -113,20 +136,30 @@ def run(
         resolve_inputs(*input_patterns(inputs))
         load_settings(config) if config else load_settings()
     except (OutputLocked, SettingsError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(plain(exc), style="red")
         raise typer.Exit(code=2) from None
     from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
 
     # SIGTERM (a scheduler's timeout, `kill`) unwinds like Ctrl-C, so Prefect's temporary server is stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    summary = nightly(inputs=[str(Path(p).absolute()) for p in inputs] if inputs else None, output=str(output), workers=workers, dask_address=dask or None, settings_path=str(config.absolute()) if config else None, later_stages=not parse_only, show_progress=True)
+    summary = nightly(
+        inputs=[str(Path(p).absolute()) for p in inputs] if inputs else None,
+        output=str(output),
+        workers=workers,
+        dask_address=dask or None,
+        settings_path=str(config.absolute()) if config else None,
+        later_stages=not parse_only,
+        show_progress=True,
+    )
     console.print(summary_text(summary))
 
 
 @app.command()
 def serve(
     port: int = typer.Option(4200, help="Port of the local Prefect server, bound to 127.0.0.1."),
-    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder for the datasets of the scheduled runs."),
+    output: Path = typer.Option(
+        Path("output"), "--output", "-o", help="Folder for the datasets of the scheduled runs."
+    ),
 ) -> None:
     """Start a local Prefect server and serve the nightly flow on its cron (configs/nightly.toml); Ctrl-C stops both.
 
@@ -138,14 +171,16 @@ def serve(
 
 
 @app.command()
-def features(output: Path = typer.Argument(Path("output"), help="Folder holding the parsed and checked datasets.")) -> None:
+def features(
+    output: Path = typer.Argument(Path("output"), help="Folder holding the parsed and checked datasets."),
+) -> None:
     """Compute features.parquet: per filing shares, ratios, year-over-year changes, indicator counts, failed checks.
 
     Example: budgetml features output
     """
     from budgetml.features import build_features
 
-    console.print(f"  features: {build_features(output)}")
+    console.print(f"  features: {plain(build_features(output))}")
 
 
 @app.command()
@@ -163,8 +198,10 @@ def score(
 
     path = score_filings(output, store=store)
     scored = pl.read_parquet(path, columns=["flagged", "is_new_flag"])
-    console.print(f"评分 {scored.height} 个文件：需复核 {scored['flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个")
-    console.print(f"  anomalies: {path}")
+    console.print(
+        f"评分 {scored.height} 个文件：需复核 {scored['flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个"
+    )
+    console.print(f"  anomalies: {plain(path)}")
 
 
 @app.command()
@@ -178,16 +215,22 @@ def report(
     """
     from budgetml.report import write_report
 
-    console.print(f"报告：{write_report(output, store=store)}")
+    console.print(f"报告：{plain(write_report(output, store=store))}")
 
 
 @app.command()
 def review(
-    filing_id: str = typer.Argument(None, help="The filing decided on: its filing_id or a unique prefix of at least 8 hex digits."),
-    status: str = typer.Option(None, "--status", help="confirmed (问题属实) | dismissed (排除) | needs-info (待补充信息)."),
+    filing_id: str = typer.Argument(
+        None, help="The filing decided on: its filing_id or a unique prefix of at least 8 hex digits."
+    ),
+    status: str = typer.Option(
+        None, "--status", help="confirmed (问题属实) | dismissed (排除) | needs-info (待补充信息)."
+    ),
     note: str = typer.Option("", "--note", help="Why: what was checked, with whom."),
     by: str = typer.Option("", "--by", help="The reviewer's name."),
-    rule: str = typer.Option(None, "--rule", help="Decide on this rule's findings only (a rule_id, e.g. summary.balance)."),
+    rule: str = typer.Option(
+        None, "--rule", help="Decide on this rule's findings only (a rule_id, e.g. summary.balance)."
+    ),
     list_queue: bool = typer.Option(False, "--list", help="Show the queue: flagged filings without a decision."),
     output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder holding the datasets."),
     store: Path = typer.Option(None, "--store", help="Review decision store (default: configs/review.toml)."),
@@ -204,20 +247,26 @@ def review(
             queue = reviewing.review_queue(output, store)
             console.print(f"待复核 {len(queue)} 个文件（已标记、尚无复核结论）：")
             for item in queue:
-                console.print(f"  #{item.rank} {item.filing_id[:12]} {item.department or ''} {item.year or ''}年  优先级 {item.priority:.3f}")
+                console.print(
+                    f"  #{item.rank} {item.filing_id[:12]} {plain(item.department or '')} {item.year or ''}年  优先级 {item.priority:.3f}"
+                )
                 for reason in item.reasons[:3]:
-                    console.print(f"      - {reason}", markup=False)
+                    console.print(f"      - {plain(reason)}")
                 for d in item.older_versions:
-                    console.print(f"      旧版本 {d.filing_id[:12]} 曾被复核为“{reviewing.STATUS_LABELS[d.status]}”：{d.note}", markup=False)
+                    console.print(
+                        f"      旧版本 {d.filing_id[:12]} 曾被复核为“{reviewing.STATUS_LABELS[d.status]}”：{plain(d.note)}"
+                    )
             return
         if filing_id is None or status is None:
             raise reviewing.ReviewError("请给出文件编号和 --status（或用 --list 查看待复核队列）")
         decision = reviewing.record_decision(output, filing_id, status, note, by, rule, store)
     except reviewing.ReviewError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(plain(exc), style="red")
         raise typer.Exit(code=2) from None
     scope = f"规则 {decision.rule_id}" if decision.rule_id else "整个文件"
-    console.print(f"已记录：{decision.department or ''} {decision.year or ''}年（{decision.filing_id[:12]}，{scope}）→ {decision.status_label}，复核人 {decision.decided_by}")
+    console.print(
+        f"已记录：{plain(decision.department or '')} {decision.year or ''}年（{decision.filing_id[:12]}，{plain(scope)}）→ {decision.status_label}，复核人 {plain(decision.decided_by)}"
+    )
 
 
 @app.command()
@@ -225,7 +274,9 @@ def sample(
     out: Path = typer.Option(Path("data/sample"), "--out", help="Folder for the PDFs and labels.json."),
     districts: int = typer.Option(3, "--districts", help="Number of districts (configs/sample.toml order)."),
     departments: int = typer.Option(20, "--departments", help="Departments per district (configs/sample.toml order)."),
-    years: list[int] = typer.Option([2023, 2024, 2025], "--years", help="Consecutive budget years: --years 2023 2024 2025."),
+    years: list[int] = typer.Option(
+        [2023, 2024, 2025], "--years", help="Consecutive budget years: --years 2023 2024 2025."
+    ),
     more_years: list[int] = typer.Argument(None, hidden=True),  # the values after the first one of --years
     seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
 ) -> None:
@@ -238,12 +289,14 @@ def sample(
     from budgetml.sample import generate_corpus
 
     try:
-        labels = generate_corpus(out, districts=districts, departments=departments, years=[*years, *(more_years or [])], seed=seed)
+        labels = generate_corpus(
+            out, districts=districts, departments=departments, years=[*years, *(more_years or [])], seed=seed
+        )
     except ValueError as exc:  # bad counts or years: say which, no traceback
-        console.print(f"[red]{exc}[/red]")
+        console.print(plain(exc), style="red")
         raise typer.Exit(code=2) from None
     n_files = len(json.loads(labels.read_text(encoding="utf-8"))["filings"])
-    console.print(f"已生成 {n_files} 个 PDF，标注：{labels}")
+    console.print(f"已生成 {n_files} 个 PDF，标注：{plain(labels)}")
 
 
 @app.command()
@@ -255,12 +308,13 @@ def evaluate(
 
     Example: budgetml evaluate --labels data/sample/labels.json --output output
     """
-    from budgetml.evaluate import LabelsError, evaluate as run_evaluation, format_report
+    from budgetml.evaluate import LabelsError, format_report
+    from budgetml.evaluate import evaluate as run_evaluation
 
     try:
         report = run_evaluation(labels, output)
     except LabelsError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(plain(exc), style="red")
         raise typer.Exit(code=2) from None
     typer.echo(format_report(report), nl=False)
 

@@ -82,10 +82,19 @@ def data_dictionary() -> str:
         "",
     ]
     for dataset in DATASETS:
-        lines += [f"## `{dataset.file_name}`", "", dataset.description, "", f"Key: {', '.join(f'`{k}`' for k in dataset.key)}", ""]
+        lines += [
+            f"## `{dataset.file_name}`",
+            "",
+            dataset.description,
+            "",
+            f"Key: {', '.join(f'`{k}`' for k in dataset.key)}",
+            "",
+        ]
         lines += ["| column | type | unit | nullable | description |", "|---|---|---|---|---|"]
         for c in dataset.columns:
             allowed = f" Values: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
-            lines.append(f"| `{c.name}` | {c.dtype} | {c.unit or ''} | {'yes' if c.nullable else 'no'} | {c.description}{allowed} |")
+            lines.append(
+                f"| `{c.name}` | {c.dtype} | {c.unit or ''} | {'yes' if c.nullable else 'no'} | {c.description}{allowed} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -94,7 +94,11 @@ def _group_label(level: str, year: int | None, dtype: str, years: str) -> str:
 
 def _level_key(level: str) -> pl.Expr:
     """The columns that define a peer group at `level`."""
-    return {"year_type": pl.struct("year", "department_type"), "type": pl.col("department_type"), "year": pl.col("year")}[level]
+    return {
+        "year_type": pl.struct("year", "department_type"),
+        "type": pl.col("department_type"),
+        "year": pl.col("year"),
+    }[level]
 
 
 def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.DataFrame:
@@ -110,13 +114,17 @@ def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.Dat
     for (year, dtype), size in zip(frame.select("year", "department_type").iter_rows(), sizes.iter_rows(named=True)):
         for level in settings.levels:
             typed = level != "year"
-            if level == settings.levels[-1] or (size[level] >= settings.min_group_size and not (typed and dtype == "其他")):
+            if level == settings.levels[-1] or (
+                size[level] >= settings.min_group_size and not (typed and dtype == "其他")
+            ):
                 labels.append(_group_label(level, year, dtype, span))
                 counts.append(size[level])
                 levels.append(level)
                 break
     return frame.with_columns(
-        pl.Series("peer_group", labels, pl.String), pl.Series("peer_group_size", counts, pl.Int32), pl.Series("peer_level", levels, pl.String)
+        pl.Series("peer_group", labels, pl.String),
+        pl.Series("peer_group_size", counts, pl.Int32),
+        pl.Series("peer_level", levels, pl.String),
     )
 
 
@@ -155,7 +163,11 @@ def peer_deviations(frame: pl.DataFrame, features: Sequence[Feature] = SCORED) -
     scaled = np.column_stack([transformed(values[:, j], f.scale) for j, f in enumerate(features)]) if names else values
     columns = {f"t{j}": scaled[:, j] for j in range(len(names))}
     keyed = pl.concat(
-        [frame.select("year", "department_type"), pl.DataFrame(columns).with_columns(pl.all().fill_nan(None)), raw.rename({n: f"v{j}" for j, n in enumerate(names)})],
+        [
+            frame.select("year", "department_type"),
+            pl.DataFrame(columns).with_columns(pl.all().fill_nan(None)),
+            raw.rename({n: f"v{j}" for j, n in enumerate(names)}),
+        ],
         how="horizontal",
     )
     medians_t = np.full_like(values, np.nan)
@@ -166,7 +178,12 @@ def peer_deviations(frame: pl.DataFrame, features: Sequence[Feature] = SCORED) -
         key = _level_key(level)
         stats = keyed.select(
             *(pl.col(f"t{j}").median().over(key).alias(f"m{j}") for j in range(len(names))),
-            *((pl.col(f"t{j}").quantile(0.75, "linear") - pl.col(f"t{j}").quantile(0.25, "linear")).over(key).alias(f"q{j}") for j in range(len(names))),
+            *(
+                (pl.col(f"t{j}").quantile(0.75, "linear") - pl.col(f"t{j}").quantile(0.25, "linear"))
+                .over(key)
+                .alias(f"q{j}")
+                for j in range(len(names))
+            ),
             *(pl.col(f"v{j}").median().over(key).alias(f"r{j}") for j in range(len(names))),
         )
         rows = level_of == level
@@ -201,7 +218,9 @@ def isolation_scores(z: np.ndarray, settings: ScoringSettings) -> np.ndarray:
     return -forest.fit(clipped).score_samples(clipped)
 
 
-def review_priority(score: np.ndarray, n_errors: np.ndarray, n_warnings: np.ndarray, settings: ScoringSettings) -> np.ndarray:
+def review_priority(
+    score: np.ndarray, n_errors: np.ndarray, n_warnings: np.ndarray, settings: ScoringSettings
+) -> np.ndarray:
     """The outlier score plus the weight of failed checks (capped): one number to rank the review by."""
     return (
         score
@@ -261,7 +280,9 @@ def _compare(value: float, median: float, unit: str, shown=_num) -> str:
     return f"{side}同类部门中位数 {shown(median)}{unit}{gap}"
 
 
-def deviation_reason(feature: Feature, value: float, median: float, yoy_basis: str | None = None, z: float | None = None) -> str:
+def deviation_reason(
+    feature: Feature, value: float, median: float, yoy_basis: str | None = None, z: float | None = None
+) -> str:
     """One reason in plain Chinese, e.g. 三公经费占支出合计比例 0.90%，为同类部门中位数 0.08% 的 11 倍.
 
     z (the robust z-score) below 1 in size: the value is within the peers' usual spread, so it is stated
@@ -277,13 +298,17 @@ def deviation_reason(feature: Feature, value: float, median: float, yoy_basis: s
         median_text = "同类部门无可比数据" if math.isnan(median) else f"同类部门中位数 {median:+.1f}%"
         return f"{feature.label}比上年{verb} {_num(abs(value))}%{basis}，{median_text}"
     if feature.kind == "log":
-        amount = 10 ** value
+        amount = 10**value
         if math.isnan(median):
             return f"{feature.label} {_num(amount)} 万元，同类部门无可比数据"
-        peer = 10 ** median
+        peer = 10**median
         if close:
             return f"{feature.label} {_num(amount)} 万元，同类部门中位数 {_num(peer)} 万元"
-        relation = f"为同类部门中位数 {_num(peer)} 万元的 {_times(amount / peer)} 倍" if amount >= peer else f"仅为同类部门中位数 {_num(peer)} 万元的 1/{_times(peer / amount)}"
+        relation = (
+            f"为同类部门中位数 {_num(peer)} 万元的 {_times(amount / peer)} 倍"
+            if amount >= peer
+            else f"仅为同类部门中位数 {_num(peer)} 万元的 1/{_times(peer / amount)}"
+        )
         return f"{feature.label} {_num(amount)} 万元，{relation}"
     unit = "%" if feature.unit == "%" else " 个"
     shown = _count if feature.kind == "count" else _num
@@ -301,7 +326,9 @@ def check_reason(n_errors: int, n_warnings: int) -> str:
 @dataclass(frozen=True)
 class TopicReason:
     topic: str
-    features: tuple[int, ...]  # indexes into SCORED: the topic's headline feature first, then its largest other deviations
+    features: tuple[
+        int, ...
+    ]  # indexes into SCORED: the topic's headline feature first, then its largest other deviations
 
 
 @lru_cache(maxsize=8)
@@ -312,7 +339,9 @@ def _topics(features: tuple[Feature, ...]) -> dict[str, list[int]]:
     return topics
 
 
-def reason_evidence(z: np.ndarray, values: np.ndarray, settings: ScoringSettings, features: Sequence[Feature] = SCORED) -> np.ndarray:
+def reason_evidence(
+    z: np.ndarray, values: np.ndarray, settings: ScoringSettings, features: Sequence[Feature] = SCORED
+) -> np.ndarray:
     """|z| per filing and feature as the reasons weigh it: a change that only echoes the total's change counts 0.
 
     A department that grew fourfold grew in every part: when the total's change deviates, a part's
@@ -328,12 +357,18 @@ def reason_evidence(z: np.ndarray, values: np.ndarray, settings: ScoringSettings
         active = (evidence[:, t] >= settings.min_abs_z) & ~np.isnan(total)
         for j, f in enumerate(features):
             if f.kind == "change" and j != t:
-                echo = active & ~np.isnan(values[:, j]) & (np.abs(values[:, j] - total) <= settings.echo_share * np.abs(total))
+                echo = (
+                    active
+                    & ~np.isnan(values[:, j])
+                    & (np.abs(values[:, j] - total) <= settings.echo_share * np.abs(total))
+                )
                 evidence[echo, j] = 0.0
     return evidence
 
 
-def select_reasons(evidence_row: np.ndarray, settings: ScoringSettings, features: Sequence[Feature] = SCORED, fallback: int = 0) -> list[TopicReason]:
+def select_reasons(
+    evidence_row: np.ndarray, settings: ScoringSettings, features: Sequence[Feature] = SCORED, fallback: int = 0
+) -> list[TopicReason]:
     """The topics worth a reason, most deviating first: a topic counts when one of its features has evidence ≥ min_abs_z.
 
     A topic's reason always states its headline feature (三公经费占支出合计比例 for 三公经费, the
@@ -386,37 +421,54 @@ def score_features(
     yoy = frame["yoy_basis"].to_list()
     evidence = reason_evidence(deviations.z, deviations.values, settings)
     rows = []
-    for k, row in enumerate(frame.select("filing_id", "region", "department", "year", "peer_group", "peer_group_size").iter_rows(named=True)):
+    for k, row in enumerate(
+        frame.select("filing_id", "region", "department", "year", "peer_group", "peer_group_size").iter_rows(named=True)
+    ):
         z_row = deviations.z[k]
         is_flagged = row["filing_id"] in flagged
-        chosen = select_reasons(evidence[k], settings, fallback=1 if is_flagged and not (n_errors[k] or n_warnings[k]) else 0)
+        chosen = select_reasons(
+            evidence[k], settings, fallback=1 if is_flagged and not (n_errors[k] or n_warnings[k]) else 0
+        )
         reasons = [
-            "；".join(deviation_reason(SCORED[j], deviations.values[k, j], deviations.medians[k, j], yoy[k], z_row[j]) for j in r.features)
+            "；".join(
+                deviation_reason(SCORED[j], deviations.values[k, j], deviations.medians[k, j], yoy[k], z_row[j])
+                for j in r.features
+            )
             for r in chosen
         ]
         reason_features = [[SCORED[j].name for j in r.features] for r in chosen]
         if n_errors[k] or n_warnings[k]:
             reasons.append(check_reason(int(n_errors[k]), int(n_warnings[k])))
-            reason_features.append([name for name, n in (("n_failed_errors", n_errors[k]), ("n_failed_warnings", n_warnings[k])) if n])
+            reason_features.append(
+                [name for name, n in (("n_failed_errors", n_errors[k]), ("n_failed_warnings", n_warnings[k])) if n]
+            )
         top = np.argsort(-np.abs(z_row), kind="stable")[: settings.n_deviations]
-        rows.append({
-            **row,
-            "score": float(score[k]),
-            "n_errors": int(n_errors[k]),
-            "n_warnings": int(n_warnings[k]),
-            "priority": float(priority[k]),
-            "rank": int(rank[k]),
-            "flagged": is_flagged,
-            "is_new_flag": is_flagged and (previously_flagged is None or row["filing_id"] not in previously_flagged),
-            "review_status": review_statuses.get(row["filing_id"]),
-            "reasons": reasons,
-            "reason_features": reason_features,
-            "deviations": [
-                {"feature": SCORED[j].name, "value": _float(deviations.values[k, j]), "peer_median": _float(deviations.medians[k, j]), "robust_z": float(z_row[j])}
-                for j in top
-                if z_row[j] != 0
-            ],
-        })
+        rows.append(
+            {
+                **row,
+                "score": float(score[k]),
+                "n_errors": int(n_errors[k]),
+                "n_warnings": int(n_warnings[k]),
+                "priority": float(priority[k]),
+                "rank": int(rank[k]),
+                "flagged": is_flagged,
+                "is_new_flag": is_flagged
+                and (previously_flagged is None or row["filing_id"] not in previously_flagged),
+                "review_status": review_statuses.get(row["filing_id"]),
+                "reasons": reasons,
+                "reason_features": reason_features,
+                "deviations": [
+                    {
+                        "feature": SCORED[j].name,
+                        "value": _float(deviations.values[k, j]),
+                        "peer_median": _float(deviations.medians[k, j]),
+                        "robust_z": float(z_row[j]),
+                    }
+                    for j in top
+                    if z_row[j] != 0
+                ],
+            }
+        )
     from budgetml.datasets import rows_to_table
     from budgetml.schema import ANOMALIES
 
@@ -431,7 +483,8 @@ def score_filings(out_dir: Path, settings: ScoringSettings | None = None, store:
     """Score features.parquet of out_dir into anomalies.parquet (keeping which filings the previous scoring flagged)."""
     from budgetml import review
     from budgetml.datasets import read_table, write_table
-    from budgetml.schema import ANOMALIES, FEATURES as FEATURES_DATASET
+    from budgetml.schema import ANOMALIES
+    from budgetml.schema import FEATURES as FEATURES_DATASET
 
     out_dir = Path(out_dir)
     features = read_table(FEATURES_DATASET, out_dir)

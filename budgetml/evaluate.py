@@ -172,7 +172,9 @@ def _close(expected: float | None, actual: float | None, unit: str) -> bool:
     return abs(expected - actual) <= tolerance_wan(unit)
 
 
-def _score_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) -> tuple[RateScore, tuple[RateScore, ...], RateScore]:
+def _score_headlines(
+    filings: Sequence[dict], rows: Mapping[str, dict]
+) -> tuple[RateScore, tuple[RateScore, ...], RateScore]:
     """Headline figures at the printed precision; a filing missing from filings.parquet misses all of them."""
     matched = {name: 0 for name in HEADLINES}
     meta_matched = 0
@@ -183,7 +185,11 @@ def _score_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) -> tuple
         for name in HEADLINES:
             unit = f["headline_units"].get(name, "万元")
             matched[name] += _close(f["headline_wan"].get(name), row.get(name), unit)
-        meta_matched += (row.get("region"), row.get("department"), row.get("year")) == (f["region"], f["department"], f["year"])
+        meta_matched += (row.get("region"), row.get("department"), row.get("year")) == (
+            f["region"],
+            f["department"],
+            f["year"],
+        )
     by_figure = tuple(RateScore(name, matched[name], len(filings)) for name in HEADLINES)
     total = RateScore("headline", sum(matched.values()), len(filings) * len(HEADLINES))
     return total, by_figure, RateScore("metadata", meta_matched, len(filings))
@@ -192,11 +198,15 @@ def _score_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) -> tuple
 def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore:
     """Expenditure-summary 合计 by code: found when a parsed item of that code matches at the printed precision."""
     found_items = (
-        items.filter(pl.col("table_id") == "expenditure_summary", pl.col("column") == "total", pl.col("code").is_not_null())
+        items.filter(
+            pl.col("table_id") == "expenditure_summary", pl.col("column") == "total", pl.col("code").is_not_null()
+        )
         .group_by("filing_id", "code")
         .agg(pl.col("value_wan"))
     )
-    parsed: dict[tuple[str, str], list[float]] = {(r["filing_id"], r["code"]): r["value_wan"] for r in found_items.to_dicts()}
+    parsed: dict[tuple[str, str], list[float]] = {
+        (r["filing_id"], r["code"]): r["value_wan"] for r in found_items.to_dicts()
+    }
     found = expected = 0
     for f in filings:
         unit = f["expenditure_items_unit"]
@@ -215,7 +225,7 @@ def _kind(filing: dict) -> str | None:
 
 
 def _score_checks(filings: Sequence[dict], checks: pl.DataFrame) -> InconsistencyScore:
-    failed = checks.filter(pl.col("passed") == False)  # noqa: E712 - null (could not run) is not a failure
+    failed = checks.filter(pl.col("passed").not_())  # null (could not run) is not a failure
     detecting = set(failed.filter(pl.col("severity").is_in(DETECTING_SEVERITIES))["filing_id"].to_list())
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
@@ -237,14 +247,19 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
     from sklearn.metrics import roc_auc_score
 
     scores = {r["filing_id"]: r[score_column] for r in anomalies.select("filing_id", score_column).to_dicts()}
-    flagged_ids = set(anomalies.filter(pl.col("flagged"))["filing_id"].to_list()) if "flagged" in anomalies.columns else set()
+    flagged_ids = (
+        set(anomalies.filter(pl.col("flagged"))["filing_id"].to_list()) if "flagged" in anomalies.columns else set()
+    )
     population = [f for f in filings if _category(f) in ("clean", "outlier")]
     valid = [s for s in scores.values() if s is not None and not math.isnan(s)]
     floor = (min(valid) if valid else 0.0) - 1.0
     unscored = sum(1 for f in population if scores.get(f["filing_id"]) is None)
     ranked = sorted(
         population,
-        key=lambda f: (-(scores.get(f["filing_id"]) if scores.get(f["filing_id"]) is not None else floor), f["filing_id"]),
+        key=lambda f: (
+            -(scores.get(f["filing_id"]) if scores.get(f["filing_id"]) is not None else floor),
+            f["filing_id"],
+        ),
     )
     is_outlier = [_category(f) == "outlier" for f in ranked]
     k = sum(is_outlier)
@@ -277,7 +292,10 @@ def _pct(value: float | None) -> str:
 
 def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))) for r in rows]
+    return [
+        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
 
 
 def format_report(report: EvaluationReport) -> str:
@@ -303,13 +321,19 @@ def format_report(report: EvaluationReport) -> str:
         rows = [("inconsistency kind", "detected", "injected", "recall")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in s.by_kind]
         rows.append(("all kinds", str(s.detected), str(s.injected), _pct(s.recall)))
-        rows.append(("false positives (clean, error)", str(s.false_positives), str(s.clean), _pct(s.false_positive_rate)))
+        rows.append(
+            ("false positives (clean, error)", str(s.false_positives), str(s.clean), _pct(s.false_positive_rate))
+        )
         lines += _table(rows) + [""]
     if report.outliers is not None:
         o = report.outliers
         auc = "—" if o.roc_auc is None else f"{o.roc_auc:.3f}"
-        lines.append(f"outliers (clean vs outlier filings by score): ROC AUC {auc}, precision@{o.k} {_pct(o.precision_at_k)}")
-        lines.append(f"  flagged: {o.flagged_outliers} of {o.k} outliers, {o.flagged} filings in all; unscored: {o.unscored}")
+        lines.append(
+            f"outliers (clean vs outlier filings by score): ROC AUC {auc}, precision@{o.k} {_pct(o.precision_at_k)}"
+        )
+        lines.append(
+            f"  flagged: {o.flagged_outliers} of {o.k} outliers, {o.flagged} filings in all; unscored: {o.unscored}"
+        )
         rows = [("outlier kind", f"in top {o.k}", "injected", "rate")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in o.by_kind]
         lines += _table(rows) + [""]

@@ -50,7 +50,9 @@ class Scale:
 
     def describe(self) -> str:
         """How the scoring compares the feature, for the data dictionary."""
-        on = {None: "as is", "log": f"on log10(value + {self.offset:g})", "logit": "as log-odds log10(p / (100 − p))"}[self.transform]
+        on = {None: "as is", "log": f"on log10(value + {self.offset:g})", "logit": "as log-odds log10(p / (100 − p))"}[
+            self.transform
+        ]
         side = ", only values above the peers counting" if self.direction == "high" else ""
         return f"Scored against peers {on}{side}; robust spread at least {self.floor:g}."
 
@@ -82,85 +84,282 @@ def _share(name: str, label: str, part: str, whole: str, description: str, topic
 
 def _change(name: str, label: str, column: str, topic: str, floor: float) -> Feature:
     return Feature(
-        name, label, f"100 × ({column} − previous) / previous", "%",
+        name,
+        label,
+        f"100 × ({column} − previous) / previous",
+        "%",
         f"Year-over-year change of {column}. previous: the same department's filing of the year before in the dataset "
         "(matched by normalised name within region, see yoy_basis), else the previous-year figure its narrative states "
         "(claims: amount − delta, or prev_amount); null when neither exists or previous is 0.",
-        "change", topic, Scale(floor),
+        "change",
+        topic,
+        Scale(floor),
     )
 
 
 # Counts are compared on log10(n + 1): 0 indicators among peers with 60 is far, 55 among 60 is not.
 _COUNT = Scale(0.05, "log", 1.0)
-SANGONG, STAFF, PROJECTS, TOTAL, PERFORMANCE, CONSISTENCY = "三公经费", "人员和公用经费", "项目支出", "支出总量", "绩效目标", "一致性检查"
+SANGONG, STAFF, PROJECTS, TOTAL, PERFORMANCE, CONSISTENCY = (
+    "三公经费",
+    "人员和公用经费",
+    "项目支出",
+    "支出总量",
+    "绩效目标",
+    "一致性检查",
+)
 
 FEATURES: tuple[Feature, ...] = (
     # 三公经费. Its shares vary by orders of magnitude with a department's size: compared on a log scale,
     # high side only (a department that budgets no 三公 at all is not a review case).
-    _share("sangong_share_pct", "三公经费占支出合计比例", "sangong_total", "total_expenditure",
-           "Share of “三公”经费 in total spending (filings).", SANGONG, Scale(0.05, "log", 0.05, "high")),
-    _share("sangong_public_pct", "三公经费占公用经费比例", "sangong_total", "public_expenditure",
-           "Share of “三公”经费 in 公用经费 (filings).", SANGONG, Scale(0.05, "log", 1.0, "high")),
-    _share("overseas_sangong_pct", "因公出国（境）费占三公经费比例", "overseas", "sangong_total",
-           "Share of 因公出国(境)费 in the “三公” total (line_items of table sangong, column overseas).", SANGONG, Scale(2.0)),
-    _share("vehicle_sangong_pct", "公务用车购置及运行费占三公经费比例", "vehicle_total", "sangong_total",
-           "Share of 公务用车购置及运行费 in the “三公” total (line_items of table sangong; vehicle_purchase + vehicle_operation when no vehicle_total).",
-           SANGONG, Scale(2.0)),
-    _share("reception_sangong_pct", "公务接待费占三公经费比例", "reception", "sangong_total",
-           "Share of 公务接待费 in the “三公” total (line_items of table sangong, column reception).", SANGONG, Scale(2.0)),
+    _share(
+        "sangong_share_pct",
+        "三公经费占支出合计比例",
+        "sangong_total",
+        "total_expenditure",
+        "Share of “三公”经费 in total spending (filings).",
+        SANGONG,
+        Scale(0.05, "log", 0.05, "high"),
+    ),
+    _share(
+        "sangong_public_pct",
+        "三公经费占公用经费比例",
+        "sangong_total",
+        "public_expenditure",
+        "Share of “三公”经费 in 公用经费 (filings).",
+        SANGONG,
+        Scale(0.05, "log", 1.0, "high"),
+    ),
+    _share(
+        "overseas_sangong_pct",
+        "因公出国（境）费占三公经费比例",
+        "overseas",
+        "sangong_total",
+        "Share of 因公出国(境)费 in the “三公” total (line_items of table sangong, column overseas).",
+        SANGONG,
+        Scale(2.0),
+    ),
+    _share(
+        "vehicle_sangong_pct",
+        "公务用车购置及运行费占三公经费比例",
+        "vehicle_total",
+        "sangong_total",
+        "Share of 公务用车购置及运行费 in the “三公” total (line_items of table sangong; vehicle_purchase + vehicle_operation when no vehicle_total).",
+        SANGONG,
+        Scale(2.0),
+    ),
+    _share(
+        "reception_sangong_pct",
+        "公务接待费占三公经费比例",
+        "reception",
+        "sangong_total",
+        "Share of 公务接待费 in the “三公” total (line_items of table sangong, column reception).",
+        SANGONG,
+        Scale(2.0),
+    ),
     _change("sangong_change_pct", "三公经费", "sangong_total", SANGONG, 5.0),
     # 人员和公用经费
-    _share("personnel_share_of_basic_pct", "人员经费占基本支出比例", "personnel_expenditure", "basic_expenditure",
-           "The personnel ratio: 人员经费 as a share of 基本支出 (filings).", STAFF, Scale(1.0)),
-    _share("personnel_share_pct", "人员经费占支出合计比例", "personnel_expenditure", "total_expenditure",
-           "人员经费 as a share of total spending (filings).", STAFF, Scale(1.0)),
-    _share("public_share_pct", "公用经费占支出合计比例", "public_expenditure", "total_expenditure",
-           "The public-expense ratio: 公用经费 as a share of total spending (filings).", STAFF, Scale(0.5)),
+    _share(
+        "personnel_share_of_basic_pct",
+        "人员经费占基本支出比例",
+        "personnel_expenditure",
+        "basic_expenditure",
+        "The personnel ratio: 人员经费 as a share of 基本支出 (filings).",
+        STAFF,
+        Scale(1.0),
+    ),
+    _share(
+        "personnel_share_pct",
+        "人员经费占支出合计比例",
+        "personnel_expenditure",
+        "total_expenditure",
+        "人员经费 as a share of total spending (filings).",
+        STAFF,
+        Scale(1.0),
+    ),
+    _share(
+        "public_share_pct",
+        "公用经费占支出合计比例",
+        "public_expenditure",
+        "total_expenditure",
+        "The public-expense ratio: 公用经费 as a share of total spending (filings).",
+        STAFF,
+        Scale(0.5),
+    ),
     _change("personnel_change_pct", "人员经费", "personnel_expenditure", STAFF, 2.0),
     _change("basic_change_pct", "基本支出", "basic_expenditure", STAFF, 2.0),
     # 项目支出. Shares run from 10 % to 80 % by type; 1 % or 95 % is unusual for any type: compared as log-odds.
-    _share("project_share_pct", "项目支出占支出合计比例", "project_expenditure", "total_expenditure",
-           "项目支出 as a share of total spending (filings).", PROJECTS, Scale(0.05, "logit")),
+    _share(
+        "project_share_pct",
+        "项目支出占支出合计比例",
+        "project_expenditure",
+        "total_expenditure",
+        "项目支出 as a share of total spending (filings).",
+        PROJECTS,
+        Scale(0.05, "logit"),
+    ),
     _change("project_change_pct", "项目支出", "project_expenditure", PROJECTS, 5.0),
-    Feature("n_projects", "项目数", "project rows of table projects, else project performance forms", "个",
-            "Projects listed in 项目支出表 (unit, 本级 and category rows excluded), else the number of project performance forms; null when neither is printed.",
-            "count", PROJECTS, _COUNT, is_integer=True),
+    Feature(
+        "n_projects",
+        "项目数",
+        "project rows of table projects, else project performance forms",
+        "个",
+        "Projects listed in 项目支出表 (unit, 本级 and category rows excluded), else the number of project performance forms; null when neither is printed.",
+        "count",
+        PROJECTS,
+        _COUNT,
+        is_integer=True,
+    ),
     # 支出总量
     _change("total_change_pct", "支出合计", "total_expenditure", TOTAL, 2.0),
-    Feature("size_log10_wan", "支出规模", "log10(total_expenditure)", "log10 万元",
-            "Size: base-10 logarithm of total spending in 万元 (comparable across sizes spanning orders of magnitude).", "log", TOTAL, Scale(0.1)),
-    Feature("n_units", "预算单位数", "distinct 6-digit unit codes in general_budget_by_unit, else income_summary", "个",
-            "Budget units (预算单位) the filing consolidates; null when no table prints unit codes (Shanghai template).",
-            "count", TOTAL, _COUNT, is_integer=True),
+    Feature(
+        "size_log10_wan",
+        "支出规模",
+        "log10(total_expenditure)",
+        "log10 万元",
+        "Size: base-10 logarithm of total spending in 万元 (comparable across sizes spanning orders of magnitude).",
+        "log",
+        TOTAL,
+        Scale(0.1),
+    ),
+    Feature(
+        "n_units",
+        "预算单位数",
+        "distinct 6-digit unit codes in general_budget_by_unit, else income_summary",
+        "个",
+        "Budget units (预算单位) the filing consolidates; null when no table prints unit codes (Shanghai template).",
+        "count",
+        TOTAL,
+        _COUNT,
+        is_integer=True,
+    ),
     # 绩效目标
-    Feature("n_indicators", "绩效指标数", "count of indicator rows in all performance forms", "个",
-            "Indicator rows (三级指标 with a target value) in the performance forms; null when forms are not expected (neither the filing's template nor most filings of its district print them).",
-            "count", PERFORMANCE, _COUNT, is_integer=True),
-    Feature("n_performance_tables", "绩效目标表数", "count of performance forms (form_cells: distinct table_id, table_title)", "个",
-            "Performance target forms printed (整体支出 and one per project); null when not expected (neither the template, see checks.TEMPLATES, nor most filings of its district print them).",
-            "count", PERFORMANCE, _COUNT, is_integer=True),
-    Feature("indicators_per_project", "每个项目的绩效指标数", "indicators in project forms / project forms", "个",
-            "Average indicator rows per project performance form; null without project forms.", "ratio", PERFORMANCE, _COUNT),
-    Feature("quantity_indicator_pct", "数量指标占比", "100 × 数量 indicators / n_indicators", "%",
-            "Share of indicators under 二级指标 数量指标.", "share", PERFORMANCE, Scale(3.0)),
-    Feature("quality_indicator_pct", "质量指标占比", "100 × 质量 indicators / n_indicators", "%",
-            "Share of indicators under 二级指标 质量指标.", "share", PERFORMANCE, Scale(3.0)),
-    Feature("timeliness_indicator_pct", "时效指标占比", "100 × 时效 indicators / n_indicators", "%",
-            "Share of indicators under 二级指标 时效指标.", "share", PERFORMANCE, Scale(3.0)),
-    Feature("cost_indicator_pct", "成本指标占比", "100 × 成本 indicators / n_indicators", "%",
-            "Share of indicators under 成本指标 (经济/社会/生态环境成本指标).", "share", PERFORMANCE, Scale(3.0)),
-    Feature("benefit_indicator_pct", "效益指标占比", "100 × 效益 indicators / n_indicators", "%",
-            "Share of indicators under 效益指标 (社会/经济/生态效益, 可持续影响).", "share", PERFORMANCE, Scale(3.0)),
-    Feature("satisfaction_indicator_pct", "满意度指标占比", "100 × 满意度 indicators / n_indicators", "%",
-            "Share of indicators under 满意度指标 (服务对象满意度).", "share", PERFORMANCE, Scale(3.0)),
-    Feature("qualitative_target_pct", "定性目标值占比", "100 × targets without a number / n_indicators", "%",
-            "Share of indicators whose current-year target is qualitative (提升, 达成, 良好, 完成 …) rather than a measurable number (≥95%, ≤48小时, 12份).",
-            "share", PERFORMANCE, Scale(3.0)),
+    Feature(
+        "n_indicators",
+        "绩效指标数",
+        "count of indicator rows in all performance forms",
+        "个",
+        "Indicator rows (三级指标 with a target value) in the performance forms; null when forms are not expected (neither the filing's template nor most filings of its district print them).",
+        "count",
+        PERFORMANCE,
+        _COUNT,
+        is_integer=True,
+    ),
+    Feature(
+        "n_performance_tables",
+        "绩效目标表数",
+        "count of performance forms (form_cells: distinct table_id, table_title)",
+        "个",
+        "Performance target forms printed (整体支出 and one per project); null when not expected (neither the template, see checks.TEMPLATES, nor most filings of its district print them).",
+        "count",
+        PERFORMANCE,
+        _COUNT,
+        is_integer=True,
+    ),
+    Feature(
+        "indicators_per_project",
+        "每个项目的绩效指标数",
+        "indicators in project forms / project forms",
+        "个",
+        "Average indicator rows per project performance form; null without project forms.",
+        "ratio",
+        PERFORMANCE,
+        _COUNT,
+    ),
+    Feature(
+        "quantity_indicator_pct",
+        "数量指标占比",
+        "100 × 数量 indicators / n_indicators",
+        "%",
+        "Share of indicators under 二级指标 数量指标.",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
+    Feature(
+        "quality_indicator_pct",
+        "质量指标占比",
+        "100 × 质量 indicators / n_indicators",
+        "%",
+        "Share of indicators under 二级指标 质量指标.",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
+    Feature(
+        "timeliness_indicator_pct",
+        "时效指标占比",
+        "100 × 时效 indicators / n_indicators",
+        "%",
+        "Share of indicators under 二级指标 时效指标.",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
+    Feature(
+        "cost_indicator_pct",
+        "成本指标占比",
+        "100 × 成本 indicators / n_indicators",
+        "%",
+        "Share of indicators under 成本指标 (经济/社会/生态环境成本指标).",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
+    Feature(
+        "benefit_indicator_pct",
+        "效益指标占比",
+        "100 × 效益 indicators / n_indicators",
+        "%",
+        "Share of indicators under 效益指标 (社会/经济/生态效益, 可持续影响).",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
+    Feature(
+        "satisfaction_indicator_pct",
+        "满意度指标占比",
+        "100 × 满意度 indicators / n_indicators",
+        "%",
+        "Share of indicators under 满意度指标 (服务对象满意度).",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
+    Feature(
+        "qualitative_target_pct",
+        "定性目标值占比",
+        "100 × targets without a number / n_indicators",
+        "%",
+        "Share of indicators whose current-year target is qualitative (提升, 达成, 良好, 完成 …) rather than a measurable number (≥95%, ≤48小时, 12份).",
+        "share",
+        PERFORMANCE,
+        Scale(3.0),
+    ),
     # 一致性检查: not compared with peers; they enter the review priority (detect.review_priority).
-    Feature("n_failed_errors", "未通过的错误级检查", "checks: passed == False and severity == error", "个",
-            "Failed consistency checks of severity error; null when checks.parquet is absent.", "count", CONSISTENCY, _COUNT, is_scored=False, is_integer=True),
-    Feature("n_failed_warnings", "未通过的警告级检查", "checks: passed == False and severity == warning", "个",
-            "Failed consistency checks of severity warning; null when checks.parquet is absent.", "count", CONSISTENCY, _COUNT, is_scored=False, is_integer=True),
+    Feature(
+        "n_failed_errors",
+        "未通过的错误级检查",
+        "checks: passed == False and severity == error",
+        "个",
+        "Failed consistency checks of severity error; null when checks.parquet is absent.",
+        "count",
+        CONSISTENCY,
+        _COUNT,
+        is_scored=False,
+        is_integer=True,
+    ),
+    Feature(
+        "n_failed_warnings",
+        "未通过的警告级检查",
+        "checks: passed == False and severity == warning",
+        "个",
+        "Failed consistency checks of severity warning; null when checks.parquet is absent.",
+        "count",
+        CONSISTENCY,
+        _COUNT,
+        is_scored=False,
+        is_integer=True,
+    ),
 )
 FEATURES_BY_NAME = {f.name: f for f in FEATURES}
 # Where a YoY change's previous figure came from.
@@ -209,10 +408,19 @@ def template_has_performance(tables_found: Iterable[str]) -> bool:
 
 
 INDICATOR_CATEGORIES = ("数量", "质量", "时效", "成本", "效益", "满意度")
-_CATEGORY_FEATURE = dict(zip(INDICATOR_CATEGORIES, (
-    "quantity_indicator_pct", "quality_indicator_pct", "timeliness_indicator_pct", "cost_indicator_pct",
-    "benefit_indicator_pct", "satisfaction_indicator_pct",
-)))
+_CATEGORY_FEATURE = dict(
+    zip(
+        INDICATOR_CATEGORIES,
+        (
+            "quantity_indicator_pct",
+            "quality_indicator_pct",
+            "timeliness_indicator_pct",
+            "cost_indicator_pct",
+            "benefit_indicator_pct",
+            "satisfaction_indicator_pct",
+        ),
+    )
+)
 # 一级 and 二级 indicator headings as printed; 产出指标 only opens 数量/质量/时效/成本.
 _CATEGORY = (
     (re.compile(r"^产出指标$"), None),
@@ -393,7 +601,9 @@ class FilingInputs:
     failed_checks: dict[str, int] | None  # severity → count; None: checks not run
 
 
-def filing_features(inputs: FilingInputs, previous: dict | None, counts: IndicatorCounts, expects_performance: bool) -> dict:
+def filing_features(
+    inputs: FilingInputs, previous: dict | None, counts: IndicatorCounts, expects_performance: bool
+) -> dict:
     """The feature values of one filing.
 
     previous: the same department's filing of the year before, if any; counts: its performance
@@ -434,23 +644,29 @@ def filing_features(inputs: FilingInputs, previous: dict | None, counts: Indicat
     # Performance forms: counted where they are expected (see expects_performance_forms).
     expects = expects_performance or counts.n_forms > 0
     n = counts.n_indicators
-    values.update({
-        "n_performance_tables": counts.n_forms if expects else None,
-        "n_indicators": n if expects else None,
-        "indicators_per_project": counts.n_project_indicators / counts.n_project_forms if counts.n_project_forms else None,
-        **{feature: (_pct(counts.by_category[c], n) if n else None) for c, feature in _CATEGORY_FEATURE.items()},
-        "qualitative_target_pct": _pct(counts.n_qualitative, n) if n else None,
-    })
+    values.update(
+        {
+            "n_performance_tables": counts.n_forms if expects else None,
+            "n_indicators": n if expects else None,
+            "indicators_per_project": counts.n_project_indicators / counts.n_project_forms
+            if counts.n_project_forms
+            else None,
+            **{feature: (_pct(counts.by_category[c], n) if n else None) for c, feature in _CATEGORY_FEATURE.items()},
+            "qualitative_target_pct": _pct(counts.n_qualitative, n) if n else None,
+        }
+    )
     if inputs.project_labels is not None:
         n_projects = count_projects(inputs.project_labels, inputs.unit_names, f["department"])
     else:
         n_projects = counts.n_project_forms if counts.n_project_forms else None
-    values.update({
-        "n_units": len(inputs.unit_codes) if inputs.unit_codes else None,
-        "n_projects": n_projects,
-        "n_failed_errors": inputs.failed_checks.get("error", 0) if inputs.failed_checks is not None else None,
-        "n_failed_warnings": inputs.failed_checks.get("warning", 0) if inputs.failed_checks is not None else None,
-    })
+    values.update(
+        {
+            "n_units": len(inputs.unit_codes) if inputs.unit_codes else None,
+            "n_projects": n_projects,
+            "n_failed_errors": inputs.failed_checks.get("error", 0) if inputs.failed_checks is not None else None,
+            "n_failed_warnings": inputs.failed_checks.get("warning", 0) if inputs.failed_checks is not None else None,
+        }
+    )
     return {"yoy_basis": yoy_basis, **values}
 
 
@@ -478,17 +694,42 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
     out_dir = Path(out_dir)
     filings = pl.read_parquet(out_dir / "filings.parquet").filter(pl.col("status") != "failed")
     wanted = ("sangong", "general_budget_by_unit", "income_summary", "projects")
-    items = _read(out_dir, "line_items", ["filing_id", "table_id", "row_index", "row_label", "code", "column", "value_wan"], pl.col("table_id").is_in(wanted))
-    cells = _read(out_dir, "form_cells", ["filing_id", "table_index", "table_id", "table_title", "unit", "page", "row_index", "column_index", "colspan", "text", "bbox"],
-                  pl.col("table_id").is_in(PERFORMANCE_TABLES))
-    claims = _read(out_dir, "claims", ["filing_id", "claim_index", "subject", "amount", "unit", "compare_year", "delta", "prev_amount"])
+    items = _read(
+        out_dir,
+        "line_items",
+        ["filing_id", "table_id", "row_index", "row_label", "code", "column", "value_wan"],
+        pl.col("table_id").is_in(wanted),
+    )
+    cells = _read(
+        out_dir,
+        "form_cells",
+        [
+            "filing_id",
+            "table_index",
+            "table_id",
+            "table_title",
+            "unit",
+            "page",
+            "row_index",
+            "column_index",
+            "colspan",
+            "text",
+            "bbox",
+        ],
+        pl.col("table_id").is_in(PERFORMANCE_TABLES),
+    )
+    claims = _read(
+        out_dir,
+        "claims",
+        ["filing_id", "claim_index", "subject", "amount", "unit", "compare_year", "delta", "prev_amount"],
+    )
     failed = _read(out_dir, "checks", ["filing_id", "severity", "passed"])
     items_by = _group(items)
     cells_by = _group(cells)
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
     failed_by: dict[str, dict[str, int]] = {}
     if failed is not None:
-        for row in failed.filter(pl.col("passed") == False).group_by("filing_id", "severity").len().iter_rows(named=True):  # noqa: E712
+        for row in failed.filter(pl.col("passed").not_()).group_by("filing_id", "severity").len().iter_rows(named=True):
             failed_by.setdefault(row["filing_id"], {})[row["severity"]] = row["len"]
     inputs = []
     for f in filings.iter_rows(named=True):
@@ -496,22 +737,48 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
         sangong = [r for r in rows if r["table_id"] == "sangong"]
         first = min((r["row_index"] for r in sangong), default=None)
         unit_rows = [r for r in rows if r["table_id"] == "general_budget_by_unit" and r["code"] and len(r["code"]) == 6]
-        unit_rows = unit_rows or [r for r in rows if r["table_id"] == "income_summary" and r["code"] and len(r["code"]) == 6]
-        projects = sorted({(r["row_index"], r["row_label"]) for r in rows if r["table_id"] == "projects" and r["column"] == "total"})
-        inputs.append(FilingInputs(
-            filing=f,
-            sangong={r["column"]: r["value_wan"] for r in sangong if r["row_index"] == first},
-            unit_codes=frozenset(r["code"] for r in unit_rows),
-            unit_names=tuple({r["row_label"] for r in rows if r["table_id"] in ("general_budget_by_unit", "income_summary") and r["code"] and len(r["code"]) >= 6}),
-            project_labels=tuple(label for _, label in projects) if "projects" in (f["tables_found"] or ()) else None,
-            form_cells=tuple(
-                forms.FormCell(c["table_index"], c["table_id"], c["table_title"], c["unit"], c["page"], c["row_index"],
-                               c["column_index"], c["colspan"], c["text"], tuple(c["bbox"]))
-                for c in cells_by.get(f["filing_id"], [])
-            ),
-            claims=tuple(claims_by.get(f["filing_id"], [])),
-            failed_checks=failed_by.get(f["filing_id"], {}) if failed is not None else None,
-        ))
+        unit_rows = unit_rows or [
+            r for r in rows if r["table_id"] == "income_summary" and r["code"] and len(r["code"]) == 6
+        ]
+        projects = sorted(
+            {(r["row_index"], r["row_label"]) for r in rows if r["table_id"] == "projects" and r["column"] == "total"}
+        )
+        inputs.append(
+            FilingInputs(
+                filing=f,
+                sangong={r["column"]: r["value_wan"] for r in sangong if r["row_index"] == first},
+                unit_codes=frozenset(r["code"] for r in unit_rows),
+                unit_names=tuple(
+                    {
+                        r["row_label"]
+                        for r in rows
+                        if r["table_id"] in ("general_budget_by_unit", "income_summary")
+                        and r["code"]
+                        and len(r["code"]) >= 6
+                    }
+                ),
+                project_labels=tuple(label for _, label in projects)
+                if "projects" in (f["tables_found"] or ())
+                else None,
+                form_cells=tuple(
+                    forms.FormCell(
+                        c["table_index"],
+                        c["table_id"],
+                        c["table_title"],
+                        c["unit"],
+                        c["page"],
+                        c["row_index"],
+                        c["column_index"],
+                        c["colspan"],
+                        c["text"],
+                        tuple(c["bbox"]),
+                    )
+                    for c in cells_by.get(f["filing_id"], [])
+                ),
+                claims=tuple(claims_by.get(f["filing_id"], [])),
+                failed_checks=failed_by.get(f["filing_id"], {}) if failed is not None else None,
+            )
+        )
     return inputs
 
 
@@ -528,7 +795,8 @@ def previous_filings(filings: Sequence[dict]) -> dict[str, dict]:
     return {
         f["filing_id"]: prev
         for f in filings
-        if f["year"] is not None and (prev := by_key.get((department_key(f["region"], f["department"]), f["year"] - 1))) is not None
+        if f["year"] is not None
+        and (prev := by_key.get((department_key(f["region"], f["department"]), f["year"] - 1))) is not None
     }
 
 
@@ -548,7 +816,8 @@ def expects_performance_forms(inputs: Sequence[FilingInputs], counts: Mapping[st
         printing.setdefault(squash(i.filing["region"] or ""), []).append(counts[i.filing["filing_id"]].n_forms > 0)
     practice = {region: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for region, flags in printing.items()}
     return {
-        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or ()) or practice[squash(i.filing["region"] or "")]
+        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or ())
+        or practice[squash(i.filing["region"] or "")]
         for i in inputs
     }
 
@@ -565,15 +834,17 @@ def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType
         prev = previous.get(f["filing_id"])
         _, name = department_key(f["region"], f["department"])
         values = filing_features(i, prev, counts[f["filing_id"]], expects[f["filing_id"]])
-        rows.append({
-            "filing_id": f["filing_id"],
-            "region": f["region"],
-            "department": f["department"],
-            "department_type": department_type(name, types) if name else OTHER_TYPE,
-            "year": f["year"],
-            "prev_filing_id": prev["filing_id"] if prev is not None else None,
-            **values,
-        })
+        rows.append(
+            {
+                "filing_id": f["filing_id"],
+                "region": f["region"],
+                "department": f["department"],
+                "department_type": department_type(name, types) if name else OTHER_TYPE,
+                "year": f["year"],
+                "prev_filing_id": prev["filing_id"] if prev is not None else None,
+                **values,
+            }
+        )
     for row in rows:
         for feature in FEATURES:
             value = row[feature.name]
@@ -592,7 +863,18 @@ def build_features(out_dir: Path) -> Path:
 
 
 __all__ = [
-    "FEATURES", "FEATURES_BY_NAME", "Feature", "Indicator", "build_features", "count_indicators", "department_key",
-    "department_type", "features_rows", "form_to_indicators", "load_department_types", "load_inputs", "narrative_previous",
+    "FEATURES",
+    "FEATURES_BY_NAME",
+    "Feature",
+    "Indicator",
+    "build_features",
+    "count_indicators",
+    "department_key",
+    "department_type",
+    "features_rows",
+    "form_to_indicators",
+    "load_department_types",
+    "load_inputs",
+    "narrative_previous",
     "previous_filings",
 ]

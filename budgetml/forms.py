@@ -9,7 +9,9 @@ from decimal import Decimal
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
 # "910.02万元", "≤1595.4万元", "25 万", "110000", "100%": a number, an optional comparator and suffix.
-_VALUE = re.compile(r"^(?P<cmp>[≤≥<>=]|不超过|不低于)?\s*(?P<num>-?\d[\d,]*(?:\.\d+)?)\s*(?P<suffix>亿元|万元|万|元|%)?$")
+_VALUE = re.compile(
+    r"^(?P<cmp>[≤≥<>=]|不超过|不低于)?\s*(?P<num>-?\d[\d,]*(?:\.\d+)?)\s*(?P<suffix>亿元|万元|万|元|%)?$"
+)
 _COMPOSITION = re.compile(r"^(人员类|运转类|特定目标类)项目支出$")
 _NUMBERED_SOURCE = re.compile(r"^(?:\d+[.、．]|使用上年度)")
 
@@ -85,7 +87,7 @@ def composition(cells: list[FormCell]) -> list[CompositionRow]:
         if label is None:
             continue
         start = labels.index(label)
-        values = tuple(v for c in row[start + 1:] if (v := read_value(c)) is not None)
+        values = tuple(v for c in row[start + 1 :] if (v := read_value(c)) is not None)
         if values:
             found.append(CompositionRow(label, values))
     return found
@@ -104,7 +106,7 @@ def labelled_value(rows: list[list[FormCell]], label: re.Pattern[str]) -> FormVa
     for row in rows:
         for k, cell in enumerate(row):
             if label.search(squash(cell.text)):
-                for other in row[k + 1:]:
+                for other in row[k + 1 :]:
                     value = read_value(other)
                     if value is not None:
                         return value
@@ -148,7 +150,7 @@ def funding(rows: list[list[FormCell]]) -> Funding | None:
         return None
     total = None
     sources = []
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         texts = [squash(c.text) for c in row]
         if any(t.startswith("项目支出明细") or t.startswith("项目活动") for t in texts):
             break

@@ -216,7 +216,9 @@ def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> 
     tables = {}
     for dataset in parse_datasets():
         table = pa.concat_tables(parts[dataset.name]) if parts[dataset.name] else dataset.arrow_schema().empty_table()
-        tables[dataset.name] = table.take(pc.sort_indices(table["filing_id"]))  # stable: rows keep their order per filing
+        tables[dataset.name] = table.take(
+            pc.sort_indices(table["filing_id"])
+        )  # stable: rows keep their order per filing
     filings = tables[FILINGS.name]
     path_of = {f.filing_id: f.source_path for f in files}
     index = filings.schema.get_field_index("source_path")

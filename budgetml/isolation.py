@@ -36,8 +36,13 @@ LIMIT_FAILURES = ("timeout", "memory", "crash")
 
 _WORKER_CODE = "from budgetml.isolation import worker_main; worker_main()"
 _READY = "ready"
-WORKER_START_TIMEOUT_S = 60  # an interpreter with pdfminer, pyarrow and polars loads in ~1 s; minutes only on a swamped machine
+WORKER_START_TIMEOUT_S = (
+    60  # an interpreter with pdfminer, pyarrow and polars loads in ~1 s; minutes only on a swamped machine
+)
 _PR_SET_PDEATHSIG = 1
+# Tests make a parse overrun its limits on any machine, however fast: a worker started with this
+# variable set stalls on every file whose name contains its value (see tests/flowdata.py).
+STALL_MARKER_ENV = "BUDGETML_TEST_STALL_MARKER"
 
 
 class WorkerStartError(RuntimeError):
@@ -70,7 +75,9 @@ class ParseOutcome:
 def failed_outcome(file: InputFile, kind: str, error: str, seconds: float = 0.0) -> ParseOutcome:
     """A failure decided outside the parser: the same rows a parser failure would give."""
     parsed = ParsedFiling(file.filing_id, file.source_path, "failed", error)
-    return ParseOutcome(file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, parsed_to_tables([parsed]))
+    return ParseOutcome(
+        file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, parsed_to_tables([parsed])
+    )
 
 
 def parse_isolated(
@@ -78,10 +85,12 @@ def parse_isolated(
     limits: ParseLimits,
     workers: int,
     on_outcome: Callable[[ParseOutcome], None] | None = None,
+    on_start: Callable[[InputFile, int], None] | None = None,
 ) -> list[ParseOutcome]:
     """Parse every file in up to `workers` isolated worker processes; one outcome per file, in input order.
 
     Largest files go first so that the long ones do not start last and leave the other workers idle.
+    `on_start(file, worker_pid)` is called once a worker has been handed a file.
     """
     if not files:
         return []
@@ -106,6 +115,8 @@ def parse_isolated(
             for slot in pool:
                 if slot.file is None and pending:
                     slot.assign(*pending.pop())  # WorkerStartError: no file can be parsed here, the run stops
+                    if on_start:
+                        on_start(slot.file, slot.proc.pid)
             busy = [slot for slot in pool if slot.file]
             if not busy:
                 continue
@@ -218,7 +229,10 @@ class _Slot:
         tail = self._stderr_tail()
         self.retire()
         if code == -signal.SIGKILL:
-            kind, error = "memory", f"内存超限：解析进程被系统终止（可能超过 {self.limits.memory_limit_mb} MB 或机器内存不足）"
+            kind, error = (
+                "memory",
+                f"内存超限：解析进程被系统终止（可能超过 {self.limits.memory_limit_mb} MB 或机器内存不足）",
+            )
         elif code is not None and code < 0:
             kind, error = "crash", f"解析进程崩溃（信号 {signal.Signals(-code).name}）"
         else:
@@ -255,7 +269,12 @@ def worker_main() -> None:
 def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutcome:
     file = InputFile(source_path, filing_id, 0)
     start = time.perf_counter()
-    memory_error = f"内存超限：解析需要超过 {memory_bytes // 2**20} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
+    memory_error = (
+        f"内存超限：解析需要超过 {memory_bytes // 2**20} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
+    )
+    marker = os.environ.get(STALL_MARKER_ENV)
+    if marker and marker in Path(source_path).name:
+        signal.pause()  # a test's stand-in for a parse that never ends; the parent's time limit or a kill ends it
     try:
         parsed = parse_file(Path(source_path))
         seconds = time.perf_counter() - start
@@ -266,7 +285,9 @@ def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutc
         tables = parsed_to_tables([parsed])
     except MemoryError:
         return failed_outcome(file, "memory", memory_error, time.perf_counter() - start)
-    return ParseOutcome(source_path, filing_id, parsed.status, parsed.error, None, parsed.n_pages, seconds, _peak_rss_mb(), tables)
+    return ParseOutcome(
+        source_path, filing_id, parsed.status, parsed.error, None, parsed.n_pages, seconds, _peak_rss_mb(), tables
+    )
 
 
 def _address_space_bytes() -> int:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from budgetml.catalog import Catalog
 from budgetml.normalise import (
+    YUAN_PER_WAN,
     UnitError,
     decimals_printed,
     find_unit,
@@ -17,7 +18,6 @@ from budgetml.normalise import (
     split_code_label,
     squash,
     to_yuan,
-    YUAN_PER_WAN,
 )
 from budgetml.records import BBox, Cell, Grid, TextLine
 
@@ -159,7 +159,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         department = printed_department(grid.above)
         n_header = split_header(grid)
         header = [c for c in grid.cells if c.row < n_header]
-        notes = tuple(l.text.strip() for l in grid.above if _NOTE.match(squash(l.text)))
+        notes = tuple(ln.text.strip() for ln in grid.above if _NOTE.match(squash(ln.text)))
         if tables and notes:
             tables[-1] = with_notes(tables[-1], notes)
         is_first_on_page = grid.page != previous_page
@@ -168,7 +168,12 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         if previous and title is None and unit is None and is_first_on_page and previous.n_cols == grid.n_cols:
             tables[-1] = continue_table(previous, grid, header, n_header)
             continue
-        if previous and table_id is None and unit is None and (is_first_on_page and title is None or catalog.is_form(previous.table_id)):
+        if (
+            previous
+            and table_id is None
+            and unit is None
+            and (is_first_on_page and title is None or catalog.is_form(previous.table_id))
+        ):
             # The next part of a form, or a continuation whose columns differ (a form over pages):
             # it belongs to the table before it.
             table_id, title, unit, unit_error = previous.table_id, previous.title, previous.unit, previous.unit_error
@@ -190,7 +195,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
             )
         )
     for page, lines in trailing.items():
-        notes = tuple(l.text.strip() for l in lines if _NOTE.match(squash(l.text)))
+        notes = tuple(ln.text.strip() for ln in lines if _NOTE.match(squash(ln.text)))
         for k in range(len(tables) - 1, -1, -1):
             if tables[k].pages[-1] == page:
                 tables[k] = with_notes(tables[k], notes)
@@ -209,13 +214,25 @@ def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) ->
         table_id = catalog.match_title(line.text)
         if table_id is None or catalog.is_form(table_id):
             continue
-        below = lines[k + 1:k + 1 + EMPTY_TABLE_UNIT_LINES]
+        below = lines[k + 1 : k + 1 + EMPTY_TABLE_UNIT_LINES]
         unit, unit_error = grid_to_unit(tuple(below))
         if unit is None and unit_error is None:
             continue
-        notes = tuple(l.text.strip() for l in lines[k + 1:] if _NOTE.match(squash(l.text)))
+        notes = tuple(ln.text.strip() for ln in lines[k + 1 :] if _NOTE.match(squash(ln.text)))
         found.append(
-            Table(table_id, line.text.strip(), unit, unit_error, (page,), 0, (), (), (), notes[:1], printed_department(tuple(below)))
+            Table(
+                table_id,
+                line.text.strip(),
+                unit,
+                unit_error,
+                (page,),
+                0,
+                (),
+                (),
+                (),
+                notes[:1],
+                printed_department(tuple(below)),
+            )
         )
     return found
 

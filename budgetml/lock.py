@@ -33,7 +33,9 @@ def output_lock(out_dir: Path) -> Iterator[Path]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "未知进程"
-            raise OutputLocked(f"输出目录 {out_dir} 正被另一个运行占用（{holder}）；请等它结束后再运行，或换一个 --output 目录") from None
+            raise OutputLocked(
+                f"输出目录 {out_dir} 正被另一个运行占用（{holder}）；请等它结束后再运行，或换一个 --output 目录"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"进程 {os.getpid()}，主机 {socket.gethostname()}，{datetime.now():%Y-%m-%d %H:%M:%S} 开始\n")

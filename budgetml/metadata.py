@@ -9,7 +9,9 @@ from budgetml.normalise import fold, squash
 from budgetml.records import TextLine
 
 _DEPT_LABEL = re.compile(r"(?:预算主管部门|主管部门|编制部门|编制单位|部门名称)[:：]\s*(\S+)")
-_COVER_TITLE = re.compile(r"^(?P<name>.*?)(?P<year>20\d{2})\s*年(?:度)?\s*(?P<level>区级|市级|县级)?\s*(?P<scope>部门|单位)?\s*(?P<kind>预算|决算)")
+_COVER_TITLE = re.compile(
+    r"^(?P<name>.*?)(?P<year>20\d{2})\s*年(?:度)?\s*(?P<level>区级|市级|县级)?\s*(?P<scope>部门|单位)?\s*(?P<kind>预算|决算)"
+)
 _REGION = re.compile(r"^((?:[^省市区县]{2,7}(?:省|自治区))?(?:[^省市区县]{1,7}市)?[^省市区县]{1,7}(?:区|县))")
 _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、)")
 _ENUMERATED = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d)|[一二三四五六七八九十]+、)")
@@ -63,7 +65,11 @@ def cover_to_meta(cover: list[str], titles: list[str]) -> FilingMeta:
     if year is None:
         year = year_from_titles(titles)
     if kind is None:
-        kind = "final_account" if any("决算" in t for t in titles) else ("budget" if any("预算" in t for t in titles) else None)
+        kind = (
+            "final_account"
+            if any("决算" in t for t in titles)
+            else ("budget" if any("预算" in t for t in titles) else None)
+        )
     if scope is None and any("部门" in squash(t) for t in titles):
         scope = "department"
     return FilingMeta(region_of(department, joined), department, year, kind, scope)

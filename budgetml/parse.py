@@ -77,7 +77,13 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
         else:
             text_pages[page.number] = lines
     if n_chars == 0:
-        return ParsedFiling(filing_id, source_path, "failed", f"PDF 共 {n_pages} 页，但没有可提取的文字（可能是扫描件或图片，需要 OCR）", n_pages)
+        return ParsedFiling(
+            filing_id,
+            source_path,
+            "failed",
+            f"PDF 共 {n_pages} 页，但没有可提取的文字（可能是扫描件或图片，需要 OCR）",
+            n_pages,
+        )
 
     tables = grids_to_tables(grids, trailing, catalog)
     for page, lines in sorted({**text_pages, **trailing}.items()):
@@ -100,17 +106,36 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
     known = [t for t in tables if t.table_id]
     if not known:
         return ParsedFiling(
-            filing_id, source_path, "failed", "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）", n_pages, meta, tuple(tables), (), tuple(narrative)
+            filing_id,
+            source_path,
+            "failed",
+            "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
+            n_pages,
+            meta,
+            tuple(tables),
+            (),
+            tuple(narrative),
         )
     headlines = headline_figures([item for _, item in items], catalog)
     status = "partial" if errors else "ok"
     return ParsedFiling(
-        filing_id, source_path, status, "；".join(errors) or None, n_pages, meta, tuple(tables), tuple(items), tuple(narrative), headlines
+        filing_id,
+        source_path,
+        status,
+        "；".join(errors) or None,
+        n_pages,
+        meta,
+        tuple(tables),
+        tuple(items),
+        tuple(narrative),
+        headlines,
     )
 
 
 def filing_row(parsed: ParsedFiling) -> dict:
-    headline = {name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()}
+    headline = {
+        name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()
+    }
     return {
         "filing_id": parsed.filing_id,
         "source_path": parsed.source_path,
@@ -123,7 +148,18 @@ def filing_row(parsed: ParsedFiling) -> dict:
         "year": parsed.meta.year,
         "n_pages": parsed.n_pages,
         "tables_found": list(dict.fromkeys(t.table_id for t in parsed.tables if t.table_id)),
-        **{name: headline.get(name) for name in ("total_income", "total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure", "public_expenditure", "sangong_total")},
+        **{
+            name: headline.get(name)
+            for name in (
+                "total_income",
+                "total_expenditure",
+                "basic_expenditure",
+                "project_expenditure",
+                "personnel_expenditure",
+                "public_expenditure",
+                "sangong_total",
+            )
+        },
         "parser_version": PARSER_VERSION,
     }
 

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.lib.pagesizes import A4, landscape as landscape_size
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import landscape as landscape_size
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
@@ -172,9 +173,7 @@ def _table_problems(spec: TableSpec) -> Iterable[str]:
         yield f"numeric_align must be one of {ALIGNMENTS}"
     if spec.rule_style not in RULE_STYLES:
         yield f"rule_style must be one of {RULE_STYLES}"
-    if spec.col_aligns and (
-        len(spec.col_aligns) != n_cols or any(a not in COLUMN_ALIGNMENTS for a in spec.col_aligns)
-    ):
+    if spec.col_aligns and (len(spec.col_aligns) != n_cols or any(a not in COLUMN_ALIGNMENTS for a in spec.col_aligns)):
         yield f"col_aligns must be empty or one of {COLUMN_ALIGNMENTS} per column"
     for i, row in enumerate(spec.rows):
         if len(row) != n_cols:
@@ -327,7 +326,9 @@ class _Pages:
             return
         if self.numbered and self.count > 1:
             # The cover is page 0, as in printed filings where numbering starts after it.
-            self.draw_line(f"- {self.count - 1} -", self.width / 2, self.bottom / 2, self.layout.footer_font_pt, "center")
+            self.draw_line(
+                f"- {self.count - 1} -", self.width / 2, self.bottom / 2, self.layout.footer_font_pt, "center"
+            )
         self.canvas.showPage()
         self.is_open = False
 

@@ -12,7 +12,7 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,12 +32,22 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORTS_DIRNAME = "reports"
 # The features whose distribution the report draws, with the flagged filings marked.
 CHART_FEATURES = (
-    "sangong_share_pct", "personnel_share_of_basic_pct", "project_share_pct", "public_share_pct",
-    "total_change_pct", "n_indicators", "qualitative_target_pct", "size_log10_wan",
+    "sangong_share_pct",
+    "personnel_share_of_basic_pct",
+    "project_share_pct",
+    "public_share_pct",
+    "total_change_pct",
+    "n_indicators",
+    "qualitative_target_pct",
+    "size_log10_wan",
 )
 HEADLINE_LABELS = {
-    "total_expenditure": "支出合计", "basic_expenditure": "基本支出", "project_expenditure": "项目支出",
-    "personnel_expenditure": "人员经费", "public_expenditure": "公用经费", "sangong_total": "三公经费",
+    "total_expenditure": "支出合计",
+    "basic_expenditure": "基本支出",
+    "project_expenditure": "项目支出",
+    "personnel_expenditure": "人员经费",
+    "public_expenditure": "公用经费",
+    "sangong_total": "三公经费",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
@@ -162,11 +172,20 @@ def _years_series(filing: dict, by_department: dict[tuple[str, str], list[dict]]
         for h in ("total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure")
     ]
     chart = charts.years_svg(f"{filing['department'] or ''} 各年度支出（万元）", series, highlight_year=filing["year"])
-    table = tuple({"year": y, **{h: per_year[y][h] for h in HEADLINE_LABELS}, "is_this": per_year[y]["filing_id"] == filing["filing_id"]} for y in years)
+    table = tuple(
+        {
+            "year": y,
+            **{h: per_year[y][h] for h in HEADLINE_LABELS},
+            "is_this": per_year[y]["filing_id"] == filing["filing_id"],
+        }
+        for y in years
+    )
     return chart, table
 
 
-def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path | None = None, now: datetime | None = None) -> ReportContext:
+def report_context(
+    out_dir: Path, summary: RunSummary | None = None, store: Path | None = None, now: datetime | None = None
+) -> ReportContext:
     """Everything the report shows, read from out_dir's datasets and the review store."""
     out_dir = Path(out_dir)
     store = Path(store) if store is not None else review.default_store_path()
@@ -182,7 +201,12 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
 
     counts = {s: filings.filter(pl.col("status") == s).height for s in STATUS_LABELS}
     failures = [
-        {"source_path": f["source_path"], "status": f["status"], "status_label": STATUS_LABELS[f["status"]], "error": f["error"] or ""}
+        {
+            "source_path": f["source_path"],
+            "status": f["status"],
+            "status_label": STATUS_LABELS[f["status"]],
+            "error": f["error"] or "",
+        }
         for f in filings.filter(pl.col("status") != "ok").sort("status", "source_path").iter_rows(named=True)
     ]
     if summary is not None:  # failures the run knows of beyond filings.parquet (a file that vanished, a crashed worker)
@@ -195,12 +219,14 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
     check_counts = {"error": 0, "warning": 0, "info": 0, "not_run": 0}
     findings_by: dict[str, list[dict]] = {}
     if checks is not None:
-        failed = checks.filter(pl.col("passed") == False)  # noqa: E712
+        failed = checks.filter(pl.col("passed").not_())
         for severity in ("error", "warning", "info"):
             check_counts[severity] = failed.filter(pl.col("severity") == severity).height
         check_counts["not_run"] = checks["passed"].null_count()
         order = {"error": 0, "warning": 1, "info": 2}
-        for row in sorted(failed.iter_rows(named=True), key=lambda r: (order.get(r["severity"], 3), r["rule_id"], r["finding_index"])):
+        for row in sorted(
+            failed.iter_rows(named=True), key=lambda r: (order.get(r["severity"], 3), r["rule_id"], r["finding_index"])
+        ):
             findings_by.setdefault(row["filing_id"], []).append(row)
 
     # A department's filings over the years, for the per-filing chart.
@@ -213,8 +239,16 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
         f, state = filing_rows[filing_id], states.get(filing_id)
         return tuple(
             FindingView(
-                r["rule_id"], r["severity"], r["subject"], r["message"], r["expected"], r["actual"], r["diff"], r["unit"],
-                tuple(r["pages"]), tuple((p, _page_link(f["source_path"], p)) for p in dict.fromkeys(r["pages"])),
+                r["rule_id"],
+                r["severity"],
+                r["subject"],
+                r["message"],
+                r["expected"],
+                r["actual"],
+                r["diff"],
+                r["unit"],
+                tuple(r["pages"]),
+                tuple((p, _page_link(f["source_path"], p)) for p in dict.fromkeys(r["pages"])),
                 state.rules.get(r["rule_id"]) if state else None,
             )
             for r in findings_by.get(filing_id, [])
@@ -222,7 +256,16 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
 
     def view(filing_id: str, anomaly: dict | None) -> FilingView:
         f = filing_rows[filing_id]
-        v = FilingView(filing_id, f["region"], f["department"], f["year"], f["source_path"], f["status"], review=states.get(filing_id), error=f["error"])
+        v = FilingView(
+            filing_id,
+            f["region"],
+            f["department"],
+            f["year"],
+            f["source_path"],
+            f["status"],
+            review=states.get(filing_id),
+            error=f["error"],
+        )
         if anomaly is not None:
             v.peer_group, v.peer_group_size = anomaly["peer_group"], anomaly["peer_group_size"]
             v.score, v.priority, v.rank = anomaly["score"], anomaly["priority"], anomaly["rank"]
@@ -230,7 +273,13 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
             v.n_errors, v.n_warnings = anomaly["n_errors"], anomaly["n_warnings"]
             v.reasons = tuple(anomaly["reasons"])
             v.deviations = tuple(
-                DeviationView(FEATURES_BY_NAME[d["feature"]].title, FEATURES_BY_NAME[d["feature"]].unit or "", d["value"], d["peer_median"], d["robust_z"])
+                DeviationView(
+                    FEATURES_BY_NAME[d["feature"]].title,
+                    FEATURES_BY_NAME[d["feature"]].unit or "",
+                    d["value"],
+                    d["peer_median"],
+                    d["robust_z"],
+                )
                 for d in anomaly["deviations"]
                 if d["feature"] in FEATURES_BY_NAME
             )
@@ -248,7 +297,9 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
     # Filings that would be within the budget but were dismissed for this exact file: shown, not flagged.
     budget_rank = max((v.rank for v in flagged if v.rank is not None), default=0)
     dismissed_high = [v for v in all_rows if v.rank is not None and v.rank <= budget_rank and not v.flagged]
-    decided = [v for v in all_rows if v.review is not None and (v.review.history or v.review.older_versions) and not v.flagged]
+    decided = [
+        v for v in all_rows if v.review is not None and (v.review.history or v.review.older_versions) and not v.flagged
+    ]
     details = list({v.filing_id: v for v in flagged + dismissed_high + decided}.values())
     for v in details:  # the evidence and the years are drawn for the filings shown in detail only
         v.findings = findings_of(v.filing_id)
@@ -262,23 +313,39 @@ def report_context(out_dir: Path, summary: RunSummary | None = None, store: Path
             feature = FEATURES_BY_NAME[name]
             values = [float(x) for x in features[name].to_list() if x is not None]
             markers = [
-                charts.Marker(float(r[name]), f"{r['department'] or ''} {r['year'] or ''}年：{r[name]:.2f}{feature.unit or ''}")
+                charts.Marker(
+                    float(r[name]), f"{r['department'] or ''} {r['year'] or ''}年：{r[name]:.2f}{feature.unit or ''}"
+                )
                 for r in features.filter(pl.col("filing_id").is_in(flagged_ids)).iter_rows(named=True)
                 if r[name] is not None
             ]
-            distribution.append(charts.distribution_svg(feature.title, values, markers, unit=feature.unit or "", median=median))
+            distribution.append(
+                charts.distribution_svg(feature.title, values, markers, unit=feature.unit or "", median=median)
+            )
         if anomalies is not None and anomalies.height:
             scores = anomalies["score"].to_list()
-            markers = [charts.Marker(v.score, f"{v.department or ''} {v.year or ''}年：{v.score:.3f}") for v in flagged if v.score is not None]
-            distribution.append(charts.distribution_svg("离群分数（孤立森林）", scores, markers, median=float(anomalies["score"].median())))
+            markers = [
+                charts.Marker(v.score, f"{v.department or ''} {v.year or ''}年：{v.score:.3f}")
+                for v in flagged
+                if v.score is not None
+            ]
+            distribution.append(
+                charts.distribution_svg(
+                    "离群分数（孤立森林）", scores, markers, median=float(anomalies["score"].median())
+                )
+            )
 
     ids = set(filing_rows)
-    shown_decisions = sorted(((d, filing_rows[d.filing_id]["department"] or "") for d in decisions if d.filing_id in ids), key=lambda x: (x[0].decided_at, x[0].decision_id), reverse=True)
+    shown_decisions = sorted(
+        ((d, filing_rows[d.filing_id]["department"] or "") for d in decisions if d.filing_id in ids),
+        key=lambda x: (x[0].decided_at, x[0].decision_id),
+        reverse=True,
+    )
     n_queue = sum(1 for v in flagged if v.review is None or v.review.current is None)
     from budgetml.runs import STAGE_LABELS
 
     return ReportContext(
-        generated_at=(now or datetime.now(timezone.utc)).astimezone().strftime("%Y-%m-%d %H:%M"),
+        generated_at=(now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d %H:%M"),
         out_dir=str(out_dir),
         summary=summary,
         counts=counts,
@@ -330,7 +397,7 @@ def render_report(context: ReportContext) -> str:
 
 def write_report(out_dir: Path, summary: RunSummary | None = None, store: Path | None = None) -> Path:
     """Write out_dir/reports/report-<UTC time>.html for this run and return its path."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     html = render_report(report_context(Path(out_dir), summary, store, now))
     target_dir = Path(out_dir) / REPORTS_DIRNAME
     target_dir.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -91,7 +91,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         connection.close()
-        raise ReviewError(f"复核记录库 {path} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}，请升级 budgetml")
+        raise ReviewError(
+            f"复核记录库 {path} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}，请升级 budgetml"
+        )
     # WAL: the nightly report reads while a reviewer writes, without either waiting on the other.
     connection.execute("PRAGMA journal_mode=WAL")
     if version < SCHEMA_VERSION:
@@ -103,8 +105,17 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _to_decision(row: sqlite3.Row) -> Decision:
     return Decision(
-        row["decision_id"], row["filing_id"], row["rule_id"], row["status"], row["note"], row["decided_by"],
-        datetime.fromisoformat(row["decided_at"]), row["region"], row["department"], row["department_key"], row["year"],
+        row["decision_id"],
+        row["filing_id"],
+        row["rule_id"],
+        row["status"],
+        row["note"],
+        row["decided_by"],
+        datetime.fromisoformat(row["decided_at"]),
+        row["region"],
+        row["department"],
+        row["department_key"],
+        row["year"],
         row["source_path"],
     )
 
@@ -123,10 +134,18 @@ def record(
         raise ReviewError(f"复核结论须为 {'、'.join(REVIEW_STATUSES)} 之一，收到 {status!r}")
     if not by.strip():
         raise ReviewError("请用 --by 写明复核人")
-    at = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    at = (at or datetime.now(UTC)).astimezone(UTC)
     values = (
-        filing["filing_id"], rule_id, status, note, by.strip(), at.isoformat(timespec="seconds"), filing.get("region"),
-        filing.get("department"), key_text(filing.get("region"), filing.get("department")), filing.get("year"),
+        filing["filing_id"],
+        rule_id,
+        status,
+        note,
+        by.strip(),
+        at.isoformat(timespec="seconds"),
+        filing.get("region"),
+        filing.get("department"),
+        key_text(filing.get("region"), filing.get("department")),
+        filing.get("year"),
         filing.get("source_path"),
     )
     with closing(_connect(Path(store))) as connection, connection:
@@ -208,14 +227,24 @@ def find_filing(out_dir: Path, filing_id: str) -> dict:
 
 
 def record_decision(
-    out_dir: Path, filing_id: str, status: str, note: str, by: str, rule_id: str | None = None, store: Path | None = None
+    out_dir: Path,
+    filing_id: str,
+    status: str,
+    note: str,
+    by: str,
+    rule_id: str | None = None,
+    store: Path | None = None,
 ) -> Decision:
     """Record a decision about a filing of out_dir (filing_id or a unique prefix of it)."""
     filing = find_filing(out_dir, filing_id)
     if rule_id is not None:
         checks_path = Path(out_dir) / "checks.parquet"
         if checks_path.exists():
-            known = set(pl.read_parquet(checks_path, columns=["filing_id", "rule_id"]).filter(pl.col("filing_id") == filing["filing_id"])["rule_id"])
+            known = set(
+                pl.read_parquet(checks_path, columns=["filing_id", "rule_id"]).filter(
+                    pl.col("filing_id") == filing["filing_id"]
+                )["rule_id"]
+            )
             if rule_id not in known:
                 raise ReviewError(f"该文件没有规则 {rule_id} 的检查结果（可用：{'、'.join(sorted(known)) or '无'}）")
     return record(store or default_store_path(), filing, status, note, by, rule_id)
@@ -242,7 +271,16 @@ def review_queue(out_dir: Path, store: Path | None = None) -> list[QueueItem]:
     decisions = all_decisions(store or default_store_path())
     states = review_states(decisions, flagged)
     return [
-        QueueItem(a["rank"], a["filing_id"], a["region"], a["department"], a["year"], a["priority"], tuple(a["reasons"]), states[a["filing_id"]].older_versions)
+        QueueItem(
+            a["rank"],
+            a["filing_id"],
+            a["region"],
+            a["department"],
+            a["year"],
+            a["priority"],
+            tuple(a["reasons"]),
+            states[a["filing_id"]].older_versions,
+        )
         for a in flagged
         if states[a["filing_id"]].current is None
     ]

@@ -15,6 +15,7 @@ from budgetml.datasets import rows_to_table, write_table
 from budgetml.incremental import RunPlan
 from budgetml.parse import PARSER_VERSION
 from budgetml.schema import RUNS, Dataset
+from budgetml.terminal import plain
 
 STAGE_LABELS = {
     "discover": "发现输入",
@@ -135,7 +136,18 @@ def append_run(out_dir: Path, summary: RunSummary) -> Path:
     return write_table(RUNS, pa.concat_tables([previous, new]) if previous is not None else new, out_dir)
 
 
-_COUNTS = ("n_files", "n_new", "n_changed", "n_unchanged", "n_removed", "n_duplicate", "n_parsed", "n_reused", "n_failed", "n_pages_parsed")
+_COUNTS = (
+    "n_files",
+    "n_new",
+    "n_changed",
+    "n_unchanged",
+    "n_removed",
+    "n_duplicate",
+    "n_parsed",
+    "n_reused",
+    "n_failed",
+    "n_pages_parsed",
+)
 
 
 def _read_evolving(out_dir: Path) -> pa.Table | None:
@@ -157,9 +169,14 @@ def summary_text(summary: RunSummary) -> str:
     lines = [
         f"运行摘要（{summary.started_at.astimezone():%Y-%m-%d %H:%M}，共用时 {summary.duration_s:.1f} 秒，解析器版本 {summary.parser_version}）",
         f"文件：共 {summary.n_files} 个；新增 {summary.n_new}，变更 {summary.n_changed}，未变 {summary.n_unchanged}，"
-        f"移除 {summary.n_removed}，失败 {summary.n_failed}" + (f"，重复 {summary.n_duplicate}" if summary.n_duplicate else ""),
+        f"移除 {summary.n_removed}，失败 {summary.n_failed}"
+        + (f"，重复 {summary.n_duplicate}" if summary.n_duplicate else ""),
         f"解析：本次解析 {summary.n_parsed} 个文件（{summary.n_pages_parsed} 页），复用缓存 {summary.n_reused} 个；"
-        + (f"在 Dask 集群 {summary.executor.removeprefix('dask ')} 上" if summary.executor.startswith("dask") else "在本机")
+        + (
+            f"在 Dask 集群 {summary.executor.removeprefix('dask ')} 上"
+            if summary.executor.startswith("dask")
+            else "在本机"
+        )
         + f"，{summary.workers} 个并行进程",
         "各阶段用时：" + "；".join(f"{STAGE_LABELS.get(s, s)} {d:.1f} 秒" for s, d in summary.stage_durations),
     ]
@@ -169,8 +186,8 @@ def summary_text(summary: RunSummary) -> str:
         lines.append(f"需复核的文件：{summary.n_flags} 个（比上次新增 {summary.n_flags_new} 个）")
     if summary.failures:
         lines.append("失败的文件：")
-        lines += [f"  - {path}：{error}" for path, error in summary.failures]
-    lines.append(f"输出目录：{summary.output_dir}")
+        lines += [f"  - {plain(path)}：{plain(error)}" for path, error in summary.failures]
+    lines.append(f"输出目录：{plain(summary.output_dir)}")
     if summary.report_path:
-        lines.append(f"报告：{summary.report_path}")
+        lines.append(f"报告：{plain(summary.report_path)}")
     return "\n".join(lines)

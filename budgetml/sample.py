@@ -390,7 +390,9 @@ def build_departments(
             else:
                 name, slug, unit_prefix = dtype.name, dtype.slug, district.short_name
             profiles.append(
-                _department(config, district, dtype, name, slug, unit_prefix, str(district.dept_code_start + index), rng)
+                _department(
+                    config, district, dtype, name, slug, unit_prefix, str(district.dept_code_start + index), rng
+                )
             )
     return profiles
 
@@ -550,7 +552,9 @@ class FilingNumbers:
         return sum(self.project_amounts, ZERO)
 
 
-def hierarchy_rows(leaves: Mapping[str, ItemAmounts], levels: tuple[int, ...] = (3, 5)) -> list[tuple[str, ItemAmounts]]:
+def hierarchy_rows(
+    leaves: Mapping[str, ItemAmounts], levels: tuple[int, ...] = (3, 5)
+) -> list[tuple[str, ItemAmounts]]:
     """Leaf rows with their parents (code prefixes of the given lengths) inserted above them, as sums."""
     parents: dict[str, ItemAmounts] = {}
     for code, amounts in leaves.items():
@@ -665,7 +669,9 @@ def next_drivers(config: SampleConfig, profile: DepartmentProfile, d: Drivers, r
         for u in d.units
     )
     clip = a.project_growth_clip
-    projects = tuple(p * (1 + max(-clip, min(clip, rng.gauss(a.project_growth_mean, a.project_growth_sd)))) for p in d.projects)
+    projects = tuple(
+        p * (1 + max(-clip, min(clip, rng.gauss(a.project_growth_mean, a.project_growth_sd)))) for p in d.projects
+    )
     purchase = 0.0
     if rng.random() < a.vehicle_purchase_probability and profile.n_vehicles:
         purchase = _uniform(rng, a.vehicle_purchase_wan) * 10_000
@@ -792,7 +798,9 @@ def _add_item(rows: dict[str, ItemAmounts], code: str, amounts: ItemAmounts) -> 
     rows[code] = rows.get(code, ItemAmounts()) + amounts
 
 
-def _split_into(target: dict[str, Decimal], amount: Decimal, shares: Mapping[str, float], rest_code: str, q: Decimal) -> None:
+def _split_into(
+    target: dict[str, Decimal], amount: Decimal, shares: Mapping[str, float], rest_code: str, q: Decimal
+) -> None:
     """Add `amount` to `target` split by shares (weights when they do not sum to one); the rest goes to rest_code."""
     total_weight = sum(shares.values())
     scale = 1.0 if total_weight <= 1.0 else 1.0 / total_weight
@@ -889,7 +897,10 @@ def apply_outlier(
         changed = _with_room_for_fixed_public(config, profile, changed, margin=1.05)
         numbers = derive_numbers(config, profile, year, changed)
         change = Change(
-            table="sangong", column="sangong_total", expected=to_wan(clean.sangong.total), printed=to_wan(numbers.sangong.total)
+            table="sangong",
+            column="sangong_total",
+            expected=to_wan(clean.sangong.total),
+            printed=to_wan(numbers.sangong.total),
         )
         description = f"“三公”经费 {to_wan(numbers.sangong.total):.2f} 万元，占支出 {_pct(numbers.sangong.total, numbers.total.total)}%，远高于同类部门"
     elif kind == "extreme_personnel_ratio":
@@ -915,7 +926,9 @@ def apply_outlier(
         else:
             target_projects = float(previous.total.total) * _uniform(rng, o.jump_factor) - basic
         factor = target_projects / float(clean.project_total)
-        numbers = derive_numbers(config, profile, year, replace(drivers, projects=tuple(p * factor for p in drivers.projects)))
+        numbers = derive_numbers(
+            config, profile, year, replace(drivers, projects=tuple(p * factor for p in drivers.projects))
+        )
         if kind == "extreme_project_share":
             change = Change(
                 table="expenditure_summary",
@@ -965,7 +978,11 @@ class FilingSlot:
 
 
 def plan_injections(
-    slots: Sequence[FilingSlot], inconsistency_share: float, outlier_share: float, outliers_last_year_only: bool, seed: int
+    slots: Sequence[FilingSlot],
+    inconsistency_share: float,
+    outlier_share: float,
+    outliers_last_year_only: bool,
+    seed: int,
 ) -> dict[int, str]:
     """Slot index → injection kind: each kind in turn, on slots drawn at random among those it fits."""
     rng = random.Random(f"{seed}:injections")
@@ -1055,7 +1072,9 @@ def generate_corpus(
         raise ValueError(f"年度须连续，收到 {years}")
     inconsistency_share = config.inconsistency_share if inconsistency_share is None else inconsistency_share
     outlier_share = config.outlier_share if outlier_share is None else outlier_share
-    profiles = build_departments(config, select_districts(config, districts), select_department_types(config, departments), seed)
+    profiles = build_departments(
+        config, select_districts(config, districts), select_department_types(config, departments), seed
+    )
 
     slots = [FilingSlot(p, y, y > years[0], y == years[-1]) for p in profiles for y in years]
     plan = plan_injections(slots, inconsistency_share, outlier_share, config.outliers_in_last_year_only, seed)
@@ -1086,7 +1105,9 @@ def generate_corpus(
             labels.append(sample_render.filing_label(printed, path.as_posix(), written, previous_path, injections))
             previous_path = path.as_posix()
             slot_index += 1
-    return write_labels(out_dir, labels, seed=seed, years=years, districts=[d.slug for d in select_districts(config, districts)])
+    return write_labels(
+        out_dir, labels, seed=seed, years=years, districts=[d.slug for d in select_districts(config, districts)]
+    )
 
 
 def _remove_previous_corpus(out_dir: Path) -> None:
@@ -1106,7 +1127,12 @@ def _remove_previous_corpus(out_dir: Path) -> None:
 
 def write_labels(out_dir: Path, labels: Sequence[FilingLabel], **meta) -> Path:
     path = Path(out_dir) / LABELS_NAME
-    data = {"version": LABELS_VERSION, "generator": "budgetml.sample", **meta, "filings": [label.as_label() for label in labels]}
+    data = {
+        "version": LABELS_VERSION,
+        "generator": "budgetml.sample",
+        **meta,
+        "filings": [label.as_label() for label in labels],
+    }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
 

@@ -194,7 +194,8 @@ class PrintedFiling:
         """Each headline figure in yuan exactly as a correct parser reads it from the printed tables."""
         tables = self.tables
         return {
-            name: tables[t].value(row, column) if t in tables else None for name, (t, row, column) in HEADLINE_SOURCES.items()
+            name: tables[t].value(row, column) if t in tables else None
+            for name, (t, row, column) in HEADLINE_SOURCES.items()
         }
 
     def headline_units(self) -> dict[str, str]:
@@ -309,7 +310,9 @@ def inject_inconsistency(
     elif kind == "cross_table_mismatch":
         table = tables["general_budget_by_function"]
         a, b = table.row("2080505"), table.row("2080506")
-        moved = money(min(a.cells["total"], b.cells["total"]) * Decimal(repr(rng.uniform(*s.cross_table_share))), _WAN_STEP)
+        moved = money(
+            min(a.cells["total"], b.cells["total"]) * Decimal(repr(rng.uniform(*s.cross_table_share))), _WAN_STEP
+        )
         columns = [c for c in ("total", "basic", "personnel") if c in table.columns]
         changed = table
         changes_list = []
@@ -597,10 +600,17 @@ def cell_text(table: PrintedTable, amount: Decimal | None, layout: LayoutVariant
 def _table_spec(table: PrintedTable, layout: LayoutVariant) -> TableSpec:
     if layout.style == "wuhan":
         seed = WUHAN_LAYOUTS[_WUHAN_KEYS[table.table_id]]
-        header, widths, aligns, landscape = seed.header, seed.col_widths, seed.col_aligns, seed.landscape or layout.landscape
+        header, widths, aligns, landscape = (
+            seed.header,
+            seed.col_widths,
+            seed.col_aligns,
+            seed.landscape or layout.landscape,
+        )
     else:
         header, widths = _SH_HEADERS[table.table_id]
-        n_code = {"basic_expenditure_by_economic": 2, "sangong": 0, **dict.fromkeys(_TWO_SIDED, 0)}.get(table.table_id, 3)
+        n_code = {"basic_expenditure_by_economic": 2, "sangong": 0, **dict.fromkeys(_TWO_SIDED, 0)}.get(
+            table.table_id, 3
+        )
         aligns = ("left",) * (n_code + 1) + ("auto",) * (len(widths) - n_code - 1) if n_code else ()
         landscape = layout.landscape
     rows, spans = _grid_rows(table, layout, len(widths))
@@ -649,7 +659,12 @@ def _grid_rows(
             for i in range(max(len(body_l), len(body_r)))
         ]
         rows = [
-            (left.label if left else "", *amounts(left, left_cols), right.label if right else "", *amounts(right, right_cols))
+            (
+                left.label if left else "",
+                *amounts(left, left_cols),
+                right.label if right else "",
+                *amounts(right, right_cols),
+            )
             for left, right in [*pairs, *totals]
         ]
         return tuple(rows), ()

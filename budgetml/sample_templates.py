@@ -116,26 +116,40 @@ class _Builder:
             ("效益指标", "社会效益指标", pick(t.benefit, 1)),
             ("满意度指标", "服务对象满意度指标", pick(t.satisfaction, 1)),
         ]
-        return [[first, second, name, value, rng.choice(t.basis)] for first, second, items in groups for name, value in items]
+        return [
+            [first, second, name, value, rng.choice(t.basis)]
+            for first, second, items in groups
+            for name, value in items
+        ]
 
     def project_form(self, index: int, label: str | None, title: str, org_line: str | None) -> TableSpec:
         project = self.p.projects[index]
         amount = self.n.project_amounts[index]
         rng = random.Random(f"performance:{self.p.district.slug}:{self.p.slug}:{self.year}:{index}")
         unit_name = next(u.name for u in self.p.units if u.code == project.unit_code)
-        history = "，".join(f"{h.year}年预算{wan_text(h.project_amounts[index], self.style)}万元" for h in self.history[-2:])
+        history = "，".join(
+            f"{h.year}年预算{wan_text(h.project_amounts[index], self.style)}万元" for h in self.history[-2:]
+        )
         goal = f"按期完成{project.name.removesuffix('经费')}各项任务，保障{self.p.dtype.field}工作有序开展，资金使用规范高效。"
         top = [
             (["项目名称", project.name, "主管部门", self.p.full_name, ""], [(3, 2)]),
             (["项目执行单位", unit_name, "项目属性", "持续性项目", ""], [(3, 2)]),
             (
-                ["项目总预算", f"{wan_text(amount, self.style)}万元", "项目当年预算", f"{wan_text(amount, self.style)}万元", ""],
+                [
+                    "项目总预算",
+                    f"{wan_text(amount, self.style)}万元",
+                    "项目当年预算",
+                    f"{wan_text(amount, self.style)}万元",
+                    "",
+                ],
                 [(3, 2)],
             ),
             (["前两年预算情况", f"{history}。", "", "", ""], [(1, 4)]),
             (["年度绩效目标", goal, "", "", ""], [(1, 4)]),
         ]
-        return _form(label, title, org_line, top, self.indicator_rows(project.name, amount, rng), (1.3, 1.3, 2.6, 1.5, 1.2))
+        return _form(
+            label, title, org_line, top, self.indicator_rows(project.name, amount, rng), (1.3, 1.3, 2.6, 1.5, 1.2)
+        )
 
 
 def _amount_cells(amounts: ItemAmounts, columns: Sequence[str]) -> dict[str, Decimal]:
@@ -255,7 +269,9 @@ class _WuhanBuilder(_Builder):
             "其他收入",
         ]
         t1 = [
-            PrintedRow(f"income:{i}", f"{chinese_numeral(i)}、{name}", {"income": total if i == 1 else ZERO}, side="left")
+            PrintedRow(
+                f"income:{i}", f"{chinese_numeral(i)}、{name}", {"income": total if i == 1 else ZERO}, side="left"
+            )
             for i, name in enumerate(income_sources, 1)
         ]
         t1 += [
@@ -309,15 +325,23 @@ class _WuhanBuilder(_Builder):
             PrintedRow("income:current", "一、本年收入", {"income": total}, side="left"),
             PrintedRow("income:current:general_budget", "（一）一般公共预算拨款", {"income": total}, side="left"),
             PrintedRow("income:current:gov_fund", "（二）政府性基金预算拨款", {"income": blank(ZERO)}, side="left"),
-            PrintedRow("income:current:state_capital", "（三）国有资本经营预算拨款", {"income": blank(ZERO)}, side="left"),
+            PrintedRow(
+                "income:current:state_capital", "（三）国有资本经营预算拨款", {"income": blank(ZERO)}, side="left"
+            ),
             PrintedRow("income:carryover", "二、上年结转", {"income": blank(ZERO)}, side="left"),
-            PrintedRow("income:carryover:general_budget", "（一）一般公共预算拨款", {"income": blank(ZERO)}, side="left"),
+            PrintedRow(
+                "income:carryover:general_budget", "（一）一般公共预算拨款", {"income": blank(ZERO)}, side="left"
+            ),
             PrintedRow("income:carryover:gov_fund", "（二）政府性基金预算拨款", {"income": blank(ZERO)}, side="left"),
-            PrintedRow("income:carryover:state_capital", "（三）国有资本经营预算拨款", {"income": blank(ZERO)}, side="left"),
+            PrintedRow(
+                "income:carryover:state_capital", "（三）国有资本经营预算拨款", {"income": blank(ZERO)}, side="left"
+            ),
             PrintedRow("expenditure:current", "一、本年支出", {"expenditure": total}, side="right"),
         ]
         t4 += [
-            PrintedRow(code, f"（{chinese_numeral(i)}）{name}", {"expenditure": blank(spend.get(code, ZERO))}, side="right")
+            PrintedRow(
+                code, f"（{chinese_numeral(i)}）{name}", {"expenditure": blank(spend.get(code, ZERO))}, side="right"
+            )
             for i, (code, name) in enumerate(self.config.classes, 1)
         ]
         t4.append(PrintedRow("expenditure:carryover", "二、年终结转结余", {"expenditure": blank(ZERO)}, side="right"))
@@ -368,19 +392,27 @@ class _WuhanBuilder(_Builder):
             unit_sum = sum((a for _, a in own), ZERO)
             t10.append(PrintedRow(unit.code, unit.name, project_cells(unit_sum)))
             t10.append(PrintedRow(f"{unit.code}:own", "本级支出项目", project_cells(unit_sum)))
-            t10 += [PrintedRow(f"{unit.code}:{pr.name}", pr.name, project_cells(a), texts=(unit.name,)) for pr, a in own]
+            t10 += [
+                PrintedRow(f"{unit.code}:{pr.name}", pr.name, project_cells(a), texts=(unit.name,)) for pr, a in own
+            ]
         y = self.year
         return [
             PrintedTable(
                 "income_expenditure_summary", "部门收支总表", "万元", ("income", "expenditure"), tuple(t1), label="表 1"
             ),
             PrintedTable("income_summary", "部门收入总表", "万元", income_cols, tuple(t2), label="表 2"),
-            PrintedTable("expenditure_summary", "部门支出总表", "万元", ("total", "basic", "project"), tuple(t3), label="表 3"),
-            PrintedTable("fiscal_grant_summary", "财政拨款收支总表", "万元", ("income", "expenditure"), tuple(t4), label="表 4"),
+            PrintedTable(
+                "expenditure_summary", "部门支出总表", "万元", ("total", "basic", "project"), tuple(t3), label="表 3"
+            ),
+            PrintedTable(
+                "fiscal_grant_summary", "财政拨款收支总表", "万元", ("income", "expenditure"), tuple(t4), label="表 4"
+            ),
             PrintedTable(
                 "general_budget_by_function", "一般公共预算支出表(分功能科目)", "万元", five, tuple(t51), label="表 5-1"
             ),
-            PrintedTable("general_budget_by_unit", "一般公共预算支出表(分单位)", "万元", five, tuple(t52), label="表 5-2"),
+            PrintedTable(
+                "general_budget_by_unit", "一般公共预算支出表(分单位)", "万元", five, tuple(t52), label="表 5-2"
+            ),
             PrintedTable(
                 "basic_expenditure_by_economic",
                 "一般公共预算基本支出表",
@@ -506,7 +538,9 @@ class _WuhanBuilder(_Builder):
                         f"{y}年部门收支总预算",
                         T,
                         "万元，",
-                        self.yoy("total.yoy", total.total, prev.total.total, source=("expenditure_summary", "total", "total")),
+                        self.yoy(
+                            "total.yoy", total.total, prev.total.total, source=("expenditure_summary", "total", "total")
+                        ),
                         _reason(total.total, prev.total.total),
                         "。",
                     ),
@@ -527,7 +561,12 @@ class _WuhanBuilder(_Builder):
                         "万元，占比",
                         self.share("basic.share", total.basic, total.total),
                         "%；项目支出",
-                        Fact("project.amount", "amount", total.project, source=("expenditure_summary", "total", "project")),
+                        Fact(
+                            "project.amount",
+                            "amount",
+                            total.project,
+                            source=("expenditure_summary", "total", "project"),
+                        ),
                         "万元，占比",
                         self.share("project.share", total.project, total.total),
                         "%。",
@@ -544,7 +583,9 @@ class _WuhanBuilder(_Builder):
                         for i, (code, name, amount) in enumerate(classes)
                         for piece in (
                             name,
-                            Fact(f"class.{code}.amount", "amount", amount, source=("expenditure_summary", code, "total")),
+                            Fact(
+                                f"class.{code}.amount", "amount", amount, source=("expenditure_summary", code, "total")
+                            ),
                             "万元" + ("；" if i < len(classes) - 1 else "。"),
                         )
                     ),
@@ -561,7 +602,10 @@ class _WuhanBuilder(_Builder):
                         T,
                         "万元，",
                         self.yoy(
-                            "general_budget.yoy", total.total, prev.total.total, source=("expenditure_summary", "total", "total")
+                            "general_budget.yoy",
+                            total.total,
+                            prev.total.total,
+                            source=("expenditure_summary", "total", "total"),
                         ),
                         "。",
                     ),
@@ -612,14 +656,18 @@ class _WuhanBuilder(_Builder):
                         "（二）公用经费",
                         Fact("public.amount", "amount", total.public),
                         "万元，主要用于"
-                        + "、".join(self.config.economic_names[c] for c, a in n.economic.items() if a.public and c != "30299")
+                        + "、".join(
+                            self.config.economic_names[c] for c, a in n.economic.items() if a.public and c != "30299"
+                        )
                         + "等。",
                     ),
                 ),
             ),
             NarrativeSection("七、一般公共预算“三公”经费支出安排情况", self.sangong_paragraphs()),
             NarrativeSection("八、政府性基金预算支出安排情况", ((f"{y}年没有使用政府性基金预算拨款安排的支出。",),)),
-            NarrativeSection("九、国有资本经营预算支出安排情况", ((f"{y}年没有使用国有资本经营预算拨款安排的支出。",),)),
+            NarrativeSection(
+                "九、国有资本经营预算支出安排情况", ((f"{y}年没有使用国有资本经营预算拨款安排的支出。",),)
+            ),
             NarrativeSection(
                 "十、项目支出安排情况",
                 (
@@ -656,7 +704,10 @@ class _WuhanBuilder(_Builder):
                     Fact(f"item.{code}.amount", "amount", amounts.total),
                     "万元，",
                     self.yoy(
-                        f"item.{code}.yoy", amounts.total, self.previous_item(code), source=("expenditure_summary", code, "total")
+                        f"item.{code}.yoy",
+                        amounts.total,
+                        self.previous_item(code),
+                        source=("expenditure_summary", code, "total"),
                     ),
                     "。",
                 )
@@ -896,7 +947,13 @@ class _ShanghaiBuilder(_Builder):
             PrintedRow(
                 "total",
                 "合计",
-                {"total": total, "fiscal_grant": total, "business_income": ZERO, "operating_income": ZERO, "other_income": ZERO},
+                {
+                    "total": total,
+                    "fiscal_grant": total,
+                    "business_income": ZERO,
+                    "operating_income": ZERO,
+                    "other_income": ZERO,
+                },
             )
         )
         three = ("total", "basic", "project")
@@ -966,18 +1023,35 @@ class _ShanghaiBuilder(_Builder):
 
         return [
             PrintedTable(
-                "income_expenditure_summary", title(0), "元", ("income", "expenditure"), tuple(t1), org_line=org, separators=True
+                "income_expenditure_summary",
+                title(0),
+                "元",
+                ("income", "expenditure"),
+                tuple(t1),
+                org_line=org,
+                separators=True,
             ),
             PrintedTable("income_summary", title(1), "元", income_cols, tuple(t2), org_line=org),
             PrintedTable("expenditure_summary", title(2), "元", three, tuple(t3), org_line=org),
             PrintedTable(
-                "fiscal_grant_summary", title(3), "元", ("income", *fiscal_cols), tuple(t4), org_line=org, separators=True
+                "fiscal_grant_summary",
+                title(3),
+                "元",
+                ("income", *fiscal_cols),
+                tuple(t4),
+                org_line=org,
+                separators=True,
             ),
             PrintedTable("general_budget_by_function", title(4), "元", three, tuple(t5), org_line=org),
             PrintedTable("gov_fund", title(5), "元", three, (), org_line=org, note=empty_note("政府性基金预算")),
             PrintedTable("state_capital", title(6), "元", three, (), org_line=org, note=empty_note("国有资本经营预算")),
             PrintedTable(
-                "basic_expenditure_by_economic", title(7), "元", ("total", "personnel", "public"), tuple(t8), org_line=org
+                "basic_expenditure_by_economic",
+                title(7),
+                "元",
+                ("total", "personnel", "public"),
+                tuple(t8),
+                org_line=org,
             ),
             PrintedTable(
                 "sangong",
@@ -1121,7 +1195,10 @@ class _ShanghaiBuilder(_Builder):
                     (
                         f"{y}年{p.full_name}下属{len(admin_units)}家机关和参公单位财政拨款的机关运行经费预算为",
                         Fact(
-                            "admin_operation.amount", "amount", n.admin_operation, source=("sangong", "total", "admin_operation")
+                            "admin_operation.amount",
+                            "amount",
+                            n.admin_operation,
+                            source=("sangong", "total", "admin_operation"),
                         ),
                         "万元。",
                     ),
@@ -1177,7 +1254,9 @@ class _ShanghaiBuilder(_Builder):
                         ("四、年度预算安排",),
                         (Fact(f"project.{i + 1}.amount", "amount", n.project_amounts[i]), "万元"),
                         ("五、绩效目标",),
-                        (f"按期完成{pr.name.removesuffix('经费')}各项任务，资金使用规范高效，服务对象满意度不低于90%。",),
+                        (
+                            f"按期完成{pr.name.removesuffix('经费')}各项任务，资金使用规范高效，服务对象满意度不低于90%。",
+                        ),
                     ),
                     new_page=True,
                     heading_style="title",

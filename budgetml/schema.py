@@ -36,7 +36,12 @@ class Dataset:
         return pa.schema([pa.field(c.name, c.dtype, nullable=c.nullable) for c in self.columns])
 
 
-FILING_ID = Column("filing_id", pa.string(), "SHA-256 (hex) of the file's bytes: a changed file is a new filing, a renamed one is not.", nullable=False)
+FILING_ID = Column(
+    "filing_id",
+    pa.string(),
+    "SHA-256 (hex) of the file's bytes: a changed file is a new filing, a renamed one is not.",
+    nullable=False,
+)
 PAGE = Column("page", pa.int32(), "1-based page number in the PDF.", nullable=False)
 
 _HEADLINE_NOTE = "Read from the tables (see configs/catalog.toml [[headline]]); null when the filing lacks the table."
@@ -48,9 +53,20 @@ FILINGS = Dataset(
     columns=(
         FILING_ID,
         Column("source_path", pa.string(), "Path of the file as given to the parser.", nullable=False),
-        Column("status", pa.string(), "ok: parsed fully; partial: some tables could not be converted (see error); failed: nothing usable.", nullable=False, values=("ok", "partial", "failed")),
+        Column(
+            "status",
+            pa.string(),
+            "ok: parsed fully; partial: some tables could not be converted (see error); failed: nothing usable.",
+            nullable=False,
+            values=("ok", "partial", "failed"),
+        ),
         Column("error", pa.string(), "A clear message (Chinese, for reviewers) when status is not ok."),
-        Column("doc_kind", pa.string(), "budget (预算) or final_account (决算), from the cover or titles.", values=("budget", "final_account")),
+        Column(
+            "doc_kind",
+            pa.string(),
+            "budget (预算) or final_account (决算), from the cover or titles.",
+            values=("budget", "final_account"),
+        ),
         Column("scope", pa.string(), "department (部门, consolidated) or unit (单位).", values=("department", "unit")),
         Column("region", pa.string(), "District as printed, e.g. 上海市普陀区, 武昌区."),
         Column("department", pa.string(), "Department name as printed on the cover or in 编制部门."),
@@ -58,13 +74,22 @@ FILINGS = Dataset(
         Column("n_pages", pa.int32(), "Number of pages read."),
         Column("tables_found", pa.list_(pa.string()), "Canonical ids of the tables found, in document order."),
         Column("total_income", pa.float64(), f"收入总计 / 合计 of the income tables. {_HEADLINE_NOTE}", unit="万元"),
-        Column("total_expenditure", pa.float64(), f"支出合计 of the expenditure summary. {_HEADLINE_NOTE}", unit="万元"),
+        Column(
+            "total_expenditure", pa.float64(), f"支出合计 of the expenditure summary. {_HEADLINE_NOTE}", unit="万元"
+        ),
         Column("basic_expenditure", pa.float64(), f"基本支出 total. {_HEADLINE_NOTE}", unit="万元"),
         Column("project_expenditure", pa.float64(), f"项目支出 total. {_HEADLINE_NOTE}", unit="万元"),
-        Column("personnel_expenditure", pa.float64(), f"人员经费 total of basic spending. {_HEADLINE_NOTE}", unit="万元"),
+        Column(
+            "personnel_expenditure", pa.float64(), f"人员经费 total of basic spending. {_HEADLINE_NOTE}", unit="万元"
+        ),
         Column("public_expenditure", pa.float64(), f"公用经费 total of basic spending. {_HEADLINE_NOTE}", unit="万元"),
         Column("sangong_total", pa.float64(), f"“三公”经费 total. {_HEADLINE_NOTE}", unit="万元"),
-        Column("parser_version", pa.string(), "Version of the parser that produced the rows; a new version reparses everything.", nullable=False),
+        Column(
+            "parser_version",
+            pa.string(),
+            "Version of the parser that produced the rows; a new version reparses everything.",
+            nullable=False,
+        ),
     ),
 )
 
@@ -74,22 +99,80 @@ LINE_ITEMS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column("table_index", pa.int32(), "0-based position of the table in the filing (tables continued over pages count once).", nullable=False),
+        Column(
+            "table_index",
+            pa.int32(),
+            "0-based position of the table in the filing (tables continued over pages count once).",
+            nullable=False,
+        ),
         Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
         Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
         PAGE,
-        Column("row_index", pa.int32(), "0-based body row within the table (header rows excluded; stitched across pages).", nullable=False),
-        Column("row_label", pa.string(), "The row's label as printed (wrapped lines joined), e.g. 行政运行, 合计.", nullable=False),
-        Column("code", pa.string(), "Classification code as one digit string (204 06 01 and 2040601 both give 2040601); null when the row has none."),
+        Column(
+            "row_index",
+            pa.int32(),
+            "0-based body row within the table (header rows excluded; stitched across pages).",
+            nullable=False,
+        ),
+        Column(
+            "row_label",
+            pa.string(),
+            "The row's label as printed (wrapped lines joined), e.g. 行政运行, 合计.",
+            nullable=False,
+        ),
+        Column(
+            "code",
+            pa.string(),
+            "Classification code as one digit string (204 06 01 and 2040601 both give 2040601); null when the row has none.",
+        ),
         Column("column_index", pa.int32(), "0-based column of the cell in the table grid.", nullable=False),
-        Column("column", pa.string(), "Canonical column name from the catalog (total, basic, personnel, …), else the printed header path.", nullable=False),
-        Column("column_header", pa.string(), "The printed header path above the cell, levels joined with '/'.", nullable=False),
-        Column("value_wan", pa.float64(), "The amount in 万元 as float, for convenience (sum amount_yuan for exact totals).", unit="万元", nullable=False),
-        Column("amount_yuan", YUAN, "The exact amount in 元 (printed value × the unit of the table's own 单位 line).", unit="元", nullable=False),
-        Column("unit", pa.string(), "The unit printed on the table's 单位 line.", nullable=False, values=("元", "万元", "亿元")),
-        Column("decimals", pa.int8(), "Decimal places printed in the cell: the precision rounding tolerances derive from.", nullable=False),
+        Column(
+            "column",
+            pa.string(),
+            "Canonical column name from the catalog (total, basic, personnel, …), else the printed header path.",
+            nullable=False,
+        ),
+        Column(
+            "column_header",
+            pa.string(),
+            "The printed header path above the cell, levels joined with '/'.",
+            nullable=False,
+        ),
+        Column(
+            "value_wan",
+            pa.float64(),
+            "The amount in 万元 as float, for convenience (sum amount_yuan for exact totals).",
+            unit="万元",
+            nullable=False,
+        ),
+        Column(
+            "amount_yuan",
+            YUAN,
+            "The exact amount in 元 (printed value × the unit of the table's own 单位 line).",
+            unit="元",
+            nullable=False,
+        ),
+        Column(
+            "unit",
+            pa.string(),
+            "The unit printed on the table's 单位 line.",
+            nullable=False,
+            values=("元", "万元", "亿元"),
+        ),
+        Column(
+            "decimals",
+            pa.int8(),
+            "Decimal places printed in the cell: the precision rounding tolerances derive from.",
+            nullable=False,
+        ),
         Column("raw", pa.string(), "The cell text exactly as printed.", nullable=False),
-        Column("bbox", BBOX, "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.", unit="pt", nullable=False),
+        Column(
+            "bbox",
+            BBOX,
+            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
+            unit="pt",
+            nullable=False,
+        ),
     ),
 )
 
@@ -100,9 +183,16 @@ NARRATIVE = Dataset(
     columns=(
         FILING_ID,
         Column("section_index", pa.int32(), "0-based order of the chunk in the filing.", nullable=False),
-        Column("section", pa.string(), "The section heading as printed (empty before the first heading).", nullable=False),
+        Column(
+            "section", pa.string(), "The section heading as printed (empty before the first heading).", nullable=False
+        ),
         PAGE,
-        Column("text", pa.string(), "The section's text on that page; wrapped lines joined, paragraphs separated by newlines.", nullable=False),
+        Column(
+            "text",
+            pa.string(),
+            "The section's text on that page; wrapped lines joined, paragraphs separated by newlines.",
+            nullable=False,
+        ),
     ),
 )
 
@@ -112,16 +202,44 @@ FORM_CELLS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column("table_index", pa.int32(), "0-based position of the table in the filing (same numbering as line_items).", nullable=False),
-        Column("table_id", pa.string(), "Canonical table id (performance_overall, performance_project).", nullable=False),
-        Column("table_title", pa.string(), "The table's title as printed, e.g. 项目支出绩效目标表(网络建设运转维护经费).", nullable=False),
-        Column("unit", pa.string(), "The unit printed on the table's 单位 line; null when the form prints none.", values=("元", "万元", "亿元")),
+        Column(
+            "table_index",
+            pa.int32(),
+            "0-based position of the table in the filing (same numbering as line_items).",
+            nullable=False,
+        ),
+        Column(
+            "table_id", pa.string(), "Canonical table id (performance_overall, performance_project).", nullable=False
+        ),
+        Column(
+            "table_title",
+            pa.string(),
+            "The table's title as printed, e.g. 项目支出绩效目标表(网络建设运转维护经费).",
+            nullable=False,
+        ),
+        Column(
+            "unit",
+            pa.string(),
+            "The unit printed on the table's 单位 line; null when the form prints none.",
+            values=("元", "万元", "亿元"),
+        ),
         PAGE,
-        Column("row_index", pa.int32(), "0-based row of the cell within the table (all rows, header included, stitched across pages).", nullable=False),
+        Column(
+            "row_index",
+            pa.int32(),
+            "0-based row of the cell within the table (all rows, header included, stitched across pages).",
+            nullable=False,
+        ),
         Column("column_index", pa.int32(), "0-based first column of the cell in the table grid.", nullable=False),
         Column("colspan", pa.int32(), "Number of grid columns the cell spans.", nullable=False),
         Column("text", pa.string(), "The cell text as printed (wrapped lines joined).", nullable=False),
-        Column("bbox", BBOX, "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.", unit="pt", nullable=False),
+        Column(
+            "bbox",
+            BBOX,
+            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
+            unit="pt",
+            nullable=False,
+        ),
     ),
 )
 
@@ -131,15 +249,34 @@ TABLES = Dataset(
     key=("filing_id", "table_index"),
     columns=(
         FILING_ID,
-        Column("table_index", pa.int32(), "0-based position of the table in the filing (same numbering as line_items).", nullable=False),
+        Column(
+            "table_index",
+            pa.int32(),
+            "0-based position of the table in the filing (same numbering as line_items).",
+            nullable=False,
+        ),
         Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
         Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
-        Column("unit", pa.string(), "The unit printed on the table's 单位 line; null when none was printed.", values=("元", "万元", "亿元")),
+        Column(
+            "unit",
+            pa.string(),
+            "The unit printed on the table's 单位 line; null when none was printed.",
+            values=("元", "万元", "亿元"),
+        ),
         Column("pages", pa.list_(pa.int32()), "1-based pages the table is printed on.", nullable=False),
         Column("n_rows", pa.int32(), "Number of body rows (header rows excluded).", nullable=False),
         Column("n_amounts", pa.int32(), "Number of line items (numeric cells) the table produced.", nullable=False),
-        Column("department_printed", pa.string(), "The department named on the table's 编制部门/编制单位 line, when printed."),
-        Column("notes", pa.list_(pa.string()), "Notes printed with the table (注：…/备注：…), e.g. the explanation of an empty table.", nullable=False),
+        Column(
+            "department_printed",
+            pa.string(),
+            "The department named on the table's 编制部门/编制单位 line, when printed.",
+        ),
+        Column(
+            "notes",
+            pa.list_(pa.string()),
+            "Notes printed with the table (注：…/备注：…), e.g. the explanation of an empty table.",
+            nullable=False,
+        ),
     ),
 )
 
@@ -152,14 +289,44 @@ INPUTS = Dataset(
     columns=(
         Column("source_path", pa.string(), "Absolute path of the input file.", nullable=False),
         FILING_ID,
-        Column("size_bytes", pa.int64(), "Size of the input file in bytes when it was last seen.", unit="byte", nullable=False),
-        Column("change", pa.string(), "Against the previous run: new (path not seen before), changed (same path, other content) or unchanged.", nullable=False, values=("new", "changed", "unchanged")),
-        Column("parse_outcome", pa.string(), "parsed: parsed in this run; reused: rows taken from the cache (same content and parser version); duplicate: same content as another input path, whose filing it shares.", nullable=False, values=("parsed", "reused", "duplicate")),
+        Column(
+            "size_bytes",
+            pa.int64(),
+            "Size of the input file in bytes when it was last seen.",
+            unit="byte",
+            nullable=False,
+        ),
+        Column(
+            "change",
+            pa.string(),
+            "Against the previous run: new (path not seen before), changed (same path, other content) or unchanged.",
+            nullable=False,
+            values=("new", "changed", "unchanged"),
+        ),
+        Column(
+            "parse_outcome",
+            pa.string(),
+            "parsed: parsed in this run; reused: rows taken from the cache (same content and parser version); duplicate: same content as another input path, whose filing it shares.",
+            nullable=False,
+            values=("parsed", "reused", "duplicate"),
+        ),
         Column("status", pa.string(), "The filing's status in filings.parquet.", nullable=False, values=_STATUS_VALUES),
-        Column("failure_kind", pa.string(), "Why the file failed when the parser did not decide it: timeout (超时), memory (内存超限), crash (worker died), changed (modified while being read), unreadable.", values=("timeout", "memory", "crash", "changed", "unreadable")),
-        Column("parse_s", pa.float64(), "Wall-clock parse time in this run; null when not parsed in this run.", unit="s"),
+        Column(
+            "failure_kind",
+            pa.string(),
+            "Why the file failed when the parser did not decide it: timeout (超时), memory (内存超限), crash (worker died), changed (modified while being read), unreadable.",
+            values=("timeout", "memory", "crash", "changed", "unreadable"),
+        ),
+        Column(
+            "parse_s", pa.float64(), "Wall-clock parse time in this run; null when not parsed in this run.", unit="s"
+        ),
         Column("n_pages", pa.int32(), "Pages read when parsed in this run."),
-        Column("peak_rss_mb", pa.float64(), "Peak resident memory of the worker process that parsed the file (its maximum so far); null when not parsed in this run or the worker died.", unit="MB"),
+        Column(
+            "peak_rss_mb",
+            pa.float64(),
+            "Peak resident memory of the worker process that parsed the file (its maximum so far); null when not parsed in this run or the worker died.",
+            unit="MB",
+        ),
         Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
     ),
 )
@@ -169,29 +336,70 @@ RUNS = Dataset(
     description="One row per completed nightly run (appended): what changed, what was parsed or failed, and how long each stage took.",
     key=("run_id",),
     columns=(
-        Column("run_id", pa.string(), "The Prefect flow run id (a random UUID when run outside Prefect).", nullable=False),
+        Column(
+            "run_id", pa.string(), "The Prefect flow run id (a random UUID when run outside Prefect).", nullable=False
+        ),
         Column("started_at", pa.timestamp("us", tz="UTC"), "When the run started.", nullable=False),
         Column("duration_s", pa.float64(), "Wall-clock time of the whole run.", unit="s", nullable=False),
-        Column("inputs", pa.list_(pa.string()), "Folders, files or glob patterns read (the command line's --input, else configs/sources.toml).", nullable=False),
-        Column("executor", pa.string(), "Where parsing ran: local worker processes, or the Dask scheduler's address.", nullable=False),
-        Column("workers", pa.int32(), "Parallel parse workers (local processes or Dask batches in flight).", nullable=False),
+        Column(
+            "inputs",
+            pa.list_(pa.string()),
+            "Folders, files or glob patterns read (the command line's --input, else configs/sources.toml).",
+            nullable=False,
+        ),
+        Column(
+            "executor",
+            pa.string(),
+            "Where parsing ran: local worker processes, or the Dask scheduler's address.",
+            nullable=False,
+        ),
+        Column(
+            "workers", pa.int32(), "Parallel parse workers (local processes or Dask batches in flight).", nullable=False
+        ),
         Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
         Column("n_files", pa.int32(), "Input files found.", nullable=False),
         Column("n_new", pa.int32(), "Files at a path the previous run did not have.", nullable=False),
         Column("n_changed", pa.int32(), "Files whose content changed since the previous run.", nullable=False),
         Column("n_unchanged", pa.int32(), "Files with the same content as in the previous run.", nullable=False),
-        Column("n_removed", pa.int32(), "Files of the previous run that are gone (their rows were dropped).", nullable=False),
+        Column(
+            "n_removed",
+            pa.int32(),
+            "Files of the previous run that are gone (their rows were dropped).",
+            nullable=False,
+        ),
         Column("n_duplicate", pa.int32(), "Files whose content is identical to another input file.", nullable=False),
         Column("n_parsed", pa.int32(), "Files parsed in this run (the others came from the cache).", nullable=False),
         Column("n_reused", pa.int32(), "Files whose rows were reused from the cache without parsing.", nullable=False),
         Column("n_failed", pa.int32(), "Input files whose filing has status failed.", nullable=False),
         Column("n_pages_parsed", pa.int32(), "Pages parsed in this run.", nullable=False),
-        Column("stage_durations", pa.list_(pa.struct([("stage", pa.string()), ("duration_s", pa.float64())])), "Wall-clock time of each stage in order (discover, parse, write, then checks, features, scoring, report as they run).", unit="s", nullable=False),
-        Column("n_findings", pa.int32(), "Failed consistency checks after this run; null when the checks stage did not run."),
-        Column("n_findings_new", pa.int32(), "Of those, findings not present after the previous run; null when the checks stage did not run."),
-        Column("n_flags", pa.int32(), "Filings flagged for review after this run; null when the scoring stage did not run."),
-        Column("n_flags_new", pa.int32(), "Of those, flags not present after the previous run; null when the scoring stage did not run."),
-        Column("report_path", pa.string(), "The HTML report written by this run; null when the report stage did not run."),
+        Column(
+            "stage_durations",
+            pa.list_(pa.struct([("stage", pa.string()), ("duration_s", pa.float64())])),
+            "Wall-clock time of each stage in order (discover, parse, write, then checks, features, scoring, report as they run).",
+            unit="s",
+            nullable=False,
+        ),
+        Column(
+            "n_findings",
+            pa.int32(),
+            "Failed consistency checks after this run; null when the checks stage did not run.",
+        ),
+        Column(
+            "n_findings_new",
+            pa.int32(),
+            "Of those, findings not present after the previous run; null when the checks stage did not run.",
+        ),
+        Column(
+            "n_flags", pa.int32(), "Filings flagged for review after this run; null when the scoring stage did not run."
+        ),
+        Column(
+            "n_flags_new",
+            pa.int32(),
+            "Of those, flags not present after the previous run; null when the scoring stage did not run.",
+        ),
+        Column(
+            "report_path", pa.string(), "The HTML report written by this run; null when the report stage did not run."
+        ),
     ),
 )
 
@@ -207,17 +415,37 @@ CLAIMS = Dataset(
         PAGE,
         Column("section", pa.string(), "The narrative section heading the claim is under.", nullable=False),
         Column("sentence", pa.string(), "The sentence as printed.", nullable=False),
-        Column("subject", pa.string(), "What the amount is of, as printed without year and filler (e.g. 部门收支总预算, 行政运行, 公务接待费).", nullable=False),
-        Column("code", pa.string(), "Function code when printed with the subject (Shanghai: 公共安全支出（204类）司法（06款）行政运行（01项） → 2040601)."),
-        Column("item_names", pa.list_(pa.string()), "The (类, 款, 项) names when printed with the subject (Wuhan style).", nullable=False),
+        Column(
+            "subject",
+            pa.string(),
+            "What the amount is of, as printed without year and filler (e.g. 部门收支总预算, 行政运行, 公务接待费).",
+            nullable=False,
+        ),
+        Column(
+            "code",
+            pa.string(),
+            "Function code when printed with the subject (Shanghai: 公共安全支出（204类）司法（06款）行政运行（01项） → 2040601).",
+        ),
+        Column(
+            "item_names",
+            pa.list_(pa.string()),
+            "The (类, 款, 项) names when printed with the subject (Wuhan style).",
+            nullable=False,
+        ),
         Column("amount", YUAN, "The stated amount, exactly as printed, in `unit`.", nullable=False),
-        Column("unit", pa.string(), "The unit printed after the amount.", nullable=False, values=("元", "万元", "亿元")),
+        Column(
+            "unit", pa.string(), "The unit printed after the amount.", nullable=False, values=("元", "万元", "亿元")
+        ),
         Column("compare_year", pa.int16(), "The year the amount is compared with (比2024年…)."),
         Column("compare_basis", pa.string(), "What it is compared with: 预算, 预算执行数, 决算 …"),
         Column("delta", YUAN, "The stated change in `unit`, signed (减少 → negative); 0 for 持平."),
         Column("percent", PERCENT, "The stated change in percent, signed (下降 → negative).", unit="%"),
         Column("share_pct", PERCENT, "The stated share (占比 Z%).", unit="%"),
-        Column("prev_amount", YUAN, "The previous-year figure stated in the same paragraph (2025年当年预算执行数为…), in `unit`."),
+        Column(
+            "prev_amount",
+            YUAN,
+            "The previous-year figure stated in the same paragraph (2025年当年预算执行数为…), in `unit`.",
+        ),
     ),
 )
 
@@ -228,24 +456,51 @@ CHECKS = Dataset(
     columns=(
         FILING_ID,
         Column("rule_id", pa.string(), "Stable id of the rule (configs/rules.toml; docs/rules.md).", nullable=False),
-        Column("finding_index", pa.int32(), "0-based order of the finding among the filing's findings of this rule.", nullable=False),
+        Column(
+            "finding_index",
+            pa.int32(),
+            "0-based order of the finding among the filing's findings of this rule.",
+            nullable=False,
+        ),
         Column("severity", pa.string(), "The rule's severity.", nullable=False, values=("error", "warning", "info")),
-        Column("passed", pa.bool_(), "True: consistent; False: a finding for review; null: the rule could not run (message says why)."),
+        Column(
+            "passed",
+            pa.bool_(),
+            "True: consistent; False: a finding for review; null: the rule could not run (message says why).",
+        ),
         Column("subject", pa.string(), "What was compared (a row, a total, a claim).", nullable=False),
         Column("expected", pa.float64(), "The value the other figures imply, in `unit`."),
         Column("actual", pa.float64(), "The value printed, in `unit`."),
         Column("diff", pa.float64(), "actual − expected, in `unit`."),
-        Column("tolerance", pa.float64(), "The largest difference rounding of the printed figures can explain, in `unit`."),
-        Column("unit", pa.string(), "Unit of expected/actual/diff/tolerance: 万元, 元, %, 年 (empty for text rules).", nullable=False),
+        Column(
+            "tolerance", pa.float64(), "The largest difference rounding of the printed figures can explain, in `unit`."
+        ),
+        Column(
+            "unit",
+            pa.string(),
+            "Unit of expected/actual/diff/tolerance: 万元, 元, %, 年 (empty for text rules).",
+            nullable=False,
+        ),
         Column("message", pa.string(), "One sentence in Chinese naming the numbers, for reviewers.", nullable=False),
-        Column("pages", pa.list_(pa.int32()), "Pages of the figures involved, in the order the message names them.", nullable=False),
-        Column("bboxes", pa.list_(BBOX), "Boxes of the figures involved (same order as pages); null where only the page is known (narrative).", nullable=False),
+        Column(
+            "pages",
+            pa.list_(pa.int32()),
+            "Pages of the figures involved, in the order the message names them.",
+            nullable=False,
+        ),
+        Column(
+            "bboxes",
+            pa.list_(BBOX),
+            "Boxes of the figures involved (same order as pages); null where only the page is known (narrative).",
+            nullable=False,
+        ),
     ),
 )
 
 # The features are declared once, as data, in budgetml/features.py (name, formula, unit, description);
 # that module imports nothing from here at module level, so this import cannot cycle.
-from budgetml.features import FEATURES as FEATURE_DECLARATIONS, YOY_BASES  # noqa: E402
+from budgetml.features import FEATURES as FEATURE_DECLARATIONS  # noqa: E402
+from budgetml.features import YOY_BASES  # noqa: E402 - the architecture step removes this mid-file import
 
 REVIEW_STATUSES = ("confirmed", "dismissed", "needs-info")
 
@@ -257,18 +512,39 @@ FEATURES = Dataset(
         FILING_ID,
         Column("region", pa.string(), "District as printed (filings.region)."),
         Column("department", pa.string(), "Department name as printed (filings.department)."),
-        Column("department_type", pa.string(), "Peer type from the department's normalised name (configs/department_types.toml); 其他 when no keyword matches.", nullable=False),
+        Column(
+            "department_type",
+            pa.string(),
+            "Peer type from the department's normalised name (configs/department_types.toml); 其他 when no keyword matches.",
+            nullable=False,
+        ),
         Column("year", pa.int16(), "Budget year of the filing (filings.year)."),
-        Column("prev_filing_id", pa.string(), "The same department's filing of the previous year in the dataset (normalised name within region, not the file name); null when absent."),
-        Column("yoy_basis", pa.string(), "Where the year-over-year changes' previous figures came from: the previous filing, the narrative's stated figures, or both; null when no change could be computed.", values=YOY_BASES),
+        Column(
+            "prev_filing_id",
+            pa.string(),
+            "The same department's filing of the previous year in the dataset (normalised name within region, not the file name); null when absent.",
+        ),
+        Column(
+            "yoy_basis",
+            pa.string(),
+            "Where the year-over-year changes' previous figures came from: the previous filing, the narrative's stated figures, or both; null when no change could be computed.",
+            values=YOY_BASES,
+        ),
         *(
-            Column(f.name, pa.int32() if f.is_integer else pa.float64(), f"{f.label}. {f.description} Formula: `{f.formula}`. {f.scale.describe() if f.is_scored else 'Enters the review priority, not the peer comparison.'}", unit=f.unit)
+            Column(
+                f.name,
+                pa.int32() if f.is_integer else pa.float64(),
+                f"{f.label}. {f.description} Formula: `{f.formula}`. {f.scale.describe() if f.is_scored else 'Enters the review priority, not the peer comparison.'}",
+                unit=f.unit,
+            )
             for f in FEATURE_DECLARATIONS
         ),
     ),
 )
 
-DEVIATION = pa.struct([("feature", pa.string()), ("value", pa.float64()), ("peer_median", pa.float64()), ("robust_z", pa.float64())])
+DEVIATION = pa.struct(
+    [("feature", pa.string()), ("value", pa.float64()), ("peer_median", pa.float64()), ("robust_z", pa.float64())]
+)
 
 ANOMALIES = Dataset(
     name="anomalies",
@@ -279,19 +555,78 @@ ANOMALIES = Dataset(
         Column("region", pa.string(), "District as printed (filings.region)."),
         Column("department", pa.string(), "Department name as printed (filings.department)."),
         Column("year", pa.int16(), "Budget year of the filing (filings.year)."),
-        Column("peer_group", pa.string(), "The filings it was compared with: the same year and department type (2025年 教育), else the type over all years (教育（2023–2025年）), else the whole year (2025年 全部), the first with enough filings (configs/scoring.toml [peer_groups]).", nullable=False),
-        Column("peer_group_size", pa.int32(), "Number of filings in the peer group, this one included.", nullable=False),
-        Column("score", pa.float64(), "Isolation-forest outlier score in (0, 1] over the peer-scaled features: higher is more anomalous (about 0.5 is ordinary).", nullable=False),
-        Column("n_errors", pa.int32(), "Failed consistency checks of severity error (features.n_failed_errors; 0 when checks did not run).", nullable=False),
-        Column("n_warnings", pa.int32(), "Failed consistency checks of severity warning (features.n_failed_warnings; 0 when checks did not run).", nullable=False),
-        Column("priority", pa.float64(), "Review priority: score plus the configured weights of failed checks (configs/scoring.toml [priority]).", nullable=False),
-        Column("rank", pa.int32(), "1-based rank by priority (ties by filing_id): 1 is reviewed first.", nullable=False),
-        Column("flagged", pa.bool_(), "Within the review budget (configs/scoring.toml [review_budget]), counting filings in rank order and skipping those dismissed for this exact file.", nullable=False),
-        Column("is_new_flag", pa.bool_(), "Flagged now but not flagged by the previous scoring of this output folder (all flags are new on the first run).", nullable=False),
-        Column("review_status", pa.string(), "The latest filing-level review decision for this exact file when it was scored; null when none.", values=REVIEW_STATUSES),
-        Column("reasons", pa.list_(pa.string()), "Why it stands out, in Chinese naming the numbers (三公经费占支出合计比例 0.9%，为同类部门中位数 0.1% 的 9 倍): one reason per topic (三公经费, 人员和公用经费, 项目支出, 支出总量, 绩效目标), most deviating first, then failed checks.", nullable=False),
-        Column("reason_features", pa.list_(pa.list_(pa.string())), "Per reason (same order), the features it names (features.parquet column names), the topic's headline feature first.", nullable=False),
-        Column("deviations", pa.list_(DEVIATION), "The features that set it apart most: value, peer-group median and robust z-score ((value − median) / (IQR / 1.349), with the feature's floor), largest |z| first.", nullable=False),
+        Column(
+            "peer_group",
+            pa.string(),
+            "The filings it was compared with: the same year and department type (2025年 教育), else the type over all years (教育（2023–2025年）), else the whole year (2025年 全部), the first with enough filings (configs/scoring.toml [peer_groups]).",
+            nullable=False,
+        ),
+        Column(
+            "peer_group_size", pa.int32(), "Number of filings in the peer group, this one included.", nullable=False
+        ),
+        Column(
+            "score",
+            pa.float64(),
+            "Isolation-forest outlier score in (0, 1] over the peer-scaled features: higher is more anomalous (about 0.5 is ordinary).",
+            nullable=False,
+        ),
+        Column(
+            "n_errors",
+            pa.int32(),
+            "Failed consistency checks of severity error (features.n_failed_errors; 0 when checks did not run).",
+            nullable=False,
+        ),
+        Column(
+            "n_warnings",
+            pa.int32(),
+            "Failed consistency checks of severity warning (features.n_failed_warnings; 0 when checks did not run).",
+            nullable=False,
+        ),
+        Column(
+            "priority",
+            pa.float64(),
+            "Review priority: score plus the configured weights of failed checks (configs/scoring.toml [priority]).",
+            nullable=False,
+        ),
+        Column(
+            "rank", pa.int32(), "1-based rank by priority (ties by filing_id): 1 is reviewed first.", nullable=False
+        ),
+        Column(
+            "flagged",
+            pa.bool_(),
+            "Within the review budget (configs/scoring.toml [review_budget]), counting filings in rank order and skipping those dismissed for this exact file.",
+            nullable=False,
+        ),
+        Column(
+            "is_new_flag",
+            pa.bool_(),
+            "Flagged now but not flagged by the previous scoring of this output folder (all flags are new on the first run).",
+            nullable=False,
+        ),
+        Column(
+            "review_status",
+            pa.string(),
+            "The latest filing-level review decision for this exact file when it was scored; null when none.",
+            values=REVIEW_STATUSES,
+        ),
+        Column(
+            "reasons",
+            pa.list_(pa.string()),
+            "Why it stands out, in Chinese naming the numbers (三公经费占支出合计比例 0.9%，为同类部门中位数 0.1% 的 9 倍): one reason per topic (三公经费, 人员和公用经费, 项目支出, 支出总量, 绩效目标), most deviating first, then failed checks.",
+            nullable=False,
+        ),
+        Column(
+            "reason_features",
+            pa.list_(pa.list_(pa.string())),
+            "Per reason (same order), the features it names (features.parquet column names), the topic's headline feature first.",
+            nullable=False,
+        ),
+        Column(
+            "deviations",
+            pa.list_(DEVIATION),
+            "The features that set it apart most: value, peer-group median and robust z-score ((value − median) / (IQR / 1.349), with the feature's floor), largest |z| first.",
+            nullable=False,
+        ),
     ),
 )
 

@@ -65,7 +65,9 @@ def available_cores() -> int:
 def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
     raw = _read_toml(path)
     parse, dask, schedule = (_table(raw, name, path) for name in ("parse", "dask", "schedule"))
-    limits = _build(ParseLimits, {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb") if k in parse}, path, "parse")
+    limits = _build(
+        ParseLimits, {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb") if k in parse}, path, "parse"
+    )
     limits = ParseLimits(float(limits.time_limit_s), int(limits.memory_limit_mb))
     values = {**parse, "dask_address": dask.pop("address", ""), **schedule}
     if dask:
@@ -84,7 +86,11 @@ def load_sources(path: Path = SOURCES_PATH) -> tuple[Source, ...]:
     sources = []
     for k, entry in enumerate(entries):
         try:
-            sources.append(Source(region=str(entry["region"]), year=int(entry["year"]), paths=tuple(str(p) for p in entry["paths"])))
+            sources.append(
+                Source(
+                    region=str(entry["region"]), year=int(entry["year"]), paths=tuple(str(p) for p in entry["paths"])
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise SettingsError(f"{path}: 第 {k + 1} 个 [[source]] 需要 region、year 和 paths（{exc}）") from exc
     return tuple(sources)

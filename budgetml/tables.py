@@ -93,9 +93,11 @@ def line_to_segments(chars: list[Char], settings: TableSettings = SETTINGS) -> l
     for prev, char in zip(chars, chars[1:]):
         gap = char.x0 - prev.x1
         size = max(prev.size, char.size)
-        if gap > settings.column_gap_em * size:
-            groups.append([char])
-        elif gap > settings.space_gap_em * size and is_amount_boundary(groups[-1], char, chars):
+        if (
+            gap > settings.column_gap_em * size
+            or gap > settings.space_gap_em * size
+            and is_amount_boundary(groups[-1], char, chars)
+        ):
             groups.append([char])
         else:
             groups[-1].append(char)
@@ -112,7 +114,7 @@ def is_amount_boundary(left: list[Char], right: Char, chars: list[Char]) -> bool
         return True
     start = chars.index(right)
     following = []
-    for prev, char in zip(chars[start:], chars[start + 1:]):
+    for prev, char in zip(chars[start:], chars[start + 1 :]):
         following.append(prev.text)
         if char.x0 - prev.x1 > SETTINGS.space_gap_em * max(prev.size, char.size):
             break
@@ -167,7 +169,9 @@ def merge_segments(segments: list[tuple[float, float, float]], settings: TableSe
     return rules
 
 
-def cluster_by_position(segments: list[tuple[float, float, float]], snap: float) -> list[list[tuple[float, float, float]]]:
+def cluster_by_position(
+    segments: list[tuple[float, float, float]], snap: float
+) -> list[list[tuple[float, float, float]]]:
     clusters: list[list[tuple[float, float, float]]] = []
     for seg in sorted(segments):
         if clusters and seg[0] - clusters[-1][-1][0] <= snap:
@@ -214,7 +218,9 @@ def positions(rules: list[Rule], snap: float) -> list[float]:
 def is_covered(rules: list[Rule], pos: float, start: float, end: float, settings: TableSettings) -> bool:
     """True when some rule at `pos` runs along [start, end] (a drawn border)."""
     return any(
-        abs(r.pos - pos) <= settings.snap_pt and r.start <= start + settings.cover_pt and r.end >= end - settings.cover_pt
+        abs(r.pos - pos) <= settings.snap_pt
+        and r.start <= start + settings.cover_pt
+        and r.end >= end - settings.cover_pt
         for r in rules
     )
 
@@ -286,7 +292,9 @@ def drop_empty_rows(cells: list[Cell], n_rows: int) -> tuple[list[Cell], int]:
     """Remove grid rows where nothing is printed and no cell starts (artefacts of double rules)."""
     used = {r for cell in cells if cell.text for r in range(cell.row, cell.row + cell.rowspan)}
     starts = {cell.row for cell in cells}
-    keep = [r for r in range(n_rows) if r in used or (r in starts and any(c.row == r and c.rowspan == 1 for c in cells))]
+    keep = [
+        r for r in range(n_rows) if r in used or (r in starts and any(c.row == r and c.rowspan == 1 for c in cells))
+    ]
     remap = {old: new for new, old in enumerate(keep)}
     out = []
     for cell in cells:
@@ -335,8 +343,10 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
                     break
             j += 1
         start = i
-        while start > 0 and (len(rows[start - 1]) >= 2 or is_wrapped_above(rows[start - 1], rows[start], settings)) and (
-            rows[start][0].top - rows[start - 1][0].bottom <= settings.max_header_gap_em * rows[start][0].size
+        while (
+            start > 0
+            and (len(rows[start - 1]) >= 2 or is_wrapped_above(rows[start - 1], rows[start], settings))
+            and (rows[start][0].top - rows[start - 1][0].bottom <= settings.max_header_gap_em * rows[start][0].size)
         ):
             start -= 1
         n_data = sum(1 for k in range(i, end) if is_data_line(rows[k]))
@@ -437,12 +447,22 @@ def block_to_grid(rows: list[list[TextLine]], first_data: int, page: int, settin
         for c in range(len(columns)):
             segs = by_col.get(c, [])
             if segs:
-                box = (min(s.x0 for s in segs), min(s.top for s in segs), max(s.x1 for s in segs), max(s.bottom for s in segs))
+                box = (
+                    min(s.x0 for s in segs),
+                    min(s.top for s in segs),
+                    max(s.x1 for s in segs),
+                    max(s.bottom for s in segs),
+                )
                 cells.append(Cell(r, c, 1, 1, join_wrapped([s.text for s in segs]), box))
             else:
                 cells.append(Cell(r, c, 1, 1, "", (col_edges[c], top, col_edges[c + 1], bottom)))
     all_segs = [s for row in rows for s in row]
-    bbox = (min(s.x0 for s in all_segs), min(s.top for s in all_segs), max(s.x1 for s in all_segs), max(s.bottom for s in all_segs))
+    bbox = (
+        min(s.x0 for s in all_segs),
+        min(s.top for s in all_segs),
+        max(s.x1 for s in all_segs),
+        max(s.bottom for s in all_segs),
+    )
     return Grid(page, bbox, len(header_lines) + len(groups), len(columns), tuple(col_edges), tuple(cells), False, ())
 
 
@@ -462,7 +482,9 @@ def page_to_grids(page: Page, settings: TableSettings = SETTINGS) -> tuple[list[
         cells, n_rows = drop_empty_rows(cells, len(ys) - 1)
         if n_rows < 1 or not any(cell.text for cell in cells):
             continue
-        found.append(Grid(page.number, (xs[0], ys[0], xs[-1], ys[-1]), n_rows, len(xs) - 1, tuple(xs), tuple(cells), True, ()))
+        found.append(
+            Grid(page.number, (xs[0], ys[0], xs[-1], ys[-1]), n_rows, len(xs) - 1, tuple(xs), tuple(cells), True, ())
+        )
 
     rows = lines_to_rows(chars, settings)
     free_lines: list[TextLine] = []
@@ -479,10 +501,12 @@ def page_to_grids(page: Page, settings: TableSettings = SETTINGS) -> tuple[list[
     result: list[Grid] = []
     previous_bottom = 0.0
     for grid in found:
-        above = tuple(l for l in free_lines if previous_bottom <= l.top and l.bottom <= grid.bbox[1] + 1)
-        result.append(Grid(grid.page, grid.bbox, grid.n_rows, grid.n_cols, grid.col_edges, grid.cells, grid.is_ruled, above))
+        above = tuple(ln for ln in free_lines if previous_bottom <= ln.top and ln.bottom <= grid.bbox[1] + 1)
+        result.append(
+            Grid(grid.page, grid.bbox, grid.n_rows, grid.n_cols, grid.col_edges, grid.cells, grid.is_ruled, above)
+        )
         previous_bottom = grid.bbox[3]
-    trailing = [l for l in free_lines if l.top >= previous_bottom - 1]
+    trailing = [ln for ln in free_lines if ln.top >= previous_bottom - 1]
     return result, trailing
 
 

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -36,6 +36,7 @@ from budgetml.lock import output_lock
 from budgetml.progress import parse_progress
 from budgetml.schema import DATASETS, FILINGS
 from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, resolve_inputs
+from budgetml.terminal import plain
 
 FLOW_NAME = "budgetml-nightly"
 
@@ -46,13 +47,19 @@ def discover_inputs(patterns: list[str], base: str, out_dir: str, limits: ParseL
     paths = resolve_inputs(patterns, Path(base))
     plan = incremental.plan_run(paths, Path(out_dir), limits)
     get_run_logger().info(
-        "%d 个文件：待解析 %d，复用缓存 %d，移除 %d", len(plan.files), len(plan.to_parse), len(plan.reused), len(plan.removed)
+        "%d 个文件：待解析 %d，复用缓存 %d，移除 %d",
+        len(plan.files),
+        len(plan.to_parse),
+        len(plan.reused),
+        len(plan.removed),
     )
     return plan
 
 
 @task(cache_policy=NO_CACHE)
-def parse_local(files: list[InputFile], out_dir: str, limits: ParseLimits, workers: int, show_progress: bool) -> list[ParseOutcome]:
+def parse_local(
+    files: list[InputFile], out_dir: str, limits: ParseLimits, workers: int, show_progress: bool
+) -> list[ParseOutcome]:
     """Parse in local worker processes; each result goes to the cache as soon as it arrives."""
     logger = get_run_logger()
     with parse_progress(len(files), enabled=show_progress) as advance:
@@ -76,13 +83,18 @@ def parse_batch(files: list[InputFile], limits: ParseLimits) -> list[ParseOutcom
 
 
 @flow(name="budgetml-parse-on-dask")
-def parse_on_dask(files: list[InputFile], out_dir: str, limits: ParseLimits, batch_files: int, show_progress: bool) -> list[ParseOutcome]:
+def parse_on_dask(
+    files: list[InputFile], out_dir: str, limits: ParseLimits, batch_files: int, show_progress: bool
+) -> list[ParseOutcome]:
     """Parse batches of files as tasks of this subflow's DaskTaskRunner; cache results as batches finish."""
     batches = [files[k : k + batch_files] for k in range(0, len(files), batch_files)]
     outcomes: list[ParseOutcome] = []
     # Workers must report to this flow's API; with Prefect's temporary server they would start their own.
     api_url = str(get_run_context().client.api_url)
-    with parse_progress(len(files), enabled=show_progress) as advance, temporary_settings(updates={PREFECT_API_URL: api_url}):
+    with (
+        parse_progress(len(files), enabled=show_progress) as advance,
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+    ):
         futures = parse_batch.map(batches, limits=unmapped(limits))
         for future in as_completed(list(futures)):
             for outcome in future.result():
@@ -132,7 +144,7 @@ def nightly(
     """Inputs: folders, files or glob patterns (default: configs/sources.toml); settings: configs/nightly.toml unless
     settings_path names another file; workers and dask_address override it. later_stages=False stops after the
     parse datasets (checks, features, scoring and report are skipped)."""
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    started, clock = datetime.now(UTC), time.perf_counter()
     settings = load_settings(Path(settings_path)) if settings_path else load_settings()
     workers = workers or settings.worker_count
     dask_address = dask_address or settings.dask_address or None
@@ -173,7 +185,14 @@ def nightly(
     return summary
 
 
-def _parse(files: list[InputFile], out: Path, settings: NightlySettings, workers: int, dask_address: str | None, show_progress: bool) -> list[ParseOutcome]:
+def _parse(
+    files: list[InputFile],
+    out: Path,
+    settings: NightlySettings,
+    workers: int,
+    dask_address: str | None,
+    show_progress: bool,
+) -> list[ParseOutcome]:
     if not files:
         return []
     if dask_address:
@@ -195,9 +214,13 @@ class LaterStage:
 
 
 LATER_STAGES = (
-    LaterStage("checks", "budgetml.checks", "check_output", "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")),
+    LaterStage(
+        "checks", "budgetml.checks", "check_output", "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")
+    ),
     LaterStage("features", "budgetml.features", "build_features"),
-    LaterStage("scoring", "budgetml.detect", "score_filings", "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")),
+    LaterStage(
+        "scoring", "budgetml.detect", "score_filings", "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")
+    ),
 )
 
 
@@ -237,9 +260,8 @@ def _run_id() -> str:
 
 def _log_outcome(logger, outcome: ParseOutcome) -> None:
     if outcome.status == "failed":
-        logger.warning("失败 %s：%s", outcome.source_path, outcome.error)
+        logger.warning("失败 %s：%s", plain(outcome.source_path), plain(outcome.error))
     elif outcome.status == "partial":
-        logger.warning("部分成功 %s：%s", outcome.source_path, outcome.error)
+        logger.warning("部分成功 %s：%s", plain(outcome.source_path), plain(outcome.error))
     else:
-        logger.info("成功 %s（%d 页，%.1f 秒）", outcome.source_path, outcome.n_pages, outcome.seconds)
-
+        logger.info("成功 %s（%d 页，%.1f 秒）", plain(outcome.source_path), outcome.n_pages, outcome.seconds)

@@ -21,7 +21,9 @@ SERVER_START_TIMEOUT_S = 120  # ~8 s on this 2-core machine; the first start als
 SERVER_STOP_TIMEOUT_S = 30
 
 
-def serve_nightly(port: int = 4200, output: Path = PROJECT_DIR / "output", inputs: list[str] | None = None, cron: str | None = None) -> None:
+def serve_nightly(
+    port: int = 4200, output: Path = PROJECT_DIR / "output", inputs: list[str] | None = None, cron: str | None = None
+) -> None:
     api_url = f"http://127.0.0.1:{port}/api"
     server = start_server(port)
     try:

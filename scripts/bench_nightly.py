@@ -79,7 +79,7 @@ def main() -> None:
     print(describe("cold", cold_wall, cold), flush=True)
     warm_wall, warm = run_flow(inputs, out, args.full)
     print(describe("warm, nothing changed", warm_wall, warm), flush=True)
-    for k, path in enumerate(paths[: args.changed]):
+    for path in paths[: args.changed]:
         path.write_bytes(path.read_bytes().replace(b"/Author (c", b"/Author (x", 1))
     changed_wall, changed = run_flow(inputs, out, args.full)
     print(describe(f"after {args.changed} files changed", changed_wall, changed), flush=True)
@@ -88,7 +88,9 @@ def main() -> None:
     parse_s = dict((s["stage"], s["duration_s"]) for s in cold["stage_durations"])["parse"]
     peak = max((r["peak_rss_mb"] or 0) for r in inventory) if changed["n_parsed"] else float("nan")
     print(f"\ncold parse stage: {cold['n_pages_parsed'] / parse_s:.1f} pages/s with {cold['workers']} workers")
-    print(f"warm / cold (process wall time): {warm_wall / cold_wall:.1%}; flow time {warm['duration_s'] / cold['duration_s']:.1%}")
+    print(
+        f"warm / cold (process wall time): {warm_wall / cold_wall:.1%}; flow time {warm['duration_s'] / cold['duration_s']:.1%}"
+    )
     print(f"peak resident memory of a worker (last run's parsed files): {peak:.0f} MB")
 
     speed_inputs = hash_inputs(make_copies(work / "speedup", args.speedup_files, tag="s"))
@@ -100,7 +102,9 @@ def main() -> None:
         timings[workers] = time.perf_counter() - start
         if any(o.status != "ok" for o in outcomes):
             raise SystemExit("a benchmark file did not parse")
-    print(f"parse stage on {args.speedup_files} files: 1 worker {timings[1]:.1f} s, 2 workers {timings[2]:.1f} s, speed-up {timings[1] / timings[2]:.2f}x")
+    print(
+        f"parse stage on {args.speedup_files} files: 1 worker {timings[1]:.1f} s, 2 workers {timings[2]:.1f} s, speed-up {timings[1] / timings[2]:.2f}x"
+    )
     print(f"\nwork folder: {work}")
 
 

@@ -55,7 +55,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     files = args.files or default_files()
-    runners = {"pdfminer bare interpretation": run_bare, "budgetml parse (whole)": run_ours, "pdfplumber extract_tables": run_pdfplumber}
+    runners = {
+        "pdfminer bare interpretation": run_bare,
+        "budgetml parse (whole)": run_ours,
+        "pdfplumber extract_tables": run_pdfplumber,
+    }
     timings: dict[str, list[float]] = {name: [] for name in runners}
     pages = sum(run_bare(f) for f in files)
     for _ in range(args.repeat):

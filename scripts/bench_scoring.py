@@ -29,13 +29,34 @@ from budgetml.schema import FEATURES as FEATURES_DATASET
 
 # (type, project share range): what is normal differs by what a department does.
 TYPES = (
-    ("教育", 0.15, 0.35), ("卫生健康", 0.3, 0.6), ("民政", 0.5, 0.8), ("司法", 0.35, 0.75), ("财政", 0.3, 0.6),
-    ("审计", 0.15, 0.35), ("统计", 0.1, 0.35), ("文化和旅游", 0.35, 0.65), ("城市管理", 0.45, 0.8),
-    ("人力资源和社会保障", 0.3, 0.6), ("退役军人事务", 0.5, 0.8), ("市场监督管理", 0.2, 0.45),
-    ("科技和经济信息化", 0.3, 0.6), ("应急管理", 0.3, 0.6), ("发展和改革", 0.2, 0.5), ("商务", 0.35, 0.65),
-    ("体育", 0.35, 0.6), ("街道乡镇", 0.35, 0.65), ("住房和城乡建设", 0.4, 0.7), ("水务", 0.4, 0.75),
+    ("教育", 0.15, 0.35),
+    ("卫生健康", 0.3, 0.6),
+    ("民政", 0.5, 0.8),
+    ("司法", 0.35, 0.75),
+    ("财政", 0.3, 0.6),
+    ("审计", 0.15, 0.35),
+    ("统计", 0.1, 0.35),
+    ("文化和旅游", 0.35, 0.65),
+    ("城市管理", 0.45, 0.8),
+    ("人力资源和社会保障", 0.3, 0.6),
+    ("退役军人事务", 0.5, 0.8),
+    ("市场监督管理", 0.2, 0.45),
+    ("科技和经济信息化", 0.3, 0.6),
+    ("应急管理", 0.3, 0.6),
+    ("发展和改革", 0.2, 0.5),
+    ("商务", 0.35, 0.65),
+    ("体育", 0.35, 0.6),
+    ("街道乡镇", 0.35, 0.65),
+    ("住房和城乡建设", 0.4, 0.7),
+    ("水务", 0.4, 0.75),
 )
-OUTLIERS = ("extreme_sangong_share", "extreme_personnel_ratio", "extreme_project_share", "jump_300pct", "no_performance_indicators")
+OUTLIERS = (
+    "extreme_sangong_share",
+    "extreme_personnel_ratio",
+    "extreme_project_share",
+    "jump_300pct",
+    "no_performance_indicators",
+)
 # The feature each injected outlier must be explained by.
 INJECTED_FEATURE = {
     "extreme_sangong_share": "sangong_share_pct",
@@ -95,21 +116,41 @@ def synthetic_features(n_filings: int, seed: int, outlier_share: float = 0.05) -
             prev = previous.get(d)
             filing_id = f"{seed:04d}{year}{d:08d}".ljust(64, "0")
             row = {
-                "filing_id": filing_id, "region": f"区{d % 6}", "department": f"部门{d}", "department_type": TYPES[type_index[d]][0],
-                "year": year, "prev_filing_id": prev["filing_id"] if prev else None, "yoy_basis": "previous_filing" if prev else None,
-                "sangong_share_pct": 100 * sg / total, "sangong_public_pct": 100 * sg / public,
-                "overseas_sangong_pct": 0.0, "vehicle_sangong_pct": 70.0 + rng.normal(0, 8), "reception_sangong_pct": 30.0 + rng.normal(0, 8),
-                "personnel_share_of_basic_pct": 100 * personnel / basic, "personnel_share_pct": 100 * personnel / total,
-                "public_share_pct": 100 * public / total, "project_share_pct": 100 * proj / total,
-                **{f"{k}_change_pct": (100 * (figures[k] - prev[k]) / prev[k] if prev else None) for k in ("total", "basic", "project", "personnel", "sangong")},
-                "n_performance_tables": (int(n_projects[d]) + 1) if n_ind else 0, "n_indicators": n_ind,
+                "filing_id": filing_id,
+                "region": f"区{d % 6}",
+                "department": f"部门{d}",
+                "department_type": TYPES[type_index[d]][0],
+                "year": year,
+                "prev_filing_id": prev["filing_id"] if prev else None,
+                "yoy_basis": "previous_filing" if prev else None,
+                "sangong_share_pct": 100 * sg / total,
+                "sangong_public_pct": 100 * sg / public,
+                "overseas_sangong_pct": 0.0,
+                "vehicle_sangong_pct": 70.0 + rng.normal(0, 8),
+                "reception_sangong_pct": 30.0 + rng.normal(0, 8),
+                "personnel_share_of_basic_pct": 100 * personnel / basic,
+                "personnel_share_pct": 100 * personnel / total,
+                "public_share_pct": 100 * public / total,
+                "project_share_pct": 100 * proj / total,
+                **{
+                    f"{k}_change_pct": (100 * (figures[k] - prev[k]) / prev[k] if prev else None)
+                    for k in ("total", "basic", "project", "personnel", "sangong")
+                },
+                "n_performance_tables": (int(n_projects[d]) + 1) if n_ind else 0,
+                "n_indicators": n_ind,
                 "indicators_per_project": n_ind / (int(n_projects[d]) + 1) if n_ind else None,
-                "quantity_indicator_pct": 30.0 if n_ind else None, "quality_indicator_pct": 25.0 if n_ind else None,
-                "timeliness_indicator_pct": 15.0 if n_ind else None, "cost_indicator_pct": 10.0 if n_ind else None,
-                "benefit_indicator_pct": 12.0 if n_ind else None, "satisfaction_indicator_pct": 8.0 if n_ind else None,
+                "quantity_indicator_pct": 30.0 if n_ind else None,
+                "quality_indicator_pct": 25.0 if n_ind else None,
+                "timeliness_indicator_pct": 15.0 if n_ind else None,
+                "cost_indicator_pct": 10.0 if n_ind else None,
+                "benefit_indicator_pct": 12.0 if n_ind else None,
+                "satisfaction_indicator_pct": 8.0 if n_ind else None,
                 "qualitative_target_pct": float(rng.uniform(10, 35)) if n_ind else None,
-                "size_log10_wan": float(np.log10(total)), "n_units": int(rng.integers(1, 6)), "n_projects": int(n_projects[d]),
-                "n_failed_errors": 0, "n_failed_warnings": 0,
+                "size_log10_wan": float(np.log10(total)),
+                "n_units": int(rng.integers(1, 6)),
+                "n_projects": int(n_projects[d]),
+                "n_failed_errors": 0,
+                "n_failed_warnings": 0,
             }
             rows.append(row)
             if kind:
@@ -147,18 +188,23 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
         anomalies = pl.read_parquet(path)
-    print(f"{frame.height} filings, {len(labels)} injected outliers; scoring (read features → peer groups → robust z → "
-          f"IsolationForest → priority → reasons → write): median {statistics.median(timings):.2f} s wall "
-          f"({', '.join(f'{t:.2f}' for t in timings)}), {statistics.median(cpu):.2f} s CPU, of {args.repeat} rounds")
+    print(
+        f"{frame.height} filings, {len(labels)} injected outliers; scoring (read features → peer groups → robust z → "
+        f"IsolationForest → priority → reasons → write): median {statistics.median(timings):.2f} s wall "
+        f"({', '.join(f'{t:.2f}' for t in timings)}), {statistics.median(cpu):.2f} s CPU, of {args.repeat} rounds"
+    )
     positive = anomalies["filing_id"].is_in(list(labels)).to_numpy()
     k = len(labels)
     top = anomalies.sort("score", descending=True).head(k)
     named = sum(
-        1 for r in anomalies.filter(pl.col("filing_id").is_in(list(labels))).iter_rows(named=True)
+        1
+        for r in anomalies.filter(pl.col("filing_id").is_in(list(labels))).iter_rows(named=True)
         if INJECTED_FEATURE[labels[r["filing_id"]]] in {names[0] for names in r["reason_features"]}
     )
-    print(f"sanity: outlier ROC AUC {roc_auc(anomalies['score'].to_numpy(), positive):.3f}, precision@{k} "
-          f"{top['filing_id'].is_in(list(labels)).sum() / max(k, 1):.3f}, reasons name the injected feature for {named}/{k}")
+    print(
+        f"sanity: outlier ROC AUC {roc_auc(anomalies['score'].to_numpy(), positive):.3f}, precision@{k} "
+        f"{top['filing_id'].is_in(list(labels)).sum() / max(k, 1):.3f}, reasons name the injected feature for {named}/{k}"
+    )
 
 
 if __name__ == "__main__":

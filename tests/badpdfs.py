@@ -68,3 +68,30 @@ def image_only(path: Path) -> Path:
     c.drawImage(ImageReader(buffer), 72, 400, 400, 300)
     c.save()
     return path
+
+
+def minimal_pdf(path: Path, objects: list[bytes]) -> Path:
+    """A PDF made of these object bodies (object 1 is the catalog), with a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def odd_key_pdf(path: Path) -> Path:
+    """A catalog dictionary with a bare `/Odd` key: pdfminer's error quotes it as `[/'Type', …`."""
+    return minimal_pdf(
+        path,
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /Odd >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        ],
+    )

@@ -10,13 +10,30 @@ from budgetml import datasets
 from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
 
 WUHAN_TABLES = [
-    "income_expenditure_summary", "income_summary", "expenditure_summary", "fiscal_grant_summary",
-    "general_budget_by_function", "general_budget_by_unit", "basic_expenditure_by_economic", "sangong",
-    "gov_fund", "state_capital", "projects", "performance_overall", "performance_project",
+    "income_expenditure_summary",
+    "income_summary",
+    "expenditure_summary",
+    "fiscal_grant_summary",
+    "general_budget_by_function",
+    "general_budget_by_unit",
+    "basic_expenditure_by_economic",
+    "sangong",
+    "gov_fund",
+    "state_capital",
+    "projects",
+    "performance_overall",
+    "performance_project",
 ]
 SHANGHAI_TABLES = [
-    "income_expenditure_summary", "income_summary", "expenditure_summary", "fiscal_grant_summary",
-    "general_budget_by_function", "gov_fund", "state_capital", "basic_expenditure_by_economic", "sangong",
+    "income_expenditure_summary",
+    "income_summary",
+    "expenditure_summary",
+    "fiscal_grant_summary",
+    "general_budget_by_function",
+    "gov_fund",
+    "state_capital",
+    "basic_expenditure_by_economic",
+    "sangong",
 ]
 
 
@@ -41,57 +58,170 @@ def filing(
     status: str = "ok",
 ) -> dict:
     return {
-        "filing_id": filing_id, "source_path": source_path or f"/data/{region}/{department}-{year}.pdf", "status": status,
-        "error": None if status == "ok" else "部分表格无法转换", "doc_kind": "budget", "scope": "department", "region": region,
-        "department": department, "year": year, "n_pages": 30, "tables_found": WUHAN_TABLES if tables is None else tables,
-        "total_income": total, "total_expenditure": total, "basic_expenditure": basic, "project_expenditure": project,
-        "personnel_expenditure": personnel, "public_expenditure": public, "sangong_total": sangong, "parser_version": "test",
+        "filing_id": filing_id,
+        "source_path": source_path or f"/data/{region}/{department}-{year}.pdf",
+        "status": status,
+        "error": None if status == "ok" else "部分表格无法转换",
+        "doc_kind": "budget",
+        "scope": "department",
+        "region": region,
+        "department": department,
+        "year": year,
+        "n_pages": 30,
+        "tables_found": WUHAN_TABLES if tables is None else tables,
+        "total_income": total,
+        "total_expenditure": total,
+        "basic_expenditure": basic,
+        "project_expenditure": project,
+        "personnel_expenditure": personnel,
+        "public_expenditure": public,
+        "sangong_total": sangong,
+        "parser_version": "test",
     }
 
 
-def item(filing_id: str, table_id: str, row_index: int, column: str, value_wan: float, label: str = "", code: str | None = None, page: int = 5) -> dict:
+def item(
+    filing_id: str,
+    table_id: str,
+    row_index: int,
+    column: str,
+    value_wan: float,
+    label: str = "",
+    code: str | None = None,
+    page: int = 5,
+) -> dict:
     amount = Decimal(str(value_wan)) * 10000
     return {
-        "filing_id": filing_id, "table_index": {"sangong": 7, "general_budget_by_unit": 5, "income_summary": 1, "projects": 10}.get(table_id, 2),
-        "table_id": table_id, "table_title": table_id, "page": page, "row_index": row_index, "row_label": label, "code": code,
-        "column_index": 1, "column": column, "column_header": column, "value_wan": value_wan, "amount_yuan": amount, "unit": "万元",
-        "decimals": 2, "raw": f"{value_wan:.2f}", "bbox": [10.0, 20.0, 60.0, 30.0],
+        "filing_id": filing_id,
+        "table_index": {"sangong": 7, "general_budget_by_unit": 5, "income_summary": 1, "projects": 10}.get(
+            table_id, 2
+        ),
+        "table_id": table_id,
+        "table_title": table_id,
+        "page": page,
+        "row_index": row_index,
+        "row_label": label,
+        "code": code,
+        "column_index": 1,
+        "column": column,
+        "column_header": column,
+        "value_wan": value_wan,
+        "amount_yuan": amount,
+        "unit": "万元",
+        "decimals": 2,
+        "raw": f"{value_wan:.2f}",
+        "bbox": [10.0, 20.0, 60.0, 30.0],
     }
 
 
-def cell(filing_id: str, title: str, row: int, column: int, text: str, table_id: str = "performance_project", table_index: int = 12, page: int = 20) -> dict:
+def cell(
+    filing_id: str,
+    title: str,
+    row: int,
+    column: int,
+    text: str,
+    table_id: str = "performance_project",
+    table_index: int = 12,
+    page: int = 20,
+) -> dict:
     return {
-        "filing_id": filing_id, "table_index": table_index, "table_id": table_id, "table_title": title, "unit": None, "page": page,
-        "row_index": row, "column_index": column, "colspan": 1, "text": text, "bbox": [10.0 * column, 20.0 * row, 10.0 * column + 9, 20.0 * row + 19],
+        "filing_id": filing_id,
+        "table_index": table_index,
+        "table_id": table_id,
+        "table_title": title,
+        "unit": None,
+        "page": page,
+        "row_index": row,
+        "column_index": column,
+        "colspan": 1,
+        "text": text,
+        "bbox": [10.0 * column, 20.0 * row, 10.0 * column + 9, 20.0 * row + 19],
     }
 
 
 def form(filing_id: str, title: str, rows: list[list[str]], **kw) -> list[dict]:
     """A form's cells from rows of texts (empty strings are blank cells, left out)."""
-    return [cell(filing_id, title, r, c, text, **kw) for r, texts in enumerate(rows) for c, text in enumerate(texts) if text]
+    return [
+        cell(filing_id, title, r, c, text, **kw) for r, texts in enumerate(rows) for c, text in enumerate(texts) if text
+    ]
 
 
-def claim(filing_id: str, index: int, subject: str, amount: str, delta: str | None = None, compare_year: int | None = None, prev_amount: str | None = None) -> dict:
+def claim(
+    filing_id: str,
+    index: int,
+    subject: str,
+    amount: str,
+    delta: str | None = None,
+    compare_year: int | None = None,
+    prev_amount: str | None = None,
+) -> dict:
     return {
-        "filing_id": filing_id, "claim_index": index, "page": 40, "section": "一、收支预算总体安排情况", "sentence": f"{subject}{amount}万元",
-        "subject": subject, "code": None, "item_names": [], "amount": Decimal(amount), "unit": "万元", "compare_year": compare_year,
-        "compare_basis": "预算" if compare_year else None, "delta": Decimal(delta) if delta is not None else None, "percent": None,
-        "share_pct": None, "prev_amount": Decimal(prev_amount) if prev_amount is not None else None,
+        "filing_id": filing_id,
+        "claim_index": index,
+        "page": 40,
+        "section": "一、收支预算总体安排情况",
+        "sentence": f"{subject}{amount}万元",
+        "subject": subject,
+        "code": None,
+        "item_names": [],
+        "amount": Decimal(amount),
+        "unit": "万元",
+        "compare_year": compare_year,
+        "compare_basis": "预算" if compare_year else None,
+        "delta": Decimal(delta) if delta is not None else None,
+        "percent": None,
+        "share_pct": None,
+        "prev_amount": Decimal(prev_amount) if prev_amount is not None else None,
     }
 
 
-def finding(filing_id: str, rule_id: str, index: int = 0, severity: str = "error", passed: bool | None = False, message: str = "合计行应等于各项之和", pages: tuple[int, ...] = (6,), expected: float = 100.0, actual: float = 90.0) -> dict:
+def finding(
+    filing_id: str,
+    rule_id: str,
+    index: int = 0,
+    severity: str = "error",
+    passed: bool | None = False,
+    message: str = "合计行应等于各项之和",
+    pages: tuple[int, ...] = (6,),
+    expected: float = 100.0,
+    actual: float = 90.0,
+) -> dict:
     return {
-        "filing_id": filing_id, "rule_id": rule_id, "finding_index": index, "severity": severity, "passed": passed, "subject": "合计",
-        "expected": expected, "actual": actual, "diff": actual - expected, "tolerance": 0.01, "unit": "万元", "message": message,
-        "pages": list(pages), "bboxes": [[10.0, 20.0, 60.0, 30.0] for _ in pages],
+        "filing_id": filing_id,
+        "rule_id": rule_id,
+        "finding_index": index,
+        "severity": severity,
+        "passed": passed,
+        "subject": "合计",
+        "expected": expected,
+        "actual": actual,
+        "diff": actual - expected,
+        "tolerance": 0.01,
+        "unit": "万元",
+        "message": message,
+        "pages": list(pages),
+        "bboxes": [[10.0, 20.0, 60.0, 30.0] for _ in pages],
     }
 
 
-def write_output(out_dir: Path, filings: list[dict], items: list[dict] = (), cells: list[dict] = (), claims: list[dict] = (), checks: list[dict] | None = None) -> Path:
+def write_output(
+    out_dir: Path,
+    filings: list[dict],
+    items: list[dict] = (),
+    cells: list[dict] = (),
+    claims: list[dict] = (),
+    checks: list[dict] | None = None,
+) -> Path:
     """Write the parse (and, when `checks` is given, check) datasets of an output folder."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for dataset, rows in ((FILINGS, filings), (LINE_ITEMS, list(items)), (FORM_CELLS, list(cells)), (CLAIMS, list(claims)), (NARRATIVE, []), (TABLES, [])):
+    for dataset, rows in (
+        (FILINGS, filings),
+        (LINE_ITEMS, list(items)),
+        (FORM_CELLS, list(cells)),
+        (CLAIMS, list(claims)),
+        (NARRATIVE, []),
+        (TABLES, []),
+    ):
         datasets.write_table(dataset, datasets.rows_to_table(dataset, rows), out_dir)
     if checks is not None:
         datasets.write_table(CHECKS, datasets.rows_to_table(CHECKS, checks), out_dir)
@@ -107,9 +237,19 @@ def peer_corpus(n_departments: int = 24, years: tuple[int, ...] = (2024, 2025), 
             project = total * (0.30 + 0.004 * (d % 7))
             basic = total - project
             personnel = basic * (0.80 + 0.005 * (d % 9))
-            rows.append(filing(
-                fid(f"{d}-{year}"), f"第{d}区教育局", year, region=f"区{d}", total=round(total, 2), basic=round(basic, 2),
-                project=round(project, 2), personnel=round(personnel, 2), public=round(basic - personnel, 2),
-                sangong=round(total * (0.0020 + 0.0001 * (d % 4)), 2), tables=SHANGHAI_TABLES,
-            ))
+            rows.append(
+                filing(
+                    fid(f"{d}-{year}"),
+                    f"第{d}区教育局",
+                    year,
+                    region=f"区{d}",
+                    total=round(total, 2),
+                    basic=round(basic, 2),
+                    project=round(project, 2),
+                    personnel=round(personnel, 2),
+                    public=round(basic - personnel, 2),
+                    sangong=round(total * (0.0020 + 0.0001 * (d % 4)), 2),
+                    tables=SHANGHAI_TABLES,
+                )
+            )
     return rows

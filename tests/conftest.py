@@ -12,6 +12,17 @@ PUTUO_PDF = SHARED / "real" / "sh-putuo-sifaju-2026-dept-budget.pdf"
 SEED_TEXT = REPO / "data" / "seed" / "wuchang-jingxinju-2025-budget.txt"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def stalling_files():
+    """Parser workers stall on files named with flowdata.STALL_MARKER: time limits hit on any machine."""
+    from budgetml.isolation import STALL_MARKER_ENV
+    from tests.flowdata import STALL_MARKER
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STALL_MARKER_ENV, STALL_MARKER)
+        yield
+
+
 @pytest.fixture(scope="session")
 def putuo_parsed():
     if not PUTUO_PDF.exists():

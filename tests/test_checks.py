@@ -35,7 +35,7 @@ def seed_checks(seed_checked):
 
 
 def test_seed_findings_are_exactly_the_real_inconsistencies(seed_checks):
-    failed = seed_checks.filter(pl.col("passed") == False)  # noqa: E712
+    failed = seed_checks.filter(pl.col("passed").not_())
     found = list(zip(failed["rule_id"], failed["message"]))
     for rule_id, words in EXPECTED_SEED_FINDINGS:
         assert any(r == rule_id and words in m for r, m in found), (rule_id, words, found)
@@ -43,7 +43,7 @@ def test_seed_findings_are_exactly_the_real_inconsistencies(seed_checks):
 
 
 def test_severities(seed_checks):
-    failed = seed_checks.filter(pl.col("passed") == False)  # noqa: E712
+    failed = seed_checks.filter(pl.col("passed").not_())
     assert failed.filter(pl.col("severity") == "warning")["rule_id"].to_list() == ["units.consistent"]
     assert failed.filter(pl.col("severity") == "error").height == len(EXPECTED_SEED_FINDINGS) - 1
 
@@ -56,28 +56,46 @@ def test_rounding_of_a_cent_is_not_a_finding(seed_checks):
 
 
 def test_findings_carry_page_evidence(seed_checks):
-    failed = seed_checks.filter(pl.col("passed") == False)  # noqa: E712
+    failed = seed_checks.filter(pl.col("passed").not_())
     for pages, bboxes in zip(failed["pages"].to_list(), failed["bboxes"].to_list()):
         assert pages and all(p >= 1 for p in pages)
         assert len(bboxes) == len(pages)
-    table_finding = seed_checks.filter(pl.col("rule_id") == "perf.funding_sources", pl.col("passed") == False)  # noqa: E712
+    table_finding = seed_checks.filter(pl.col("rule_id") == "perf.funding_sources", pl.col("passed").not_())
     assert all(b is not None for b in table_finding["bboxes"].to_list()[0])
 
 
 def test_rules_that_ran_on_the_seed(seed_checks):
     ran = set(seed_checks.filter(pl.col("passed").is_not_null())["rule_id"])
-    for rule_id in ["summary.balance", "table.total_row", "table.hierarchy", "table.basic_plus_project",
-                    "table.personnel_plus_public", "sangong.components", "cross.totals", "cross.fiscal_grant",
-                    "cross.function_vs_expenditure", "cross.economic_vs_function", "cross.sangong_vs_economic",
-                    "cross.projects_total", "narrative.amount", "narrative.share", "completeness.required_tables",
-                    "completeness.empty_table_note", "perf.activities"]:
+    for rule_id in [
+        "summary.balance",
+        "table.total_row",
+        "table.hierarchy",
+        "table.basic_plus_project",
+        "table.personnel_plus_public",
+        "sangong.components",
+        "cross.totals",
+        "cross.fiscal_grant",
+        "cross.function_vs_expenditure",
+        "cross.economic_vs_function",
+        "cross.sangong_vs_economic",
+        "cross.projects_total",
+        "narrative.amount",
+        "narrative.share",
+        "completeness.required_tables",
+        "completeness.empty_table_note",
+        "perf.activities",
+    ]:
         assert rule_id in ran, rule_id
 
 
 def test_claims_dataset(seed_checked):
     claims = pl.read_parquet(seed_checked / "claims.parquet")
     row = claims.filter(pl.col("subject") == "事业单位离退休")
-    assert row["amount"][0] == Decimal("42.74") and row["delta"][0] == Decimal("-4.2") and row["percent"][0] == Decimal("-10")
+    assert (
+        row["amount"][0] == Decimal("42.74")
+        and row["delta"][0] == Decimal("-4.2")
+        and row["percent"][0] == Decimal("-10")
+    )
     assert row["item_names"][0].to_list() == ["社会保障和就业支出", "行政事业单位养老支出", "事业单位离退休"]
     assert row["page"][0] > 40
 
@@ -90,11 +108,15 @@ def test_every_rule_is_implemented_and_documented():
     for r in rules:
         assert r.severity in checks.SEVERITIES
         assert r.title and len(r.description) > 30, f"{r.rule_id} lacks documentation"
-    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == checks.rules_markdown(), "docs/rules.md is stale: run `budgetml docs`"
+    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == checks.rules_markdown(), (
+        "docs/rules.md is stale: run `budgetml docs`"
+    )
 
 
 def amount(table_id, column, yuan, label="", code=None, row=0, decimals=2, unit="万元"):
-    return Amount(0, table_id, 1, row, label, code, column, Decimal(yuan), decimals, unit, str(yuan), (0.0, 0.0, 1.0, 1.0))
+    return Amount(
+        0, table_id, 1, row, label, code, column, Decimal(yuan), decimals, unit, str(yuan), (0.0, 0.0, 1.0, 1.0)
+    )
 
 
 def filing(amounts, tables=(), year=2025, claims=(), previous=None):
@@ -121,8 +143,29 @@ def test_hierarchy_catches_a_difference_beyond_rounding():
 def test_previous_year_figure_is_compared_with_the_previous_filing():
     from budgetml.claims import Claim
 
-    claim = Claim(3, "一、", "2025年部门收支总预算110万元，比2024年预算增加10万元", "部门收支总预算", None, (), Decimal(110), 0, "万元",
-                  2024, "预算", Decimal(10), 0, None, None, None, None, None, None, False, 0)
+    claim = Claim(
+        3,
+        "一、",
+        "2025年部门收支总预算110万元，比2024年预算增加10万元",
+        "部门收支总预算",
+        None,
+        (),
+        Decimal(110),
+        0,
+        "万元",
+        2024,
+        "预算",
+        Decimal(10),
+        0,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+        0,
+    )
     last_year = filing([amount("expenditure_summary", "total", "1050000", "合计")], year=2024)
     this_year = filing([amount("expenditure_summary", "total", "1100000", "合计")], claims=[claim], previous=last_year)
     findings = list(checks.IMPLEMENTATIONS["prev_year.matches"](this_year))

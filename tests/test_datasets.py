@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from budgetml import datasets
 from budgetml.schema import DATASETS, FILINGS, LINE_ITEMS
@@ -18,16 +19,35 @@ REPO = Path(__file__).resolve().parent.parent
 
 def item_row(amount: Decimal, **overrides) -> dict:
     row = {
-        "filing_id": "f" * 64, "table_index": 0, "table_id": "expenditure_summary", "table_title": "部门支出总表",
-        "page": 3, "row_index": 0, "row_label": "合计", "code": None, "column_index": 2, "column": "total",
-        "column_header": "合计", "value_wan": float(amount / 10000), "amount_yuan": amount, "unit": "万元",
-        "decimals": 2, "raw": "3,375.67", "bbox": [1.0, 2.0, 3.0, 4.0],
+        "filing_id": "f" * 64,
+        "table_index": 0,
+        "table_id": "expenditure_summary",
+        "table_title": "部门支出总表",
+        "page": 3,
+        "row_index": 0,
+        "row_label": "合计",
+        "code": None,
+        "column_index": 2,
+        "column": "total",
+        "column_header": "合计",
+        "value_wan": float(amount / 10000),
+        "amount_yuan": amount,
+        "unit": "万元",
+        "decimals": 2,
+        "raw": "3,375.67",
+        "bbox": [1.0, 2.0, 3.0, 4.0],
     }
     return row | overrides
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), places=2, allow_nan=False), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), places=2, allow_nan=False),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_amounts_round_trip_exactly(tmp_path_factory, amounts):
     out = tmp_path_factory.mktemp("rt")
     table = datasets.rows_to_table(LINE_ITEMS, [item_row(a) for a in amounts])

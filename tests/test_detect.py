@@ -35,7 +35,13 @@ def with_outlier(kind: str) -> tuple[list[dict], str]:
         r["project_expenditure"] = round(r["basic_expenditure"] * 19, 2)
         r["total_expenditure"] = r["total_income"] = r["basic_expenditure"] + r["project_expenditure"]
     elif kind == "jump_300pct":
-        for key in ("total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure", "public_expenditure"):
+        for key in (
+            "total_expenditure",
+            "basic_expenditure",
+            "project_expenditure",
+            "personnel_expenditure",
+            "public_expenditure",
+        ):
             r[key] = round(r[key] * 4, 2)
         r["total_income"] = r["total_expenditure"]
     return rows, target
@@ -70,7 +76,10 @@ def test_missing_performance_indicators_among_peers_that_have_them(tmp_path):
     target = fid("3-2025")
     frame = frame.with_columns(
         n_indicators=pl.when(pl.col("filing_id") == target).then(0).otherwise(pl.col("n_indicators")).cast(pl.Int32),
-        n_performance_tables=pl.when(pl.col("filing_id") == target).then(0).otherwise(pl.col("n_performance_tables")).cast(pl.Int32),
+        n_performance_tables=pl.when(pl.col("filing_id") == target)
+        .then(0)
+        .otherwise(pl.col("n_performance_tables"))
+        .cast(pl.Int32),
     )
     top = score_features(frame, SETTINGS).row(0, named=True)
     assert top["filing_id"] == target
@@ -89,12 +98,18 @@ def test_scoring_is_deterministic_and_independent_of_row_order(tmp_path):
 
 
 def test_peer_groups_fall_back_from_year_and_type_to_type_to_year():
-    frame = pl.DataFrame({
-        "filing_id": [f"f{k}" for k in range(14)],
-        "year": [2025] * 6 + [2024] * 2 + [2025] * 6,
-        "department_type": ["教育"] * 6 + ["民政"] * 2 + ["民政"] * 3 + ["其他"] * 3,
-    })
-    grouped = detect.assign_peer_groups(frame, ScoringSettings(min_group_size=5)).select("peer_group", "peer_group_size").rows()
+    frame = pl.DataFrame(
+        {
+            "filing_id": [f"f{k}" for k in range(14)],
+            "year": [2025] * 6 + [2024] * 2 + [2025] * 6,
+            "department_type": ["教育"] * 6 + ["民政"] * 2 + ["民政"] * 3 + ["其他"] * 3,
+        }
+    )
+    grouped = (
+        detect.assign_peer_groups(frame, ScoringSettings(min_group_size=5))
+        .select("peer_group", "peer_group_size")
+        .rows()
+    )
     assert grouped[0] == ("2025年 教育", 6)
     assert grouped[6] == ("民政（2024–2025年）", 5)  # 2 + 3 民政 over both years
     assert grouped[11] == ("2025年 全部", 12)  # 其他 is not a type to compare within
@@ -121,23 +136,46 @@ def test_failed_checks_raise_the_priority_not_the_score(tmp_path):
     frame = features_of(tmp_path, peer_corpus(12, (2025,)))
     plain = score_features(frame, SETTINGS)
     last = plain.row(-1, named=True)
-    with_errors = score_features(frame.with_columns(n_failed_errors=pl.when(pl.col("filing_id") == last["filing_id"]).then(5).otherwise(0).cast(pl.Int32)), SETTINGS)
+    with_errors = score_features(
+        frame.with_columns(
+            n_failed_errors=pl.when(pl.col("filing_id") == last["filing_id"]).then(5).otherwise(0).cast(pl.Int32)
+        ),
+        SETTINGS,
+    )
     row = with_errors.filter(pl.col("filing_id") == last["filing_id"]).row(0, named=True)
     assert row["score"] == pytest.approx(last["score"])
     assert row["priority"] == pytest.approx(last["score"] + SETTINGS.error_weight * SETTINGS.max_errors_counted)
     assert row["rank"] == 1 and row["n_errors"] == 5
-    assert row["reasons"][-1] == "一致性检查未通过 5 项错误（见检查明细）" and row["reason_features"][-1] == ["n_failed_errors"]
+    assert row["reasons"][-1] == "一致性检查未通过 5 项错误（见检查明细）" and row["reason_features"][-1] == [
+        "n_failed_errors"
+    ]
 
 
 def test_reason_texts_name_the_numbers():
     f = FEATURES_BY_NAME
-    assert deviation_reason(f["sangong_share_pct"], 0.9, 0.075) == "三公经费占支出合计比例 0.90%，为同类部门中位数 0.07% 的 12 倍"
-    assert deviation_reason(f["personnel_share_of_basic_pct"], 42.0, 82.5) == "人员经费占基本支出比例 42.0%，低于同类部门中位数 82.5%（相差 40.5 个百分点）"
-    assert deviation_reason(f["total_change_pct"], 300.0, 3.1, "narrative") == "支出合计比上年增长 300.0%（上年数取自说明），同类部门中位数 +3.1%"
+    assert (
+        deviation_reason(f["sangong_share_pct"], 0.9, 0.075)
+        == "三公经费占支出合计比例 0.90%，为同类部门中位数 0.07% 的 12 倍"
+    )
+    assert (
+        deviation_reason(f["personnel_share_of_basic_pct"], 42.0, 82.5)
+        == "人员经费占基本支出比例 42.0%，低于同类部门中位数 82.5%（相差 40.5 个百分点）"
+    )
+    assert (
+        deviation_reason(f["total_change_pct"], 300.0, 3.1, "narrative")
+        == "支出合计比上年增长 300.0%（上年数取自说明），同类部门中位数 +3.1%"
+    )
     assert deviation_reason(f["n_indicators"], 0, 60) == "绩效指标数 0 个，低于同类部门中位数 60 个"
-    assert deviation_reason(f["size_log10_wan"], 4.0, 3.0) == "支出规模 10,000 万元，为同类部门中位数 1,000 万元的 10 倍"
-    assert deviation_reason(f["sangong_share_pct"], 980.0, 0.11).endswith("为同类部门中位数 0.11% 的 8909 倍（疑似金额单位错误）")
-    assert deviation_reason(f["project_share_pct"], 21.0, 20.9, z=0.2) == "项目支出占支出合计比例 21.0%，同类部门中位数 20.9%"
+    assert (
+        deviation_reason(f["size_log10_wan"], 4.0, 3.0) == "支出规模 10,000 万元，为同类部门中位数 1,000 万元的 10 倍"
+    )
+    assert deviation_reason(f["sangong_share_pct"], 980.0, 0.11).endswith(
+        "为同类部门中位数 0.11% 的 8909 倍（疑似金额单位错误）"
+    )
+    assert (
+        deviation_reason(f["project_share_pct"], 21.0, 20.9, z=0.2)
+        == "项目支出占支出合计比例 21.0%，同类部门中位数 20.9%"
+    )
 
 
 def test_scoring_settings_file():

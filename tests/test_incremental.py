@@ -19,7 +19,9 @@ LIMITS = ParseLimits(time_limit_s=60, memory_limit_mb=2048)
 def run_once(folder, out, limits=LIMITS):
     """The parse stage as the flow wires it: plan → parse (cached per file) → assemble → publish."""
     plan = incremental.plan_run(sorted(folder.rglob("*.pdf")), out, limits)
-    outcomes = parse_isolated(list(plan.to_parse), limits, workers=2, on_outcome=lambda o: incremental.store_outcome(out, o, limits))
+    outcomes = parse_isolated(
+        list(plan.to_parse), limits, workers=2, on_outcome=lambda o: incremental.store_outcome(out, o, limits)
+    )
     tables = None if plan.is_unchanged else incremental.assemble(plan, outcomes, out)
     filings = tables[FILINGS.name] if tables else pq.read_table(out / FILINGS.file_name)
     incremental.publish(out, tables, incremental.inventory(plan, outcomes, filings, out))

@@ -19,10 +19,8 @@ HOLD = "import sys, time; from pathlib import Path; from budgetml.lock import ou
 
 
 def test_second_lock_fails_and_names_the_holder(tmp_path):
-    with output_lock(tmp_path):
-        with pytest.raises(OutputLocked, match=f"进程 {os.getpid()}"):
-            with output_lock(tmp_path):
-                pass
+    with output_lock(tmp_path), pytest.raises(OutputLocked, match=f"进程 {os.getpid()}"), output_lock(tmp_path):
+        pass
     with output_lock(tmp_path):  # released on exit
         pass
 
@@ -34,8 +32,20 @@ def test_cli_run_on_a_locked_folder_fails_fast_naming_the_other_process(tmp_path
         assert holder.stdout.readline().strip() == "held"
         start = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "budgetml.cli", "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out")],
-            cwd=REPO, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "budgetml.cli",
+                "run",
+                "--input",
+                str(tmp_path / "in"),
+                "--output",
+                str(tmp_path / "out"),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 2
         assert f"进程 {holder.pid}" in result.stdout and "正被另一个运行占用" in result.stdout

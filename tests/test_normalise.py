@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from budgetml.normalise import (
     UnitError,
@@ -53,7 +54,9 @@ def test_not_an_amount(raw):
         parse_amount(raw)
 
 
-amounts = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=2, allow_nan=False, allow_infinity=False)
+amounts = st.decimals(
+    min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=2, allow_nan=False, allow_infinity=False
+)
 
 
 @given(amounts, st.booleans(), st.booleans(), st.booleans())
@@ -76,7 +79,14 @@ def test_sums_are_exact(value):
 
 @pytest.mark.parametrize(
     "text, unit",
-    [("单位：万元", "万元"), ("单位:元", "元"), ("编制部门：上海市普陀区司法局  单位：元", "元"), ("单位：\n万元", "万元"), ("单位： 亿元", "亿元"), ("部门收支总表", None)],
+    [
+        ("单位：万元", "万元"),
+        ("单位:元", "元"),
+        ("编制部门：上海市普陀区司法局  单位：元", "元"),
+        ("单位：\n万元", "万元"),
+        ("单位： 亿元", "亿元"),
+        ("部门收支总表", None),
+    ],
 )
 def test_find_unit(text, unit):
     assert find_unit(text) == unit
@@ -96,7 +106,16 @@ def test_to_yuan_exact():
 
 @pytest.mark.parametrize(
     "parts, code",
-    [(["204", "06", "01"], "2040601"), (["2040601"], "2040601"), (["204 06 01"], "2040601"), (["204", "06", ""], "20406"), (["２０４"], "204"), (["328001"], "328001"), (["06"], None), (["合计"], None)],
+    [
+        (["204", "06", "01"], "2040601"),
+        (["2040601"], "2040601"),
+        (["204 06 01"], "2040601"),
+        (["204", "06", ""], "20406"),
+        (["２０４"], "204"),
+        (["328001"], "328001"),
+        (["06"], None),
+        (["合计"], None),
+    ],
 )
 def test_normalise_code(parts, code):
     assert normalise_code(parts) == code

@@ -90,13 +90,17 @@ def test_tables_continued_over_pages_are_stitched(putuo_parsed):
 
 
 def test_expenditure_table_code_to_total_exact(putuo_parsed):
-    found = {i.code: i.amount_yuan for i in items_of(putuo_parsed, "expenditure_summary") if i.column == "total" and i.code}
+    found = {
+        i.code: i.amount_yuan for i in items_of(putuo_parsed, "expenditure_summary") if i.column == "total" and i.code
+    }
     assert found == {code: Decimal(v) for code, v in EXPENDITURE_TOTALS.items()}
 
 
 def test_table_totals_exact(putuo_parsed):
     for (table_id, label, column), raw in TABLE_TOTALS.items():
-        matches = [i for i in items_of(putuo_parsed, table_id) if i.row_label.replace(" ", "") == label and i.column == column]
+        matches = [
+            i for i in items_of(putuo_parsed, table_id) if i.row_label.replace(" ", "") == label and i.column == column
+        ]
         assert [i.raw for i in matches] == [raw], (table_id, label, column)
         assert matches[0].unit == "元"
         assert matches[0].amount_yuan == Decimal(raw.replace(",", ""))
@@ -129,7 +133,11 @@ def test_headline_figures(putuo_parsed):
 def test_filing_metadata(putuo_parsed):
     meta = putuo_parsed.meta
     assert (meta.region, meta.department, meta.year, meta.doc_kind, meta.scope) == (
-        "上海市普陀区", "上海市普陀区司法局", 2026, "budget", "department"
+        "上海市普陀区",
+        "上海市普陀区司法局",
+        2026,
+        "budget",
+        "department",
     )
 
 
@@ -168,7 +176,7 @@ def test_real_inconsistencies_are_found(tmp_path):
 
     parse_to_datasets([PUTUO_PDF], tmp_path)
     checks = pl.read_parquet(check_output(tmp_path)["checks"])
-    failed = checks.filter(pl.col("passed") == False)  # noqa: E712
+    failed = checks.filter(pl.col("passed").not_())
     messages = "\n".join(failed["message"].to_list())
     # The 2026 budget compares with "2026年预算" (should be 2025).
     assert failed.filter(pl.col("rule_id") == "year.consistent").height >= 3

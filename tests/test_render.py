@@ -48,7 +48,11 @@ def table_pages(pdf, page_texts: list[str], label: str) -> list:
     first_lines = [text.split("\n", 1)[0] for text in page_texts]
     start = first_lines.index(label)
     end = next(
-        (i for i in range(start + 1, len(first_lines)) if LABEL_LINE.fullmatch(first_lines[i]) or first_lines[i].startswith("第")),
+        (
+            i
+            for i in range(start + 1, len(first_lines))
+            if LABEL_LINE.fullmatch(first_lines[i]) or first_lines[i].startswith("第")
+        ),
         len(first_lines),
     )
     return pdf.pages[start:end]
@@ -193,7 +197,9 @@ def test_rect_rules_give_the_same_grid(render_pages, specs):
 
 @pytest.mark.parametrize("repeat_header", [False, True])
 def test_long_table_continues_on_next_pages(render_pages, specs, repeat_header):
-    table = dataclasses.replace(specs["表 3"], rows=specs["表 3"].rows * 5, break_before=(), repeat_header=repeat_header)
+    table = dataclasses.replace(
+        specs["表 3"], rows=specs["表 3"].rows * 5, break_before=(), repeat_header=repeat_header
+    )
     pages = render_pages(table)
     assert len(pages) >= 3
     grids = [page.extract_table() for page in pages]
@@ -233,7 +239,9 @@ def test_seed_narrative_is_split_into_headed_sections(seed_doc):
     assert explained[11] == "第四部分 名词解释"
     paragraphs = [p for part in seed_doc.parts if isinstance(part, Section) for p in part.paragraphs]
     # The text broke this sentence after 行政单位; the model joins it again.
-    assert any(p.startswith("5.社会保障和就业支出（类）行政事业单位养老支出（款）行政单位离退休（项）") for p in paragraphs)
+    assert any(
+        p.startswith("5.社会保障和就业支出（类）行政事业单位养老支出（款）行政单位离退休（项）") for p in paragraphs
+    )
 
 
 @pytest.mark.parametrize(
@@ -241,7 +249,10 @@ def test_seed_narrative_is_split_into_headed_sections(seed_doc):
     [
         (dict(header=(HeaderCell("科目编码", 0, 0),)), "cover each"),
         (dict(rows=(("206", "科学技术支出"),)), "expected 5"),
-        (dict(rows=(("206", "科学技术支出", "1.00", "2.00", "3.00"),), body_spans=(BodySpan(0, 1, colspan=2),)), "inside a span"),
+        (
+            dict(rows=(("206", "科学技术支出", "1.00", "2.00", "3.00"),), body_spans=(BodySpan(0, 1, colspan=2),)),
+            "inside a span",
+        ),
         (dict(col_aligns=("left",)), "col_aligns"),
     ],
 )

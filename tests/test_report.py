@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -38,12 +38,30 @@ def reported(seed_checked, tmp_path_factory):
     build_features(out)
     score_filings(out, store=store)
     review.record_decision(out, fid("9-2025"), "needs-info", "请说明<b>购车</b>原因", "张三", store=store)
-    review.record_decision(out, seed[0]["filing_id"], "confirmed", "整体绩效目标表占比填错", "李四", rule_id="perf.shares", store=store)
+    review.record_decision(
+        out, seed[0]["filing_id"], "confirmed", "整体绩效目标表占比填错", "李四", rule_id="perf.shares", store=store
+    )
     score_filings(out, store=store)  # a rerun: the flags are no longer new
     summary = RunSummary(
-        run_id="test-run", started_at=datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc), inputs=("data/",), executor="local", workers=2,
-        n_files=51, n_new=1, n_changed=0, n_unchanged=49, n_removed=0, n_duplicate=0, n_parsed=1, n_reused=49, n_failed=1, n_pages_parsed=49,
-        failures=(("/data/broken.pdf", "不是 PDF 文件"),), output_dir=str(out), duration_s=12.5, stage_durations=(("parse", 8.0), ("checks", 2.0)),
+        run_id="test-run",
+        started_at=datetime(2026, 11, 27, 2, 30, tzinfo=UTC),
+        inputs=("data/",),
+        executor="local",
+        workers=2,
+        n_files=51,
+        n_new=1,
+        n_changed=0,
+        n_unchanged=49,
+        n_removed=0,
+        n_duplicate=0,
+        n_parsed=1,
+        n_reused=49,
+        n_failed=1,
+        n_pages_parsed=49,
+        failures=(("/data/broken.pdf", "不是 PDF 文件"),),
+        output_dir=str(out),
+        duration_s=12.5,
+        stage_durations=(("parse", 8.0), ("checks", 2.0)),
     )
     path = write_report(out, summary, store=store)
     return out, path, path.read_text(encoding="utf-8"), seed[0]
@@ -60,7 +78,11 @@ def test_report_shows_flags_reasons_evidence_charts_and_decisions(reported):
         assert reason in html
     assert "三公经费占支出合计比例" in html
     # Evidence: the seed's failed checks with expected and actual numbers and links to their pages.
-    assert "perf.shares" in html and "整体绩效目标表" in html and re.search(r'class="page-link" href="file://[^"]+#page=21">第 21 页</a>', html)
+    assert (
+        "perf.shares" in html
+        and "整体绩效目标表" in html
+        and re.search(r'class="page-link" href="file://[^"]+#page=21">第 21 页</a>', html)
+    )
     # Charts: each key feature's distribution with the flagged filings marked, and a department's years.
     assert html.count("<svg") >= 9 and html.count('class="flag-marker"') >= flagged.height
     assert "各年度支出（万元）" in html
@@ -79,8 +101,15 @@ def test_text_from_pdfs_is_escaped_and_nothing_is_loaded_from_the_network(report
 
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
 
 
@@ -88,7 +117,9 @@ def chromium() -> str:
     for name in ("chromium", "chromium-browser"):
         if path := shutil.which(name):
             return path
-    pytest.skip("Chromium is not installed and `make browser` could not install it (apt-get install chromium fonts-noto-cjk): the report was not opened in a browser")
+    pytest.skip(
+        "Chromium is not installed and `make browser` could not install it (apt-get install chromium fonts-noto-cjk): the report was not opened in a browser"
+    )
 
 
 def open_in_chromium(url: str, *extra: str) -> tuple[str, list[str]]:
@@ -96,14 +127,17 @@ def open_in_chromium(url: str, *extra: str) -> tuple[str, list[str]]:
     with tempfile.TemporaryDirectory() as profile:
         done = subprocess.run(
             [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-            capture_output=True, text=True, timeout=90, check=False,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
         )
     return done.stdout, [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
 
 
 def test_the_console_check_can_fail(tmp_path):
     broken = tmp_path / "broken.html"
-    broken.write_text('<!DOCTYPE html><html><body><script>notDefined();</script></body></html>', encoding="utf-8")
+    broken.write_text("<!DOCTYPE html><html><body><script>notDefined();</script></body></html>", encoding="utf-8")
     _, console = open_in_chromium(broken.as_uri(), "--dump-dom")
     assert any("notDefined" in line for line in console)
 

@@ -79,10 +79,23 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
     rerun(out, store)
     review.record_decision(out, target, "needs-info", "请单位补充购车说明", "李四", store=store)
     review.record_decision(out, target, "confirmed", "购车未列入预算说明", "李四", store=store)
-    review.record(store, {"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025}, "dismissed", "舍入", "王五", rule_id="table.total_row")
+    review.record(
+        store,
+        {"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025},
+        "dismissed",
+        "舍入",
+        "王五",
+        rule_id="table.total_row",
+    )
     assert review.filing_statuses(store) == {target: "confirmed"}
-    (state,) = review.review_states(review.all_decisions(store), [{"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025}]).values()
-    assert state.current.status == "confirmed" and [d.status for d in state.history] == ["needs-info", "confirmed", "dismissed"]
+    (state,) = review.review_states(
+        review.all_decisions(store), [{"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025}]
+    ).values()
+    assert state.current.status == "confirmed" and [d.status for d in state.history] == [
+        "needs-info",
+        "confirmed",
+        "dismissed",
+    ]
     assert state.rules["table.total_row"].status == "dismissed"
     # A confirmed flag stays flagged (it is real) but leaves the queue.
     row = rerun(out, store).filter(pl.col("filing_id") == target).row(0, named=True)
@@ -93,7 +106,13 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
 def test_store_has_a_schema_version_and_wal(tmp_path):
     store = tmp_path / "d.sqlite"
     assert review.all_decisions(store) == [] and not store.exists()  # reading does not create the store
-    review.record(store, {"filing_id": "a" * 64, "region": "武昌区", "department": "武昌区统计局", "year": 2025}, "dismissed", "", "张三")
+    review.record(
+        store,
+        {"filing_id": "a" * 64, "region": "武昌区", "department": "武昌区统计局", "year": 2025},
+        "dismissed",
+        "",
+        "张三",
+    )
     with sqlite3.connect(store) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == review.SCHEMA_VERSION
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -123,11 +142,29 @@ def test_review_command(tmp_path):
     runner = CliRunner()
     listed = runner.invoke(app, ["review", "--list", "--output", str(out), "--store", str(store)])
     assert listed.exit_code == 0 and target[:12] in listed.output and "三公经费占支出合计比例" in listed.output
-    recorded = runner.invoke(app, ["review", target[:12], "--status", "dismissed", "--note", "已核实", "--by", "张三", "--output", str(out), "--store", str(store)])
+    recorded = runner.invoke(
+        app,
+        [
+            "review",
+            target[:12],
+            "--status",
+            "dismissed",
+            "--note",
+            "已核实",
+            "--by",
+            "张三",
+            "--output",
+            str(out),
+            "--store",
+            str(store),
+        ],
+    )
     assert recorded.exit_code == 0 and "已排除" in recorded.output
     listed = runner.invoke(app, ["review", "--list", "--output", str(out), "--store", str(store)])
     assert target[:12] not in listed.output
-    refused = runner.invoke(app, ["review", target[:12], "--status", "maybe", "--by", "张三", "--output", str(out), "--store", str(store)])
+    refused = runner.invoke(
+        app, ["review", target[:12], "--status", "maybe", "--by", "张三", "--output", str(out), "--store", str(store)]
+    )
     assert refused.exit_code == 2 and "复核结论须为" in refused.output
 
 
@@ -140,10 +177,16 @@ def test_stage_commands_run_and_show_an_example(tmp_path):
     out, store = tmp_path / "out", tmp_path / "d.sqlite"
     outlier_output(out)
     runner = CliRunner()
-    for args in (["features", str(out)], ["score", str(out), "--store", str(store)], ["report", str(out), "--store", str(store)]):
+    for args in (
+        ["features", str(out)],
+        ["score", str(out), "--store", str(store)],
+        ["report", str(out), "--store", str(store)],
+    ):
         done = runner.invoke(app, args)
         assert done.exit_code == 0, done.output
-    assert "需复核 5 个" in runner.invoke(app, ["score", str(out), "--store", str(store)]).output  # 10 % of 48 filings, rounded up
+    assert (
+        "需复核 5 个" in runner.invoke(app, ["score", str(out), "--store", str(store)]).output
+    )  # 10 % of 48 filings, rounded up
     assert list((out / "reports").glob("report-*.html"))
     for command in ("features", "score", "report", "review"):
         assert "Example" in runner.invoke(app, [command, "--help"]).output

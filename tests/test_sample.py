@@ -111,7 +111,9 @@ def identity_problems(printed: PrintedFiling) -> list[str]:
     same(economic.value("total", "total"), basic, "基本支出表合计 = 支出总表基本支出")
     same(
         economic.value("total", "personnel"),
-        function.value("total", "personnel") if "personnel" in function.columns else economic.value("total", "personnel"),
+        function.value("total", "personnel")
+        if "personnel" in function.columns
+        else economic.value("total", "personnel"),
         "人员经费",
     )
     same(t["income_summary"].value("total", "total"), total, "收入总表合计 = 支出合计")
@@ -123,7 +125,11 @@ def identity_problems(printed: PrintedFiling) -> list[str]:
         same(sum((two.value(r.key, "expenditure") or 0) for r in classes), total, f"{table_id} Σ 类 = 支出总计")
         for row in classes:
             if (two.value(row.key, "expenditure") or 0) or row.key in {r.code for r in es.rows}:
-                same(two.value(row.key, "expenditure") or 0, es.value(row.key, "total"), f"{table_id} {row.key} = 支出总表")
+                same(
+                    two.value(row.key, "expenditure") or 0,
+                    es.value(row.key, "total"),
+                    f"{table_id} {row.key} = 支出总表",
+                )
     if printed.style == "wuhan":
         by_unit = t["general_budget_by_unit"]
         units = [r for r in by_unit.rows if r.code and len(r.code) > 3]
@@ -163,7 +169,9 @@ def identity_problems(printed: PrintedFiling) -> list[str]:
 
 
 YOY_WUHAN = re.compile(r"([\d,.]+)万元，比(\d{4})年预算(增加|减少)([\d,.]+)万元，(增长|下降)([\d.]+)%")
-YOY_SHANGHAI = re.compile(r"(\d{4})年预算数为([\d.]+)万元，(\d{4})年预算安排([\d.]+)万元，比\d{4}年预算(增加|减少)([\d.]+)%")
+YOY_SHANGHAI = re.compile(
+    r"(\d{4})年预算数为([\d.]+)万元，(\d{4})年预算安排([\d.]+)万元，比\d{4}年预算(增加|减少)([\d.]+)%"
+)
 
 
 def narrative_percent_problems(printed: PrintedFiling) -> list[str]:
@@ -211,7 +219,9 @@ def test_stated_previous_year_figures_equal_the_previous_filing(district):
                 _, row, column = fact.source
                 assert fact.previous == before.value(row, column), fact.key
             if printed.style == "wuhan":
-                overall = next(p for p in printed.parts if isinstance(p, TableSpec) and p.title == "部门整体支出绩效目标表")
+                overall = next(
+                    p for p in printed.parts if isinstance(p, TableSpec) and p.title == "部门整体支出绩效目标表"
+                )
                 total_row = next(r for r in overall.rows if r[2] == "合计" and r[1] == "")
                 assert Decimal(total_row[-1]) == wan(previous.numbers.total.total)
 
@@ -224,7 +234,9 @@ def test_amount_shapes_are_realistic():
             _, _, series = make_series(district, type_id, years=(2023, 2024, 2025))
             for before, n in zip(series, series[1:]):
                 assert Decimal("0.70") <= n.total.personnel / n.total.basic <= Decimal("0.95"), type_id
-                assert 0 < n.sangong.total < n.total.public and n.sangong.total / n.total.total < Decimal("0.03"), type_id
+                assert 0 < n.sangong.total < n.total.public and n.sangong.total / n.total.total < Decimal("0.03"), (
+                    type_id
+                )
                 changes.append(abs(n.total.total / before.total.total - 1))
                 totals.append(n.total.total)
                 sangong.append(n.sangong.total)
@@ -308,7 +320,9 @@ def test_each_inconsistency_changes_exactly_what_its_label_says(kind, layout):
             assert change.expected == to_wan(previous.tables["expenditure_summary"].value(code, "total"))
             assert _stated_previous(text, layout) == Decimal(str(change.printed))
         else:
-            assert _wan_texts(text) & {Decimal(str(change.printed))} and Decimal(str(change.expected)) not in _wan_texts(text)
+            assert _wan_texts(text) & {Decimal(str(change.printed))} and Decimal(
+                str(change.expected)
+            ) not in _wan_texts(text)
 
 
 def _paragraph(printed: PrintedFiling, where: tuple[int, int]) -> str:
@@ -332,7 +346,9 @@ def _stated_previous(text: str, layout: str) -> Decimal:
 @pytest.mark.parametrize("kind", OUTLIER_KINDS)
 def test_each_outlier_stays_consistent_and_extreme(kind, district):
     profile, drivers, series = make_series(district, "civil_affairs" if kind == "extreme_project_share" else "audit")
-    numbers, injection = apply_outlier(CONFIG, profile, series[-1].year, drivers[-1], series[-2], kind, random.Random(3))
+    numbers, injection = apply_outlier(
+        CONFIG, profile, series[-1].year, drivers[-1], series[-2], kind, random.Random(3)
+    )
     printed = build_printed(CONFIG, [*series[:-1], numbers])
     assert identity_problems(printed) == []
     (change,) = injection.changes
@@ -415,7 +431,9 @@ def test_small_corpus_parses_ok_with_the_labelled_figures(small_corpus):
         for name, expected in f["headline_wan"].items():
             assert row[name] == pytest.approx(expected, abs=1e-9), (f["path"], name)
         items = {
-            i.code: i.value_wan for _, i in parsed.items if i.table_id == "expenditure_summary" and i.column == "total" and i.code
+            i.code: i.value_wan
+            for _, i in parsed.items
+            if i.table_id == "expenditure_summary" and i.column == "total" and i.code
         }
         assert items == pytest.approx(f["expenditure_items_wan"], abs=1e-9), f["path"]
 
@@ -440,7 +458,20 @@ def test_cli_sample_takes_years_after_one_flag(tmp_path):
 
     result = CliRunner().invoke(
         app,
-        ["sample", "--out", str(tmp_path), "--districts", "1", "--departments", "1", "--years", "2024", "2025", "--seed", "2"],
+        [
+            "sample",
+            "--out",
+            str(tmp_path),
+            "--districts",
+            "1",
+            "--departments",
+            "1",
+            "--years",
+            "2024",
+            "2025",
+            "--seed",
+            "2",
+        ],
     )
     assert result.exit_code == 0, result.output
     labels = json.loads((tmp_path / "labels.json").read_text(encoding="utf-8"))

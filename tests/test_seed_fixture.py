@@ -102,7 +102,12 @@ def test_layout_variants_headlines(variant_parsed):
     _, parsed = variant_parsed
     row = filing_row(parsed)
     assert parsed.status == "ok", parsed.error
-    assert (row["total_expenditure"], row["personnel_expenditure"], row["public_expenditure"], row["sangong_total"]) == (3375.67, 2133.39, 192.86, 4.28)
+    assert (
+        row["total_expenditure"],
+        row["personnel_expenditure"],
+        row["public_expenditure"],
+        row["sangong_total"],
+    ) == (3375.67, 2133.39, 192.86, 4.28)
 
 
 def test_amounts_are_exact_yuan(seed_parsed):
@@ -155,9 +160,15 @@ def test_metadata(seed_parsed):
 
 def test_narrative_sections(seed_parsed):
     sections = {s.section for s in seed_parsed.narrative}
-    for heading in ["五、一般公共预算支出安排情况", "七、一般公共预算“三公”经费支出安排情况", "十一、其他重要事项的情况说明"]:
+    for heading in [
+        "五、一般公共预算支出安排情况",
+        "七、一般公共预算“三公”经费支出安排情况",
+        "十一、其他重要事项的情况说明",
+    ]:
         assert heading in sections
-    text = "".join(s.text for s in seed_parsed.narrative if s.section == "五、一般公共预算支出安排情况").replace(" ", "")
+    text = "".join(s.text for s in seed_parsed.narrative if s.section == "五、一般公共预算支出安排情况").replace(
+        " ", ""
+    )
     assert "事业单位离退休（项）2025年预算数42.74万元，比2024预算减少4.2万元，下降10%" in text
     pages = {s.page for s in seed_parsed.narrative if s.section == "五、一般公共预算支出安排情况"}
     assert len(pages) >= 1 and min(pages) > 20

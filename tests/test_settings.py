@@ -22,7 +22,9 @@ def test_inputs_from_folders_files_and_globs(tmp_path):
         path.write_bytes(b"%PDF-1.4")
     assert resolve_inputs(["2025"], tmp_path) == [a]
     assert resolve_inputs(["*/*.pdf", "2025"], tmp_path) == [a, b]
-    assert resolve_inputs(["**/*.pdf"], tmp_path) == [b]  # glob is case-sensitive; folders are searched case-insensitively
+    assert resolve_inputs(["**/*.pdf"], tmp_path) == [
+        b
+    ]  # glob is case-sensitive; folders are searched case-insensitively
     assert resolve_inputs([str(b)], tmp_path) == [b]
 
 
@@ -42,7 +44,13 @@ def test_unknown_keys_and_bad_values_are_errors(tmp_path):
     path.write_text("[parse]\nmemory_limit_mb = 10\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="memory_limit_mb"):
         load_settings(path)
-    path.write_text("[parse]\nworkers = 3\ntime_limit_s = 30\n[dask]\naddress = 'tcp://10.0.0.5:8786'\n", encoding="utf-8")
+    path.write_text(
+        "[parse]\nworkers = 3\ntime_limit_s = 30\n[dask]\naddress = 'tcp://10.0.0.5:8786'\n", encoding="utf-8"
+    )
     settings = load_settings(path)
-    assert (settings.worker_count, settings.limits.time_limit_s, settings.dask_address) == (3, 30.0, "tcp://10.0.0.5:8786")
+    assert (settings.worker_count, settings.limits.time_limit_s, settings.dask_address) == (
+        3,
+        30.0,
+        "tcp://10.0.0.5:8786",
+    )
     assert settings.limits.cache_tag == "t30-m2048"

@@ -42,7 +42,17 @@ def test_merged_header_cell_spans_columns():
         xs,
         ys,
         missing={("v", 0, 2)},
-        cells=[("科目", 55, 105), ("基本支出", 160, 105), ("项目支出", 355, 105), ("人员经费", 155, 125), ("公用经费", 255, 125), ("合计", 55, 145), ("1.00", 200, 145), ("2.00", 300, 145), ("3.00", 400, 145)],
+        cells=[
+            ("科目", 55, 105),
+            ("基本支出", 160, 105),
+            ("项目支出", 355, 105),
+            ("人员经费", 155, 125),
+            ("公用经费", 255, 125),
+            ("合计", 55, 145),
+            ("1.00", 200, 145),
+            ("2.00", 300, 145),
+            ("3.00", 400, 145),
+        ],
     )
     grids, _ = page_to_grids(page)
     assert len(grids) == 1
@@ -56,7 +66,9 @@ def test_wrapped_cell_lines_are_joined():
     xs = [50, 110, 200]
     ys = [100, 140]
     # A department name wrapped over three lines inside one cell.
-    page = ruled_page(xs, ys, cells=[("武昌区经", 52, 101), ("济信息化", 52, 113), ("科技局", 52, 125), ("836.62", 150, 113)])
+    page = ruled_page(
+        xs, ys, cells=[("武昌区经", 52, 101), ("济信息化", 52, 113), ("科技局", 52, 125), ("836.62", 150, 113)]
+    )
     grids, _ = page_to_grids(page)
     assert grid_rows(grids[0]) == [["武昌区经济信息化科技局", "836.62"]]
 

@@ -1,0 +1,66 @@
+"""Text from PDFs, paths, errors and reviewers is printed as plain text: never markup, never a control sequence."""
+
+from __future__ import annotations
+
+import shutil
+
+from typer.testing import CliRunner
+
+from budgetml.cli import app
+from budgetml.terminal import plain
+from tests import badpdfs, flowdata
+
+HOSTILE = "[/b][bold]红\x1b[31m字\n伪造的日志行"
+
+
+def test_plain_escapes_control_characters_and_keeps_brackets():
+    assert plain(HOSTILE) == "[/b][bold]红\\x1b[31m字\\n伪造的日志行"
+    assert plain("上海市普陀区司法局 [2026]") == "上海市普陀区司法局 [2026]"
+
+
+def test_parse_prints_an_error_quoting_a_pdf_dictionary(tmp_path):
+    """pdfminer's message for a bare dictionary key contains `[/'Type', …`: it used to crash the command."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    badpdfs.odd_key_pdf(folder / "odd.pdf")
+    result = CliRunner().invoke(app, ["parse", str(folder), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "[/'Type'" in result.output and "失败 1" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_parse_prints_a_hostile_file_name_on_one_line(tmp_path):
+    folder = tmp_path / "in" / "odd["  # with the file's name below: ".../odd[/b]x…", a closing tag to rich
+    folder.mkdir(parents=True)
+    badpdfs.odd_key_pdf(folder / "b]x\x1b[31m\n伪造.pdf")
+    shutil.copy(flowdata.budget_pdf(tmp_path / "good.pdf"), folder / "[bold]good.pdf")
+    result = CliRunner().invoke(app, ["parse", str(tmp_path / "in"), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "odd[/b]x\\x1b[31m\\n伪造.pdf" in result.output
+    assert "\x1b[31m" not in result.output and "\n伪造" not in result.output
+    assert "成功 1" in result.output
+
+
+def test_review_prints_a_reviewer_name_with_brackets(tmp_path):
+    from tests.test_review import outlier_output, rerun
+
+    out, store = tmp_path / "out", tmp_path / "decisions.sqlite"
+    _, target = outlier_output(out)
+    rerun(out, store)
+    args = [
+        "review",
+        target,
+        "--status",
+        "dismissed",
+        "--note",
+        HOSTILE,
+        "--by",
+        "[/b]",
+        "--output",
+        str(out),
+        "--store",
+        str(store),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "复核人 [/b]" in result.output
