@@ -1,9 +1,15 @@
-"""Load the template catalog (configs/catalog.toml): printed titles and headers to canonical ids."""
+"""Load the template catalog (configs/catalog.toml): every printed word and template fact the stages share.
+
+Printed titles and headers map to canonical table and column ids; the catalog also names them in
+Chinese for findings and reports, lists the tables each template requires, and says which tables
+are forms. Stages ask the catalog instead of keeping their own copies of these words.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +31,7 @@ class ColumnEntry:
 @dataclass(frozen=True)
 class TableEntry:
     id: str
+    name: str  # the Chinese name reviewers read ("支出总表")
     titles: tuple[re.Pattern[str], ...]
     columns: tuple[ColumnEntry, ...]
     is_form: bool = False  # label/value form (performance targets): kept, but no line items
@@ -41,7 +48,17 @@ class HeadlineSource:
 @dataclass(frozen=True)
 class Headline:
     name: str
+    label: str  # Chinese label ("支出合计")
     sources: tuple[HeadlineSource, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A known template of one document kind and the tables a filing of it must publish."""
+
+    name: str
+    doc_kind: str
+    tables: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -49,10 +66,34 @@ class Catalog:
     tables: tuple[TableEntry, ...]
     headlines: tuple[Headline, ...]
     code_headers: tuple[re.Pattern[str], ...]
+    column_labels: dict[str, str]
+    templates: tuple[Template, ...]
 
     @property
     def table_ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.tables)
+
+    @property
+    def form_table_ids(self) -> tuple[str, ...]:
+        """Tables kept as printed cells (performance target forms), not line items."""
+        return tuple(t.id for t in self.tables if t.is_form)
+
+    @property
+    def headline_labels(self) -> dict[str, str]:
+        return {h.name: h.label for h in self.headlines}
+
+    def table_name(self, table_id: str | None) -> str:
+        """The Chinese name of a canonical table; empty for an unknown table."""
+        return next((t.name for t in self.tables if t.id == table_id), "")
+
+    def column_label(self, column: str) -> str:
+        """The Chinese label of a canonical column name; the name itself when it has none."""
+        return self.column_labels.get(column, column)
+
+    def best_template(self, tables_found: Iterable[str]) -> Template:
+        """The template whose required tables the filing matches best (overlap over union)."""
+        found = set(tables_found)
+        return max(self.templates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
 
     def match_title(self, printed: str) -> str | None:
         """The canonical table id of a printed title, or None when the title is unknown."""
@@ -106,6 +147,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     tables = tuple(
         TableEntry(
             id=t["id"],
+            name=t["name"],
             titles=tuple(re.compile(p) for p in t["titles"]),
             columns=tuple(ColumnEntry(c["name"], tuple(re.compile(p) for p in c["patterns"])) for c in t["columns"]),
             is_form=t.get("is_form", False),
@@ -116,6 +158,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     headlines = tuple(
         Headline(
             name=h["name"],
+            label=h["label"],
             sources=tuple(
                 HeadlineSource(s["table"], re.compile(s["row"]) if s["row"] else None, s["column"])
                 for s in h["sources"]
@@ -123,4 +166,11 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         )
         for h in raw["headline"]
     )
-    return Catalog(tables, headlines, tuple(re.compile(p) for p in raw["codes"]["header_patterns"]))
+    templates = tuple(Template(t["name"], t["doc_kind"], tuple(t["tables"])) for t in raw["template"])
+    return Catalog(
+        tables,
+        headlines,
+        tuple(re.compile(p) for p in raw["codes"]["header_patterns"]),
+        dict(raw["column_labels"]),
+        templates,
+    )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from budgetml import forms
+from budgetml.catalog import load_catalog
 from budgetml.claims import Claim, narrative_to_claims
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
@@ -25,66 +26,7 @@ WAN = Decimal(10_000)
 SEVERITIES = ("error", "warning", "info")
 # A figure this many times another (within rounding) is the same figure in the wrong unit.
 UNIT_FACTOR = Decimal(10_000)
-# Templates and the tables they require (for completeness.required_tables).
-TEMPLATES = {
-    "武汉/财政部模板": (
-        "income_expenditure_summary",
-        "income_summary",
-        "expenditure_summary",
-        "fiscal_grant_summary",
-        "general_budget_by_function",
-        "general_budget_by_unit",
-        "basic_expenditure_by_economic",
-        "sangong",
-        "gov_fund",
-        "state_capital",
-        "projects",
-        "performance_overall",
-        "performance_project",
-    ),
-    "上海模板": (
-        "income_expenditure_summary",
-        "income_summary",
-        "expenditure_summary",
-        "fiscal_grant_summary",
-        "general_budget_by_function",
-        "gov_fund",
-        "state_capital",
-        "basic_expenditure_by_economic",
-        "sangong",
-    ),
-}
-TABLE_NAMES = {
-    "income_expenditure_summary": "收支总表",
-    "income_summary": "收入总表",
-    "expenditure_summary": "支出总表",
-    "fiscal_grant_summary": "财政拨款收支总表",
-    "general_budget_by_function": "一般公共预算支出表（功能分类）",
-    "general_budget_by_unit": "一般公共预算支出表（分单位）",
-    "basic_expenditure_by_economic": "一般公共预算基本支出表",
-    "sangong": "“三公”经费表",
-    "gov_fund": "政府性基金预算支出表",
-    "state_capital": "国有资本经营预算支出表",
-    "projects": "项目支出表",
-    "performance_overall": "整体支出绩效目标表",
-    "performance_project": "项目支出绩效目标表",
-}
-COLUMN_NAMES = {
-    "total": "合计",
-    "basic": "基本支出",
-    "project": "项目支出",
-    "personnel": "人员经费",
-    "public": "公用经费",
-    "income": "收入",
-    "expenditure": "支出",
-    "sangong_total": "“三公”经费合计",
-    "overseas": "因公出国(境)费",
-    "vehicle_total": "公务用车购置及运行费",
-    "vehicle_purchase": "公务用车购置费",
-    "vehicle_operation": "公务用车运行费",
-    "reception": "公务接待费",
-    "admin_operation": "机关运行经费",
-}
+CATALOG = load_catalog()  # table and column names, templates
 _RESIDUE = re.compile(r"XX|ＸＸ|××|某某|xx局")
 # Narratives drop trailing zeros ("50万元" for 50.00, "0万元"): their amounts are read at the
 # tables' precision of 0.01, not at the digits printed, or "0万元" would excuse half a 万元.
@@ -264,7 +206,7 @@ def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: 
         passed = diff >= -tolerance
     verb = {"=": "应等于", "<=": "不应超过", ">=": "不应少于"}[relation]
     unit = "万元" if left.unit != right.unit else left.unit
-    message = f"{what}：{TABLE_NAMES.get(left.table_id or '', '')}{subject} {fmt(left.yuan, unit)} {verb} {TABLE_NAMES.get(right.table_id or '', '')} {fmt(right.yuan, unit)}"
+    message = f"{what}：{CATALOG.table_name(left.table_id)}{subject} {fmt(left.yuan, unit)} {verb} {CATALOG.table_name(right.table_id)} {fmt(right.yuan, unit)}"
     if not passed:
         message += f"，相差 {fmt(diff, unit)}"
         if right.yuan and is_unit_factor(left.yuan, right.yuan, tolerance):
@@ -296,24 +238,18 @@ def cannot_run(rule_id: str, reason: str, subject: str = "") -> Finding:
 # ---------------------------------------------------------------- completeness and text
 
 
-def best_template(tables_found: Iterable[str]) -> str:
-    """The template whose required tables the filing matches best (overlap over union)."""
-    found = set(tables_found)
-    return max(TEMPLATES, key=lambda name: len(found & set(TEMPLATES[name])) / len(set(TEMPLATES[name]) | found))
-
-
 @rule("completeness.required_tables")
 def required_tables(f: FilingData) -> Iterator[Finding]:
     found = {t["table_id"] for t in f.tables if t["table_id"]}
-    name = best_template(found)
-    required = TEMPLATES[name]
+    template = CATALOG.best_template(found)
+    name, required = template.name, template.tables
     for table_id in required:
         present = table_id in found
         yield Finding(
             "completeness.required_tables",
             present,
-            TABLE_NAMES[table_id],
-            f"{name}要求的{TABLE_NAMES[table_id]}{'已公开' if present else '未找到'}",
+            CATALOG.table_name(table_id),
+            f"{name}要求的{CATALOG.table_name(table_id)}{'已公开' if present else '未找到'}",
         )
 
 
@@ -326,7 +262,7 @@ def empty_table_note(f: FilingData) -> Iterator[Finding]:
         if any(a.yuan for a in amounts):
             continue
         has_note = bool(table["notes"])
-        name = TABLE_NAMES[table["table_id"]]
+        name = CATALOG.table_name(table["table_id"])
         yield Finding(
             "completeness.empty_table_note",
             has_note,
@@ -420,15 +356,17 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
         spending = f.cell(table_id, "expenditure", label=r"支出总计|支出合计")
         if income is None or spending is None:
             yield cannot_run(
-                "summary.balance", f"{TABLE_NAMES[table_id]}中未找到收入总计或支出总计", TABLE_NAMES[table_id]
+                "summary.balance",
+                f"{CATALOG.table_name(table_id)}中未找到收入总计或支出总计",
+                CATALOG.table_name(table_id),
             )
             continue
-        yield pair_finding("summary.balance", "收入总计", income, spending, TABLE_NAMES[table_id])
+        yield pair_finding("summary.balance", "收入总计", income, spending, CATALOG.table_name(table_id))
         current_income = f.cell(table_id, "income", label=r"本年收入合计")
         current_spending = f.cell(table_id, "expenditure", label=r"本年支出合计")
         if current_income and current_spending:
             yield pair_finding(
-                "summary.balance", "本年收入合计", current_income, current_spending, TABLE_NAMES[table_id]
+                "summary.balance", "本年收入合计", current_income, current_spending, CATALOG.table_name(table_id)
             )
 
 
@@ -470,10 +408,10 @@ def table_total_row(f: FilingData) -> Iterator[Finding]:
             if parts:
                 yield sum_finding(
                     "table.total_row",
-                    f"合计（{COLUMN_NAMES.get(column, column)}）",
+                    f"合计（{CATALOG.column_label(column)}）",
                     total,
                     parts,
-                    TABLE_NAMES[table_id],
+                    CATALOG.table_name(table_id),
                 )
 
 
@@ -490,8 +428,8 @@ def table_hierarchy(f: FilingData) -> Iterator[Finding]:
             for column, total in columns.items():
                 parts = [rows[c][column] for c in children if column in rows[c]]
                 if parts:
-                    subject = f"{code} {total.row_label}（{COLUMN_NAMES.get(column, column)}）"
-                    yield sum_finding("table.hierarchy", subject, total, parts, TABLE_NAMES[table_id])
+                    subject = f"{code} {total.row_label}（{CATALOG.column_label(column)}）"
+                    yield sum_finding("table.hierarchy", subject, total, parts, CATALOG.table_name(table_id))
 
 
 def rows_by_index(amounts: list[Amount]) -> dict[int, dict[str, Amount]]:
@@ -522,7 +460,7 @@ def basic_plus_project(f: FilingData) -> Iterator[Finding]:
                     row_subject(row),
                     row["total"],
                     [row["basic"], row["project"]],
-                    TABLE_NAMES[table_id],
+                    CATALOG.table_name(table_id),
                 )
 
 
@@ -540,7 +478,7 @@ def personnel_plus_public(f: FilingData) -> Iterator[Finding]:
                     row_subject(row),
                     row[whole],
                     [row["personnel"], row["public"]],
-                    TABLE_NAMES[table_id],
+                    CATALOG.table_name(table_id),
                 )
 
 
@@ -991,8 +929,8 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
             yield Finding(
                 "units.consistent",
                 False,
-                TABLE_NAMES[table_id],
-                f"{TABLE_NAMES[table_id]}合计 {total.raw}（单位：{total.unit}）约为支出总表合计 {reference.raw} 的一万倍或万分之一，疑似金额单位错误",
+                CATALOG.table_name(table_id),
+                f"{CATALOG.table_name(table_id)}合计 {total.raw}（单位：{total.unit}）约为支出总表合计 {reference.raw} 的一万倍或万分之一，疑似金额单位错误",
                 reference.yuan / WAN,
                 total.yuan / WAN,
                 None,
@@ -1090,7 +1028,7 @@ def narrative_amount(f: FilingData) -> Iterator[Finding]:
         )
         diff = stated - value.yuan
         passed = abs(diff) <= tolerance
-        message = f"说明称{claim.subject} {claim.amount} {claim.unit}，{TABLE_NAMES.get(value.table_id or '', '表')}为 {value.raw} {value.unit}"
+        message = f"说明称{claim.subject} {claim.amount} {claim.unit}，{CATALOG.table_name(value.table_id) or '表'}为 {value.raw} {value.unit}"
         message += "，一致" if passed else f"，相差 {diff / WAN:.2f} 万元"
         yield Finding(
             "narrative.amount",

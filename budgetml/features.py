@@ -20,12 +20,12 @@ from pathlib import Path
 import polars as pl
 
 from budgetml import checks, forms
+from budgetml.catalog import load_catalog
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPARTMENT_TYPES_PATH = PROJECT_DIR / "configs" / "department_types.toml"
 OTHER_TYPE = "其他"
-PERFORMANCE_TABLES = ("performance_overall", "performance_project")
 
 
 # ---------------------------------------------------------------- the declaration
@@ -249,7 +249,7 @@ FEATURES: tuple[Feature, ...] = (
         "绩效目标表数",
         "count of performance forms (form_cells: distinct table_id, table_title)",
         "个",
-        "Performance target forms printed (整体支出 and one per project); null when not expected (neither the template, see checks.TEMPLATES, nor most filings of its district print them).",
+        "Performance target forms printed (整体支出 and one per project); null when not expected (neither the template, see the templates in configs/catalog.toml, nor most filings of its district print them).",
         "count",
         PERFORMANCE,
         _COUNT,
@@ -401,7 +401,8 @@ def department_type(name: str, types: Sequence[DepartmentType]) -> str:
 
 
 def template_has_performance(tables_found: Iterable[str]) -> bool:
-    return any(t in checks.TEMPLATES[checks.best_template(tables_found)] for t in PERFORMANCE_TABLES)
+    catalog = load_catalog()
+    return any(t in catalog.best_template(tables_found).tables for t in catalog.form_table_ids)
 
 
 # ---------------------------------------------------------------- performance indicators
@@ -509,7 +510,7 @@ def count_indicators(cells: Sequence[forms.FormCell]) -> IndicatorCounts:
     """Indicators of all performance forms of one filing (one form per table_id and title)."""
     by_form: dict[tuple[str, str], list[forms.FormCell]] = {}
     for cell in cells:
-        if cell.table_id in PERFORMANCE_TABLES:
+        if cell.table_id in load_catalog().form_table_ids:
             by_form.setdefault((cell.table_id, cell.table_title), []).append(cell)
     indicators = [i for form in by_form.values() for i in form_to_indicators(form)]
     by_category = {c: sum(1 for i in indicators if i.category == c) for c in INDICATOR_CATEGORIES}
@@ -716,7 +717,7 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
             "text",
             "bbox",
         ],
-        pl.col("table_id").is_in(PERFORMANCE_TABLES),
+        pl.col("table_id").is_in(load_catalog().form_table_ids),
     )
     claims = _read(
         out_dir,

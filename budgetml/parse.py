@@ -22,7 +22,6 @@ from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again.
 PARSER_VERSION = "3"
-FORM_TABLE_IDS = ("performance_overall", "performance_project")
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -193,7 +192,7 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
     """Every non-empty cell of the filing's forms, rows numbered across the form's pages and parts."""
     rows = []
     for table_index, table in enumerate(parsed.tables):
-        if table.table_id not in FORM_TABLE_IDS:
+        if not load_catalog().is_form(table.table_id):
             continue
         cells = [(0, c) for c in table.header] + [(k, c) for k, row in enumerate(table.rows) for c in row.cells]
         n_header = max((c.row + c.rowspan for c in table.header), default=0)

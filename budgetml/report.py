@@ -21,7 +21,7 @@ import polars as pl
 from markupsafe import Markup
 
 from budgetml import charts, review
-from budgetml.checks import TABLE_NAMES
+from budgetml.catalog import load_catalog
 from budgetml.detect import SCORED
 from budgetml.features import FEATURES_BY_NAME, department_key
 
@@ -41,13 +41,19 @@ CHART_FEATURES = (
     "qualitative_target_pct",
     "size_log10_wan",
 )
+# The headline figures a filing's section shows, with their labels from the catalog.
 HEADLINE_LABELS = {
-    "total_expenditure": "支出合计",
-    "basic_expenditure": "基本支出",
-    "project_expenditure": "项目支出",
-    "personnel_expenditure": "人员经费",
-    "public_expenditure": "公用经费",
-    "sangong_total": "三公经费",
+    name: label
+    for name, label in load_catalog().headline_labels.items()
+    if name
+    in (
+        "total_expenditure",
+        "basic_expenditure",
+        "project_expenditure",
+        "personnel_expenditure",
+        "public_expenditure",
+        "sangong_total",
+    )
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
@@ -385,7 +391,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["number"] = _number
     env.globals["review_labels"] = review.STATUS_LABELS
-    env.globals["table_names"] = TABLE_NAMES
+    env.globals["table_names"] = {t.id: t.name for t in load_catalog().tables}
     env.globals["headline_labels"] = HEADLINE_LABELS
     env.globals["scored_features"] = SCORED
     return env
