@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from budgetml.render import Section, TableSpec
-from budgetml.sample import (
+from budgetml.synth.render import Section, TableSpec
+from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     OUTLIER_KINDS,
     YUAN_PER_WAN,
@@ -27,8 +27,8 @@ from budgetml.sample import (
     simulate,
     to_wan,
 )
-from budgetml.sample_render import PrintedFiling, inject_inconsistency, pct_value, to_disclosure
-from budgetml.sample_templates import build_printed
+from budgetml.synth.sample_render import PrintedFiling, inject_inconsistency, pct_value, to_disclosure
+from budgetml.synth.sample_templates import build_printed
 
 CONFIG = load_sample_config()
 SEED = 11

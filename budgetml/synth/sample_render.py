@@ -1,9 +1,9 @@
 """The printed filing of a sample department-year: its records, the injected inconsistencies, its layout as a PDF.
 
-A PrintedFiling (built by budgetml/sample_templates.py) holds tables of amounts and narrative facts
+A PrintedFiling (built by budgetml/synth/sample_templates.py) holds tables of amounts and narrative facts
 rather than text, so they can be checked and changed: `inject_inconsistency` makes one printed cell or
 fact wrong and says exactly which; `to_disclosure` lays the filing out in its district's layout
-variation for budgetml.render; `filing_label` records what a correct parser should read from it.
+variation for budgetml.synth.render; `filing_label` records what a correct parser should read from it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from budgetml.render import BodySpan, Disclosure, HeaderCell, LayoutSettings, Section, TableSpec, render_pdf
-from budgetml.sample import (
+from budgetml.synth.render import BodySpan, Disclosure, HeaderCell, LayoutSettings, Section, TableSpec, render_pdf
+from budgetml.synth.sample import (
     YUAN_PER_WAN,
     ZERO,
     Change,
@@ -29,9 +29,9 @@ from budgetml.sample import (
     to_wan,
 )
 
-# The Wuhan header grids are the seed template's, written once in budgetml/seed.py (a private name there:
+# The Wuhan header grids are the seed template's, written once in budgetml/synth/seed.py (a private name there:
 # seed.py has no public accessor for its layouts yet).
-from budgetml.seed import _LAYOUTS as WUHAN_LAYOUTS  # noqa: PLC2701
+from budgetml.synth.seed import _LAYOUTS as WUHAN_LAYOUTS  # noqa: PLC2701
 
 UNIT_YUAN = {"元": Decimal(1), "万元": YUAN_PER_WAN}
 PRINTED = Decimal("0.01")  # every table prints amounts to 2 decimals

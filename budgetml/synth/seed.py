@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from budgetml.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, render_pdf
+from budgetml.synth.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, render_pdf
 
-SEED_PATH = Path(__file__).resolve().parents[1] / "data" / "seed" / "wuchang-jingxinju-2025-budget.txt"
+SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "seed" / "wuchang-jingxinju-2025-budget.txt"
 FIXTURE_NAME = "wuchang-jingxinju-2025-budget.pdf"
 
 

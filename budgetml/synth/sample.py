@@ -4,7 +4,7 @@ The numbers of a filing come from a few drivers per department (wage bill, retir
 each unit, one amount per project, 三公 components) that evolve from year to year. Every printed amount
 is derived from them as an exact Decimal and every total is a sum of printed parts, so all accounting
 identities hold exactly. Outliers change a year's drivers (the filing stays internally consistent);
-inconsistencies change printed cells or narrative facts (budgetml/sample_render.py).
+inconsistencies change printed cells or narrative facts (budgetml/synth/sample_render.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
 
-SAMPLE_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "sample.toml"
+SAMPLE_CONFIG_PATH = Path(__file__).resolve().parents[2] / "configs" / "sample.toml"
 LABELS_NAME = "labels.json"
 LABELS_VERSION = 1
 
@@ -1064,7 +1064,7 @@ def generate_corpus(
     `districts` and `departments` take a count (the first N of configs/sample.toml) or slugs / type ids.
     """
     # The rendering modules build on this module's records; imported here to keep the modules acyclic.
-    from budgetml import sample_render, sample_templates
+    from budgetml.synth import sample_render, sample_templates
 
     config = config or load_sample_config()
     years = sorted(set(years))
