@@ -286,7 +286,7 @@ def sample(
     """
     import json
 
-    from budgetml.synth.sample import generate_corpus
+    from budgetml.synth.corpus import generate_corpus
 
     try:
         labels = generate_corpus(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from budgetml.synth.corpus import generate_corpus
 from budgetml.synth.render import Section, TableSpec
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
@@ -21,7 +22,6 @@ from budgetml.synth.sample import (
     apply_outlier,
     build_departments,
     derive_numbers,
-    generate_corpus,
     load_sample_config,
     select_districts,
     simulate,

@@ -113,7 +113,7 @@ def read_labels(labels_path: Path) -> list[dict]:
 
 
 def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -> EvaluationReport:
-    """Compare the datasets in output_dir with the labels written by budgetml.synth.sample.generate_corpus.
+    """Compare the datasets in output_dir with the labels written by budgetml.synth.corpus.generate_corpus.
 
     Raises LabelsError when the labels file is missing or malformed; missing datasets are only noted.
     """
