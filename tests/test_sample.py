@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from budgetml.synth.corpus import generate_corpus
+from budgetml.synth.corpus import build_printed, generate_corpus
 from budgetml.synth.render import Section, TableSpec
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
@@ -28,7 +28,6 @@ from budgetml.synth.sample import (
     to_wan,
 )
 from budgetml.synth.sample_render import PrintedFiling, inject_inconsistency, pct_value, to_disclosure
-from budgetml.synth.sample_templates import build_printed
 
 CONFIG = load_sample_config()
 SEED = 11

@@ -1,6 +1,6 @@
 """The printed filing of a sample department-year: its records, the injected inconsistencies, its layout as a PDF.
 
-A PrintedFiling (built by budgetml/synth/sample_templates.py) holds tables of amounts and narrative facts
+A PrintedFiling (built by budgetml/synth/wuhan_template.py or shanghai_template.py) holds tables of amounts and narrative facts
 rather than text, so they can be checked and changed: `inject_inconsistency` makes one printed cell or
 fact wrong and says exactly which; `to_disclosure` lays the filing out in its district's layout
 variation for budgetml.synth.render.
