@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from budgetml.synth.config import _check_config, load_sample_config
 from budgetml.synth.corpus import build_printed, generate_corpus
 from budgetml.synth.render import Section, TableSpec
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     OUTLIER_KINDS,
     YUAN_PER_WAN,
-    _check_config,
     apply_outlier,
     build_departments,
     derive_numbers,
-    load_sample_config,
     select_districts,
     simulate,
     to_wan,

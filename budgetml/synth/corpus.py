@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from budgetml.synth import sample_render, shanghai_template, wuhan_template
+from budgetml.synth.config import SampleConfig, load_sample_config
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     NEEDS_PREVIOUS,
@@ -22,11 +23,9 @@ from budgetml.synth.sample import (
     DepartmentProfile,
     FilingNumbers,
     Injection,
-    SampleConfig,
     apply_outlier,
     build_departments,
     derive_numbers,
-    load_sample_config,
     select_department_types,
     select_districts,
     simulate,

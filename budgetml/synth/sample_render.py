@@ -14,18 +14,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from budgetml.synth.config import LayoutVariant, SampleConfig
 from budgetml.synth.render import BodySpan, Disclosure, LayoutSettings, Section, TableSpec, render_pdf
-from budgetml.synth.sample import (
-    YUAN_PER_WAN,
-    ZERO,
-    Change,
-    FilingNumbers,
-    Injection,
-    LayoutVariant,
-    SampleConfig,
-    money,
-    to_wan,
-)
+from budgetml.synth.sample import YUAN_PER_WAN, ZERO, Change, FilingNumbers, Injection, money, to_wan
 from budgetml.synth.table_headers import SHANGHAI_HEADERS, WUHAN_LABELS, WUHAN_LAYOUTS
 
 UNIT_YUAN = {"元": Decimal(1), "万元": YUAN_PER_WAN}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from budgetml.synth.config import SampleConfig
 from budgetml.synth.render import TableSpec
-from budgetml.synth.sample import ZERO, FilingNumbers, SampleConfig
+from budgetml.synth.sample import ZERO, FilingNumbers
 from budgetml.synth.sample_render import Fact, NarrativeSection, Part, Piece, PrintedFiling, PrintedRow, PrintedTable
 from budgetml.synth.template_parts import (
     SangongWording,

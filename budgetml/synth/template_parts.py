@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budgetml.synth.config import SampleConfig
 from budgetml.synth.render import BodySpan, TableSpec
-from budgetml.synth.sample import ZERO, FilingNumbers, ItemAmounts, SampleConfig
+from budgetml.synth.sample import ZERO, FilingNumbers, ItemAmounts
 from budgetml.synth.sample_render import Fact, Piece, PrintedRow, pct_value, wan_text
 
 NUMERALS = "一二三四五六七八九十"

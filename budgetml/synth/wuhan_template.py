@@ -10,8 +10,9 @@ import random
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
+from budgetml.synth.config import SampleConfig
 from budgetml.synth.render import BodySpan, TableSpec
-from budgetml.synth.sample import YUAN_PER_WAN, ZERO, FilingNumbers, ItemAmounts, SampleConfig
+from budgetml.synth.sample import YUAN_PER_WAN, ZERO, FilingNumbers, ItemAmounts
 from budgetml.synth.sample_render import (
     PRINTED,
     Fact,
