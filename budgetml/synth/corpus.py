@@ -207,7 +207,7 @@ def write_labels(out_dir: Path, labels: Sequence[FilingLabel], **meta) -> Path:
     path = Path(out_dir) / LABELS_NAME
     data = {
         "version": LABELS_VERSION,
-        "generator": "budgetml.sample",
+        "generator": "budgetml.sample",  # the name labels.json has always carried (labels version 1)
         **meta,
         "filings": [label.as_label() for label in labels],
     }
