@@ -14,6 +14,7 @@ import pytest
 
 from budgetml.synth.config import _check_config, load_sample_config
 from budgetml.synth.corpus import build_printed, generate_corpus
+from budgetml.synth.inconsistencies import inject_inconsistency
 from budgetml.synth.render import Section, TableSpec
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
@@ -26,7 +27,7 @@ from budgetml.synth.sample import (
     simulate,
     to_wan,
 )
-from budgetml.synth.sample_render import PrintedFiling, inject_inconsistency, pct_value, to_disclosure
+from budgetml.synth.sample_render import PrintedFiling, pct_value, to_disclosure
 
 CONFIG = load_sample_config()
 SEED = 11

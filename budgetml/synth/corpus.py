@@ -16,6 +16,7 @@ from pathlib import Path
 
 from budgetml.synth import sample_render, shanghai_template, wuhan_template
 from budgetml.synth.config import SampleConfig, load_sample_config
+from budgetml.synth.inconsistencies import inject_inconsistency
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     NEEDS_PREVIOUS,
@@ -176,7 +177,7 @@ def generate_corpus(
             printed = build_printed(config, [*series[:k], numbers])
             if kind in INCONSISTENCY_KINDS:
                 previous = build_printed(config, series[:k])
-                printed, injection = sample_render.inject_inconsistency(config, printed, previous, kind, rng)
+                printed, injection = inject_inconsistency(config, printed, previous, kind, rng)
                 injections = (injection,)
             path = Path(profile.district.slug) / str(year) / f"{profile.district.slug}-{profile.slug}-{year}.pdf"
             written = sample_render.write_pdf(printed, out_dir / path)

@@ -4,7 +4,7 @@ The numbers of a filing come from a few drivers per department (wage bill, retir
 each unit, one amount per project, 三公 components) that evolve from year to year. Every printed amount
 is derived from them as an exact Decimal and every total is a sum of printed parts, so all accounting
 identities hold exactly. Outliers change a year's drivers (the filing stays internally consistent);
-inconsistencies change printed cells or narrative facts (budgetml/synth/sample_render.py).
+inconsistencies change printed cells or narrative facts (budgetml/synth/inconsistencies.py).
 """
 
 from __future__ import annotations
