@@ -253,6 +253,7 @@ def _table_knobs(knobs: Mapping) -> dict[str, str]:
     return {
         "table.caption": knobs["caption"],
         "table.unit": knobs["unit"],
+        "table.digits": knobs["digits"],
         "table.orientation": "landscape" if knobs["landscape"] else "portrait",
         "table.font_pt": _text(knobs["font_pt"] or "default"),
         "table.breaks": str(len(knobs["breaks"])),

@@ -9,7 +9,7 @@ both sides, a unit stated once for the document does not cover a table printed i
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,7 +26,6 @@ from budgetml.synth.render import (
     LayoutSettings,
     Section,
     TableSpec,
-    looks_numeric,
     numbers_fit,
     numeric_widths_pt,
     page_width_pt,
@@ -53,6 +52,9 @@ MIN_AMOUNT_COLUMN_PT = 28.0  # an amount column left blank still gets room for i
 TWO_SIDED = frozenset({"income_expenditure_summary", "fiscal_grant_summary"})
 FORM_IDS = {"整体支出绩效目标表": "performance_overall", "项目支出绩效目标表": "performance_project"}
 _FULL_WIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
+_FULL_WIDTH_DIGIT = re.compile("[０-９]")
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
+_WORDS = re.compile(r"[^\d\s,.\-０-９，．－]")  # a cell with anything but digits and number marks holds words
 _ZERO_TEXT = {"blank": "", "0": "0", "0.00": "0.00", "-": "-"}
 # What the code and name columns are called: (code, name, both in one column), by kind of code and code_words.
 _CODE_WORDS = {
@@ -74,6 +76,7 @@ class TableLayoutChoice:
 
     caption: str
     unit: str
+    digits: str  # "ascii" where full-width amounts would not fit even in landscape and small type
     landscape: bool
     font_pt: float | None  # None: the renderer's table font
     breaks: tuple[int, ...]  # body rows that start a new page
@@ -239,34 +242,34 @@ def _table_spec(
     if caption == "in_header":
         spec = replace(spec, header=_with_band(spec, org, unit_text))
     spec = replace(spec, captions=captions, footer=footer)
-    choice = TableLayoutChoice(caption, table.unit, spec.landscape, spec.font_pt, spec.break_before, spec.new_page)
+    digits = "fullwidth" if any(_FULL_WIDTH_DIGIT.search(c) for r in spec.rows for c in r) else "ascii"
+    choice = TableLayoutChoice(
+        caption, table.unit, digits, spec.landscape, spec.font_pt, spec.break_before, spec.new_page
+    )
     return spec, choice
 
 
 def _fitted(spec: TableSpec, smaller_fonts_pt: Sequence[float]) -> TableSpec:
-    """As drawn when the amounts fit their columns, else landscape, with the amount columns widened, in smaller type.
-
-    Real filings squeeze wide tables the same ways; none prints a number broken over two lines.
+    """As drawn when the amounts fit their columns, else landscape, with the amount columns widened, in smaller type;
+    full-width digits too wide even then print in ASCII. Real filings squeeze wide tables the same ways.
     """
     if numbers_fit(spec):
         return spec
-    for font_pt in (None, *smaller_fonts_pt):
-        fitted = replace(spec, landscape=True, font_pt=font_pt)
-        if numbers_fit(fitted):
-            return fitted
-        widened = replace(fitted, col_widths=_widened(fitted))
-        if numbers_fit(widened):
-            return widened
-    raise ValueError(f"table {spec.title!r}: its amounts do not fit a landscape page even in {smaller_fonts_pt[-1]} pt")
+    for candidate in (spec, replace(spec, rows=tuple(tuple(c.translate(_HALF_WIDTH) for c in r) for r in spec.rows))):
+        for font_pt in (None, *smaller_fonts_pt):
+            fitted = replace(candidate, landscape=True, font_pt=font_pt)
+            if numbers_fit(fitted):
+                return fitted
+            widened = replace(fitted, col_widths=_widened(fitted))
+            if numbers_fit(widened):
+                return widened
+    return widened  # the smallest type, widened: a number may wrap, as it would on paper
 
 
 def _widened(spec: TableSpec) -> tuple[float, ...]:
     """Column widths (in points) giving each amount column what its widest number needs, the name columns the rest."""
     needs = numeric_widths_pt(spec)
-    is_text = [
-        any(row[c] and not looks_numeric(unicodedata.normalize("NFKC", row[c])) for row in spec.rows)
-        for c in range(spec.n_cols)
-    ]
+    is_text = [any(_WORDS.search(row[c]) for row in spec.rows) for c in range(spec.n_cols)]
     amounts = [0.0 if text else max(need, MIN_AMOUNT_COLUMN_PT) for text, need in zip(is_text, needs)]
     room = page_width_pt(spec.landscape) - 2 * DEFAULT_LAYOUT.page_margin_pt - sum(amounts)
     text_weight = sum(w for w, text in zip(spec.col_widths, is_text) if text)
