@@ -261,14 +261,20 @@ def _table_knobs(knobs: Mapping) -> dict[str, str]:
     }
 
 
-_TITLE = re.compile(r"「[^」]*」")
-_NUMBER = re.compile(r"\d+")
+# Folds that make equal causes of a parse error count together: table titles, numbers, the text a unit was read from.
+_ERROR_FOLDS = (
+    (re.compile(r"「[^」]*」"), "「…」"),
+    (re.compile(r"\d+"), "N"),
+    (re.compile(r"(未知金额单位：).*"), r"\1…"),
+)
 
 
 def _error_pattern(error: str) -> str:
-    """A parse error with its page numbers and table titles folded, so equal causes count together."""
-    first = error.split("；")[0]
-    return _NUMBER.sub("N", _TITLE.sub("「…」", first))
+    """A parse error's first message with its page numbers, table titles and misread units folded."""
+    text = error.split("；")[0]
+    for pattern, replacement in _ERROR_FOLDS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 # --- printing ---------------------------------------------------------------------------------------------
