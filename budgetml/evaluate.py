@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from budgetml.layout import dataset_path
 from budgetml.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 
 # Amounts are printed with 2 decimals in their table's unit, so half the last digit is the widest gap
@@ -154,7 +155,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
 
 
 def _read(output_dir: Path, name: str, notes: list[str], columns: Sequence[str] | None = None) -> pl.DataFrame | None:
-    path = output_dir / f"{name}.parquet"
+    path = dataset_path(output_dir, name)
     if not path.exists():
         notes.append(f"not scored yet: {name}.parquet missing")
         return None
