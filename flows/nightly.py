@@ -18,6 +18,8 @@ The later stages run when their library function exists (each is a separate issu
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -38,14 +40,34 @@ from budgetml.datasets import read_table
 from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
 from budgetml.layout import migrate_flat_layout
-from budgetml.lock import output_lock
+from budgetml.lock import OutputLocked, output_lock
 from budgetml.progress import parse_progress
 from budgetml.schema import DATASETS, INPUTS, RUNS
 from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings
 from budgetml.terminal import plain
-from flows.serve import check_served_parameters
+from flows.serve import ServedParametersRefused, check_served_parameters
 
 FLOW_NAME = "budgetml-nightly"
+# Tests interrupt a run at a chosen point on any machine, however fast: with this variable set to
+# "STAGE:PATH" the run creates PATH when it reaches STAGE (a stage name, "publish", or "parse" after
+# the first parsed file is cached) and waits there until PATH is removed (or the run is killed).
+PAUSE_AT_ENV = "BUDGETML_TEST_PAUSE_AT"
+_paused: set[str] = set()
+
+
+class _ExpectedStops(logging.Filter):
+    """A run that stops on purpose (inputs vanished, folder locked, parameters refused) says why in one Chinese
+    line; Prefect's log of the failed flow run keeps the message without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(
+            record.exc_info[1], (incremental.InputsVanished, OutputLocked, ServedParametersRefused)
+        ):
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_ExpectedStops())
 
 
 @task(cache_policy=NO_CACHE)
@@ -80,6 +102,7 @@ def parse_local(
             incremental.store_outcome(Path(out_dir), outcome, limits)
             _log_outcome(logger, outcome)
             advance(outcome)
+            pause_for_test("parse")
 
         return isolation.parse_isolated(files, limits, workers, on_outcome)
 
@@ -174,6 +197,7 @@ def nightly(
     stages: list[tuple[str, float]] = []
 
     def timed(stage: str, call: Callable, *args, **kwargs):
+        pause_for_test(stage)
         start = time.perf_counter()
         result = call(*args, **kwargs)
         stages.append((stage, time.perf_counter() - start))
@@ -209,6 +233,7 @@ def nightly(
             summary = replace(summary, report_path=str(generations.published_path(out, staged, path)))
         summary = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
         record_run(summary, str(staged))
+        pause_for_test("publish")
         publish(str(out), str(staged), set(inputs_table["filing_id"].to_pylist()))
     return summary
 
@@ -277,6 +302,17 @@ def _stage_function(module: str, name: str) -> Callable | None:
         if exc.name == module:
             return None
         raise
+
+
+def pause_for_test(stage: str) -> None:
+    """See PAUSE_AT_ENV; does nothing unless a test set it for this stage."""
+    wanted, _, marker = os.environ.get(PAUSE_AT_ENV, "").partition(":")
+    if wanted != stage or not marker or stage in _paused:
+        return
+    _paused.add(stage)  # once per process
+    Path(marker).touch()
+    while Path(marker).exists():
+        time.sleep(0.02)
 
 
 def _run_id() -> str:

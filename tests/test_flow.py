@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from budgetml import incremental
+from budgetml.layout import dataset_path
 from budgetml.lock import OutputLocked, output_lock
 from budgetml.schema import FILINGS, INPUTS, LINE_ITEMS, RUNS
 from tests import flowdata
@@ -75,7 +76,7 @@ def settings_file(folder: Path, workers: int = 2, batch_files: int = 8) -> str:
 
 
 def rows(out: Path, dataset) -> list[dict]:
-    return pq.read_table(out / dataset.file_name).to_pylist()
+    return pq.read_table(dataset_path(out, dataset)).to_pylist()
 
 
 def test_bad_inputs_in_one_run_then_a_warm_rerun_parses_nothing(api_url, nightly, tmp_path):
@@ -234,8 +235,8 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
             timeout=120,
         )
         assert run.state.is_completed(), run.state
-        assert pq.read_table(out / "filings.parquet").column("status").to_pylist() == ["ok"]
-        assert pq.read_table(out / "runs.parquet").column("run_id").to_pylist() == [str(run.id)]
+        assert pq.read_table(dataset_path(out, "filings")).column("status").to_pylist() == ["ok"]
+        assert pq.read_table(dataset_path(out, "runs")).column("run_id").to_pylist() == [str(run.id)]
     finally:
         serving.send_signal(signal.SIGINT)  # Ctrl-C
         try:
