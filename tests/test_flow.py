@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from budgetml import incremental
 from budgetml.layout import dataset_path
-from budgetml.lock import OutputLocked, output_lock
+from budgetml.lock import OutputLocked
 from budgetml.schema import FILINGS, INPUTS, LINE_ITEMS, RUNS
 from tests import flowdata
 
@@ -139,65 +140,159 @@ def test_parse_on_a_local_dask_cluster(api_url, nightly, tmp_path):
     assert len(list(incremental.cache_root(out).iterdir())) == 4  # results were cached by the flow process
 
 
-def test_run_killed_mid_way_leaves_the_previous_datasets_and_the_next_run_completes(api_url, nightly, tmp_path):
+def cli_run(folder: Path, out: Path, env: dict, *extra: str) -> subprocess.Popen:
+    """`budgetml run` in the background (its own session, so that only what the test kills dies)."""
+    command = [sys.executable, "-m", "budgetml.cli", "run", "--input", str(folder), "--output", str(out), *extra]
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def wait_for(condition, proc: subprocess.Popen, what: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert proc.poll() is None, f"the run ended before {what}:\n{proc.stdout.read()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {what} within {timeout_s:g} s"
+        time.sleep(0.05)
+
+
+def test_kill_9_of_the_run_leaves_no_process_and_the_next_run_completes(nightly, tmp_path):
+    """Prefect's temporary server and the parse workers die with the run: 6 of 6 kills used to orphan the server."""
     folder, out = tmp_path / "in", tmp_path / "out"
     flowdata.budget_corpus(folder, 2)
     nightly(inputs=[str(folder)], output=str(out), later_stages=False)
     before = {d.name: rows(out, d) for d in (FILINGS, LINE_ITEMS, INPUTS)}
-    for k in range(10):
+    for k in range(4):
         flowdata.budget_pdf(folder / f"new-{k:02d}.pdf", f"新增{k:02d}局")
+    flowdata.stalling_pdf(folder / "zz-long.pdf")  # parsed last (smallest): a worker is mid-parse at the kill
 
     mark = uuid.uuid4().hex  # every process of the killed run inherits it: finds orphans
-    env = {**os.environ, "PREFECT_API_URL": api_url, "BUDGETML_TEST_MARK": mark}
-    command = [
-        sys.executable,
-        "-m",
-        "budgetml.cli",
-        "run",
-        "--input",
-        str(folder),
-        "--output",
-        str(out),
-        "--workers",
-        "1",
-    ]
-    proc = subprocess.Popen(
-        command, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # Prefect starts its temporary server
+    proc = cli_run(folder, out, {**env, "BUDGETML_TEST_MARK": mark}, "--workers", "1", "--parse-only")
     try:
-        deadline = time.monotonic() + 90
-        while len(list(incremental.cache_root(out).glob("*/filings.parquet"))) < 3:  # the killed run cached a new file
-            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
-            time.sleep(0.05)
+        wait_for(lambda: len(list(incremental.cache_root(out).glob("*/filings.parquet"))) >= 6, proc, "6 cached files")
+        wait_for(
+            lambda: _processes_marked(mark, "uvicorn") and _processes_marked(mark, "worker_main"), proc, "children"
+        )
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, signal.SIGKILL)  # the run only, as a scheduler or an operator would
         proc.wait()
+    deadline = time.monotonic() + 5
+    while _processes_marked(mark, "budgetml.watchdog", invert=True) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_marked(mark, "budgetml.watchdog", invert=True), "processes outlived the killed run by 5 s"
 
     assert {d.name: rows(out, d) for d in (FILINGS, LINE_ITEMS, INPUTS)} == before
-    time.sleep(0.5)
-    assert not _processes_marked(mark), "worker processes outlived the killed run"
-
+    (folder / f"zz-long{flowdata.STALL_MARKER}.pdf").unlink()
     after = nightly(inputs=[str(folder)], output=str(out), later_stages=False)
-    assert after.n_files == 12 and after.n_failed == 0
-    assert after.n_reused >= 3 and after.n_parsed == 12 - after.n_reused  # work finished before the kill is kept
-    assert len(rows(out, FILINGS)) == 12
+    assert after.n_files == 6 and after.n_failed == 0
+    assert after.n_reused == 6 and after.n_parsed == 0  # work finished before the kill is kept
+    assert len(rows(out, FILINGS)) == 6
+
+
+# Fields of a run that depend on when it ran or on what an earlier, killed run left in the cache.
+RUN_SPECIFIC = {"inputs": {"parse_outcome", "parse_s", "n_pages", "peak_rss_mb"}}
+RUN_COUNTS = (
+    "n_files", "n_new", "n_changed", "n_unchanged", "n_removed", "n_duplicate", "n_failed",
+    "n_findings", "n_findings_new", "n_flags", "n_flags_new",
+)  # fmt: skip
+
+
+def published(out: Path) -> dict[str, list[dict]]:
+    """Every published dataset but runs.parquet, without run-specific columns; and the counts of every recorded run."""
+    tables = {}
+    for path in sorted(dataset_path(out, "runs").parent.glob("*.parquet")):
+        table = pq.read_table(path)
+        if path.stem == "runs":
+            tables["runs"] = [{k: r[k] for k in RUN_COUNTS} for r in table.to_pylist()]
+        else:
+            tables[path.stem] = table.drop_columns(sorted(RUN_SPECIFIC.get(path.stem, set()))).to_pylist()
+    return tables
+
+
+@pytest.fixture(scope="module")
+def two_nights(api_url, nightly, tmp_path_factory, seed_fixture_pdf):
+    """Night 1 over three filings; night 2 adds the seed filing (real inconsistencies: new findings and a new flag)."""
+    base = tmp_path_factory.mktemp("nights")
+    folder, first = base / "in", base / "first"
+    flowdata.budget_corpus(folder, 3)
+    nightly(inputs=[str(folder)], output=str(first))
+    shutil.copy(seed_fixture_pdf, folder / "seed.pdf")
+    flowdata.budget_pdf(folder / "dept-03.pdf", "测试03局")
+    uninterrupted = base / "uninterrupted"
+    shutil.copytree(first, uninterrupted, symlinks=True)
+    summary = nightly(inputs=[str(folder)], output=str(uninterrupted))
+    assert summary.n_findings_new > 0 and summary.n_flags_new > 0, summary
+    return folder, first, published(first), published(uninterrupted)
+
+
+@pytest.mark.parametrize("stage", ["parse", "checks", "features", "report", "publish"])
+def test_a_run_killed_at_any_stage_resumes_to_the_uninterrupted_result(two_nights, api_url, nightly, stage, tmp_path):
+    """The last completed run's datasets stay whole, and "new since the last run" is counted against them after a kill."""
+    folder, first, first_published, expected = two_nights
+    out = tmp_path / "out"
+    shutil.copytree(first, out, symlinks=True)
+    marker = tmp_path / "paused"
+    env = {**os.environ, "PREFECT_API_URL": api_url, "BUDGETML_TEST_PAUSE_AT": f"{stage}:{marker}"}
+    proc = cli_run(folder, out, env, "--workers", "1")
+    try:
+        wait_for(marker.exists, proc, f"the pause at {stage}")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert published(out) == first_published  # readers still see night 1, whole
+    nightly(inputs=[str(folder)], output=str(out))
+    resumed = published(out)
+    assert resumed == expected
+    assert [r["n_flags_new"] for r in resumed["runs"]] == [r["n_flags_new"] for r in expected["runs"]]
 
 
 def test_a_second_run_on_a_locked_output_fails_with_the_holders_pid(api_url, nightly, tmp_path):
+    from tests.test_lock import HOLD
+
     folder = tmp_path / "in"
     flowdata.budget_corpus(folder, 1)
-    with output_lock(tmp_path / "out"), pytest.raises(OutputLocked, match=f"进程 {os.getpid()}"):
-        nightly(inputs=[str(folder)], output=str(tmp_path / "out"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "out")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(OutputLocked, match=f"进程 {holder.pid}"):
+            nightly(inputs=[str(folder)], output=str(tmp_path / "out"))
+    finally:
+        holder.kill()
+        holder.wait()
 
 
-def _processes_marked(mark: str) -> list[int]:
+def test_too_many_inputs_vanishing_mid_run_stops_before_publishing(api_url, nightly, tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    flowdata.budget_corpus(folder, 4)
+    nightly(inputs=[str(folder)], output=str(out), later_stages=False)
+    before = published(out)
+    for k in range(4, 8):
+        flowdata.budget_pdf(folder / f"dept-{k:02d}.pdf", f"测试{k:02d}局")
+    marker = tmp_path / "paused"
+    env = {**os.environ, "PREFECT_API_URL": api_url, "BUDGETML_TEST_PAUSE_AT": f"parse:{marker}"}
+    proc = cli_run(folder, out, env, "--workers", "1", "--parse-only")
+    wait_for(marker.exists, proc, "the first parsed file")
+    shutil.move(folder, tmp_path / "moved-away")  # the share is unmounted mid-run
+    marker.unlink()
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 3, output
+    assert "个输入文件消失或变得不可读" in output and "Traceback" not in output
+    assert published(out) == before
+
+
+def _processes_marked(mark: str, command: str = "", invert: bool = False) -> list[int]:
+    """Processes carrying the test's mark whose command line holds `command` (or, with invert, does not)."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and f"BUDGETML_TEST_MARK={mark}".encode() in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
+            if not proc.name.isdigit() or f"BUDGETML_TEST_MARK={mark}".encode() not in (proc / "environ").read_bytes():
+                continue
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
+        if not command or (command in cmdline) != invert:
+            found.append(int(proc.name))
     return found
 
 
