@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -303,7 +306,7 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
 
     flowdata.budget_corpus(tmp_path / "in", 1)
     out = tmp_path / "out"
-    code = f"from flows.serve import serve_flow; serve_flow({api_url!r}, {str(out)!r})"
+    code = f"from flows.serve import serve_flow; serve_flow({api_url!r}, {str(out)!r}, [{str(tmp_path / 'in')!r}])"
     env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     serving = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -332,6 +335,20 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
         assert run.state.is_completed(), run.state
         assert pq.read_table(dataset_path(out, "filings")).column("status").to_pylist() == ["ok"]
         assert pq.read_table(dataset_path(out, "runs")).column("run_id").to_pylist() == [str(run.id)]
+        # Whoever reaches the API chooses the parameters: other folders than the configured ones are refused.
+        elsewhere = tmp_path / "elsewhere"
+        refused = [
+            {"inputs": [str(tmp_path / "in")], "output": str(elsewhere)},
+            {"inputs": ["/etc"], "later_stages": False},
+            {"inputs": [f"{tmp_path / 'in'}/../../*"], "later_stages": False},
+            {"inputs": [str(tmp_path / "in")], "settings_path": str(tmp_path / "evil.toml")},
+        ]
+        for parameters in refused:
+            run = run_deployment("budgetml-nightly/nightly", parameters=parameters, timeout=120)
+            assert run.state.is_failed(), (parameters, run.state)
+            assert "拒绝运行" in str(run.state.message), run.state.message
+        assert not elsewhere.exists()
+        assert pq.read_table(dataset_path(out, "runs")).num_rows == 1
     finally:
         serving.send_signal(signal.SIGINT)  # Ctrl-C
         try:
@@ -340,3 +357,34 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
             if serving.poll() is None:
                 os.killpg(serving.pid, signal.SIGKILL)
     assert exit_code in (0, -signal.SIGINT, 130)
+
+
+def test_the_server_answers_cors_for_its_own_origin_only_and_wants_a_csrf_token(api_url):
+    """A web page open in the operator's browser used to be able to start runs: `access-control-allow-origin: *`."""
+    own = api_url.removesuffix("/api")
+    for origin, is_allowed in ((own, True), ("http://evil.example", False), ("null", False)):
+        preflight = urllib.request.Request(
+            f"{api_url}/deployments/filter",
+            method="OPTIONS",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        try:
+            with urllib.request.urlopen(preflight, timeout=10) as response:
+                allowed = response.headers.get("access-control-allow-origin")
+        except urllib.error.HTTPError as exc:
+            allowed = exc.headers.get("access-control-allow-origin")
+        assert allowed == (origin if is_allowed else None), (origin, allowed)
+    # A "simple" cross-site POST needs no preflight: without the CSRF token the server refuses it.
+    post = urllib.request.Request(
+        f"{api_url}/flows/",
+        data=json.dumps({"name": "planted-by-a-web-page"}).encode(),
+        method="POST",
+        headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(post, timeout=10)
+    assert refused.value.code == 403
