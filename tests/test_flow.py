@@ -250,6 +250,37 @@ def test_a_run_killed_at_any_stage_resumes_to_the_uninterrupted_result(two_night
     assert [r["n_flags_new"] for r in resumed["runs"]] == [r["n_flags_new"] for r in expected["runs"]]
 
 
+def test_parse_and_run_give_the_same_rows_and_the_run_migrates_a_flat_folder(api_url, nightly, tmp_path):
+    from typer.testing import CliRunner
+
+    from budgetml.cli import app
+    from tests import badpdfs
+    from tests.test_incremental import flatten
+
+    folder = tmp_path / "in"
+    flowdata.budget_corpus(folder, 2)
+    badpdfs.odd_key_pdf(folder / "odd.pdf")
+    flowdata.huge_amount_pdf(folder / "huge.pdf")
+    shutil.copy(folder / "dept-00.pdf", folder / "dept-00 copy.pdf")
+    result = CliRunner().invoke(app, ["parse", str(folder), "--output", str(tmp_path / "parsed")])
+    assert result.exit_code == 0, result.output
+    run_out = tmp_path / "run"
+    summary = nightly(inputs=[str(folder)], output=str(run_out), later_stages=False)
+    assert (summary.n_files, summary.n_duplicate) == (5, 1)
+    parsed, ran = published(tmp_path / "parsed"), published(run_out)
+    assert parsed.keys() == ran.keys() - {"runs"}
+    assert {k: ran[k] for k in parsed} == parsed
+    assert {r["status"] for r in parsed["filings"]} == {"ok", "partial", "failed"}
+
+    flatten(run_out)  # as the previous version left it: datasets, .cache and .lock side by side
+    again = nightly(inputs=[str(folder)], output=str(run_out), later_stages=False)
+    assert again.n_parsed == 0 and again.n_unchanged == 5  # migrated without reparsing
+    assert sorted(p.name for p in run_out.iterdir()) == [".state", "data"]
+    assert {k: published(run_out)[k] for k in parsed if k != "inputs"} == {
+        k: parsed[k] for k in parsed if k != "inputs"
+    }
+
+
 def test_a_second_run_on_a_locked_output_fails_with_the_holders_pid(api_url, nightly, tmp_path):
     from tests.test_lock import HOLD
 
