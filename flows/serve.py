@@ -148,7 +148,12 @@ def check_served_parameters(
         problems.append("不接受 settings_path（设置只来自 configs/nightly.toml）")
     if dask_address:
         problems.append("不接受 dask_address（请在 configs/nightly.toml 中配置）")
-    roots = [Path(r) for r in os.environ.get(SERVED_ROOTS_ENV, "").split(os.pathsep) if r]
+    configured = os.environ.get(SERVED_ROOTS_ENV)
+    roots = (
+        [Path(r) for r in configured.split(os.pathsep) if r]
+        if configured is not None
+        else served_input_roots(None, load_settings().allowed_roots)
+    )
     for pattern in inputs or []:
         root = input_root(Path(pattern) if Path(pattern).is_absolute() else Path.cwd() / pattern).resolve()
         if not any(root == r or root.is_relative_to(r) for r in roots):
