@@ -31,7 +31,7 @@ def output_lock(out_dir: Path) -> Iterator[Path]:
     stale lock behind; the pid written into the file is only there to name the holder. Taking the
     lock again inside the same process (the command line, then the flow it runs) nests.
     """
-    path = lock_path(out_dir).absolute()
+    path = lock_path(Path(out_dir).resolve())  # one key per folder, however it is named
     if path in _held:
         _held[path] += 1
         try:
