@@ -133,6 +133,21 @@ def deep_array(path: Path, depth: int = 200_000) -> Path:
     )
 
 
+def many_rectangles(path: Path, n: int = 2_000_000) -> Path:
+    """One page drawing two million rectangles: a few MB on disk, gigabytes as layout objects."""
+    ops = b"".join(b"%d %d 1 1 re f\n" % (k % 500, (k // 500) % 800) for k in range(n))
+    stream = zlib.compress(ops)
+    return badpdfs.minimal_pdf(
+        path,
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        ],
+    )
+
+
 def hostile_folder(folder: Path, n_mutants: int, seed: int, bomb_mb: int = 512) -> dict[str, list[Path]]:
     """Mutants, traps and non-files in one folder: {"regular": PDFs that must each get a row, "not_read": the rest}."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,6 +161,7 @@ def hostile_folder(folder: Path, n_mutants: int, seed: int, bomb_mb: int = 512) 
         self_referencing_contents(folder / "self-contents.pdf"),
         deep_array(folder / "deep-array.pdf"),
         flowdata.bomb_pdf(folder / "bomb.pdf", decompressed_mb=bomb_mb),
+        many_rectangles(folder / "rectangles.pdf"),
         flowdata.huge_amount_pdf(folder / "huge-amount.pdf"),
         badpdfs.empty_file(folder / "empty.pdf"),
     ]

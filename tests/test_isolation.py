@@ -75,3 +75,13 @@ def test_a_worker_ended_by_a_signal_is_a_clear_chinese_error(tmp_path, sig, why)
     (outcome,) = parse_isolated(files, ParseLimits(600, 2048), workers=1, on_start=crash)
     assert outcome.failure_kind == "crash" and outcome.status == "failed"
     assert outcome.error.startswith(f"解析进程崩溃（信号 {sig.name}，{why}") and "Traceback" not in outcome.error
+
+
+def test_two_million_rectangles_end_as_memory_exceeded(tmp_path):
+    """Memory exhaustion inside the parse used to end as 解析进程崩溃（信号 SIGABRT） or with a traceback."""
+    from tests.fuzzdata import many_rectangles
+
+    files = hash_inputs([many_rectangles(tmp_path / "rectangles.pdf")])
+    (outcome,) = parse_isolated(files, ParseLimits(600, 256), workers=1)
+    assert outcome.failure_kind == "memory", outcome.error
+    assert outcome.error.startswith("内存超限：解析需要超过 256 MB")
