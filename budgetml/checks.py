@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from budgetml import forms
 from budgetml.catalog import load_catalog
 from budgetml.claims import Claim, narrative_to_claims
+from budgetml.layout import dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "configs" / "rules.toml"
@@ -1215,11 +1216,11 @@ def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Findin
 
 def load_filings(out_dir: Path) -> list[FilingData]:
     """The parsed datasets of out_dir as one FilingData per ok/partial filing, with previous-year links."""
-    filings = pq.read_table(out_dir / "filings.parquet").to_pylist()
+    filings = pq.read_table(dataset_path(out_dir, "filings")).to_pylist()
     by_filing: dict[str, dict[str, list]] = {
         f["filing_id"]: {"amounts": [], "tables": [], "forms": [], "narrative": []} for f in filings
     }
-    for row in pq.read_table(out_dir / "line_items.parquet").to_pylist():
+    for row in pq.read_table(dataset_path(out_dir, "line_items")).to_pylist():
         by_filing[row["filing_id"]]["amounts"].append(
             Amount(
                 row["table_index"],
@@ -1236,9 +1237,9 @@ def load_filings(out_dir: Path) -> list[FilingData]:
                 tuple(row["bbox"]),
             )
         )
-    for row in pq.read_table(out_dir / "tables.parquet").to_pylist():
+    for row in pq.read_table(dataset_path(out_dir, "tables")).to_pylist():
         by_filing[row["filing_id"]]["tables"].append(row)
-    for row in pq.read_table(out_dir / "form_cells.parquet").to_pylist():
+    for row in pq.read_table(dataset_path(out_dir, "form_cells")).to_pylist():
         by_filing[row["filing_id"]]["forms"].append(
             forms.FormCell(
                 row["table_index"],
@@ -1254,7 +1255,8 @@ def load_filings(out_dir: Path) -> list[FilingData]:
             )
         )
     for row in sorted(
-        pq.read_table(out_dir / "narrative.parquet").to_pylist(), key=lambda r: (r["filing_id"], r["section_index"])
+        pq.read_table(dataset_path(out_dir, "narrative")).to_pylist(),
+        key=lambda r: (r["filing_id"], r["section_index"]),
     ):
         by_filing[row["filing_id"]]["narrative"].append((row["section"], row["page"], row["text"]))
     result = []

@@ -21,6 +21,7 @@ import polars as pl
 from sklearn.ensemble import IsolationForest
 
 from budgetml.features import FEATURES, Feature, Scale
+from budgetml.layout import dataset_path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCORING_PATH = PROJECT_DIR / "configs" / "scoring.toml"
@@ -497,7 +498,7 @@ def score_filings(out_dir: Path, settings: ScoringSettings | None = None, store:
 
 def previous_flags(out_dir: Path) -> set[str] | None:
     """filing_ids the previous scoring of out_dir flagged (read before anomalies.parquet is overwritten); None when never scored."""
-    path = Path(out_dir) / "anomalies.parquet"
+    path = dataset_path(out_dir, "anomalies")
     if not path.exists():
         return None
     previous = pl.read_parquet(path, columns=["filing_id", "flagged"])

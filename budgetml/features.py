@@ -21,6 +21,7 @@ import polars as pl
 
 from budgetml import checks, forms
 from budgetml.catalog import load_catalog
+from budgetml.layout import dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -675,7 +676,7 @@ def filing_features(
 
 
 def _read(out_dir: Path, name: str, columns: list[str], where: pl.Expr | None = None) -> pl.DataFrame | None:
-    path = out_dir / f"{name}.parquet"
+    path = dataset_path(out_dir, name)
     if not path.exists():
         return None
     frame = pl.scan_parquet(path).select(columns)
@@ -693,7 +694,7 @@ def _group(frame: pl.DataFrame | None, key: str = "filing_id") -> dict[str, list
 def load_inputs(out_dir: Path) -> list[FilingInputs]:
     """The inputs of every ok/partial filing in out_dir (filings, line_items, form_cells, claims, checks)."""
     out_dir = Path(out_dir)
-    filings = pl.read_parquet(out_dir / "filings.parquet").filter(pl.col("status") != "failed")
+    filings = pl.read_parquet(dataset_path(out_dir, "filings")).filter(pl.col("status") != "failed")
     wanted = ("sangong", "general_budget_by_unit", "income_summary", "projects")
     items = _read(
         out_dir,

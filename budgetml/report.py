@@ -24,6 +24,7 @@ from budgetml import charts, review
 from budgetml.catalog import load_catalog
 from budgetml.detect import SCORED
 from budgetml.features import FEATURES_BY_NAME, department_key
+from budgetml.layout import dataset_path
 
 if TYPE_CHECKING:
     from budgetml.runs import RunSummary
@@ -150,7 +151,7 @@ class ReportContext:
 
 
 def _read(out_dir: Path, name: str) -> pl.DataFrame | None:
-    path = out_dir / f"{name}.parquet"
+    path = dataset_path(out_dir, name)
     return pl.read_parquet(path) if path.exists() else None
 
 
@@ -352,7 +353,7 @@ def report_context(
 
     return ReportContext(
         generated_at=(now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d %H:%M"),
-        out_dir=str(out_dir),
+        out_dir=summary.output_dir if summary is not None else str(out_dir),  # a run writes into its staged folder
         summary=summary,
         counts=counts,
         failures=failures,

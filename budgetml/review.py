@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.features import department_key
+from budgetml.layout import dataset_path
 from budgetml.schema import REVIEW_STATUSES
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -212,7 +213,7 @@ def review_states(decisions: Sequence[Decision], filings: Iterable[dict]) -> dic
 
 def find_filing(out_dir: Path, filing_id: str) -> dict:
     """The filings.parquet row whose filing_id is `filing_id` or starts with it (at least 8 hex digits)."""
-    path = Path(out_dir) / "filings.parquet"
+    path = dataset_path(out_dir, "filings")
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
     prefix = filing_id.strip().lower()
@@ -238,7 +239,7 @@ def record_decision(
     """Record a decision about a filing of out_dir (filing_id or a unique prefix of it)."""
     filing = find_filing(out_dir, filing_id)
     if rule_id is not None:
-        checks_path = Path(out_dir) / "checks.parquet"
+        checks_path = dataset_path(out_dir, "checks")
         if checks_path.exists():
             known = set(
                 pl.read_parquet(checks_path, columns=["filing_id", "rule_id"]).filter(
@@ -264,7 +265,7 @@ class QueueItem:
 
 def review_queue(out_dir: Path, store: Path | None = None) -> list[QueueItem]:
     """Flagged filings of out_dir (anomalies.parquet) that have no filing-level decision yet, in rank order."""
-    path = Path(out_dir) / "anomalies.parquet"
+    path = dataset_path(out_dir, "anomalies")
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 anomalies.parquet：请先运行 budgetml score")
     flagged = pl.read_parquet(path).filter(pl.col("flagged")).sort("rank").to_dicts()

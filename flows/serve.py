@@ -2,6 +2,12 @@
 
 Scheduling needs a running server: with Prefect's temporary server, flow.serve() never runs anything.
 Ctrl-C stops the flow's runner first (which pauses the schedule), then the server.
+
+The server has no authentication, so it is locked to its own origin: CORS answers only
+http://127.0.0.1:PORT (a web page from anywhere else open in the operator's browser may not call it)
+and Prefect's CSRF protection is on. A run of the served deployment accepts only the configured
+output folder and inputs inside the configured input roots (check_served_parameters): whoever can
+reach the API still cannot make the flow read or write elsewhere. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -15,7 +21,17 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from budgetml.settings import PROJECT_DIR, load_settings
+from budgetml.inputs import input_root
+from budgetml.settings import PROJECT_DIR, load_settings, load_sources, source_patterns
+
+# Set by serve_flow for the runner and the flow runs it starts: what a served run may touch.
+SERVED_OUTPUT_ENV = "BUDGETML_SERVED_OUTPUT"
+SERVED_ROOTS_ENV = "BUDGETML_SERVED_INPUT_ROOTS"
+
+
+class ServedParametersRefused(ValueError):
+    """A run of the served deployment named an output folder, input or setting it may not use."""
+
 
 SERVER_START_TIMEOUT_S = 120  # ~8 s on this 2-core machine; the first start also creates the database
 SERVER_STOP_TIMEOUT_S = 30
@@ -44,11 +60,18 @@ def start_server(port: int) -> subprocess.Popen:
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(PROJECT_DIR / ".prefect")),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
+        # No authentication: only the server's own UI may call it from a browser.
+        "PREFECT_SERVER_CORS_ALLOWED_ORIGINS": own_origin(port),
+        "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
     }
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).with_name("prefect")
     command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off"]
     return subprocess.Popen(command, env=env, cwd=PROJECT_DIR, start_new_session=True, stdin=subprocess.DEVNULL)
+
+
+def own_origin(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
 
 
 def wait_until_healthy(api_url: str, server: subprocess.Popen, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
@@ -89,6 +112,8 @@ def serve_flow(api_url: str, output: Path, inputs: list[str] | None = None, cron
 
     settings = load_settings()
     parameters = {"output": str(output), **({"inputs": list(inputs)} if inputs else {})}
+    os.environ[SERVED_OUTPUT_ENV] = str(Path(output).resolve())
+    os.environ[SERVED_ROOTS_ENV] = os.pathsep.join(str(r) for r in served_input_roots(inputs, settings.allowed_roots))
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         nightly.serve(
             name=settings.deployment_name,
@@ -96,3 +121,42 @@ def serve_flow(api_url: str, output: Path, inputs: list[str] | None = None, cron
             parameters=parameters,
             description="每晚增量解析部门预算公开 PDF 并更新数据集",
         )
+
+
+def served_input_roots(inputs: list[str] | None, allowed_roots: tuple[str, ...] = ()) -> list[Path]:
+    """The folders a served run may read: those of configs/sources.toml (or the inputs `serve` was given) and the allowed roots."""
+    patterns = list(inputs) if inputs else [str(PROJECT_DIR / p) for p in source_patterns(load_sources())]
+    return [input_root(Path(p)).resolve() for p in patterns] + [Path(r).resolve() for r in allowed_roots]
+
+
+def check_served_parameters(
+    inputs: list[str] | None, output: str, settings_path: str | None, dask_address: str | None
+) -> None:
+    """Refuse a served run's parameters that lead outside what `serve` was configured with (no-op when not served).
+
+    Anyone who reaches the API can start a run with parameters of their choosing: the output folder
+    must be the configured one, every input must lie inside a configured input root, and the settings
+    file and Dask address come from the configuration only.
+    """
+    served_output = os.environ.get(SERVED_OUTPUT_ENV)
+    if not served_output:
+        return
+    problems = []
+    if Path(output).resolve() != Path(served_output):
+        problems.append(f"输出目录必须是 {served_output}")
+    if settings_path:
+        problems.append("不接受 settings_path（设置只来自 configs/nightly.toml）")
+    if dask_address:
+        problems.append("不接受 dask_address（请在 configs/nightly.toml 中配置）")
+    configured = os.environ.get(SERVED_ROOTS_ENV)
+    roots = (
+        [Path(r) for r in configured.split(os.pathsep) if r]
+        if configured is not None
+        else served_input_roots(None, load_settings().allowed_roots)
+    )
+    for pattern in inputs or []:
+        root = input_root(Path(pattern) if Path(pattern).is_absolute() else Path.cwd() / pattern).resolve()
+        if not any(root == r or root.is_relative_to(r) for r in roots):
+            problems.append(f"输入 {pattern} 不在配置的输入目录内")
+    if problems:
+        raise ServedParametersRefused("拒绝运行：" + "；".join(problems))

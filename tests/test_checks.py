@@ -10,6 +10,7 @@ import pytest
 
 from budgetml import checks
 from budgetml.checks import Amount, FilingData, load_rules
+from budgetml.layout import dataset_path
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,7 +32,7 @@ EXPECTED_SEED_FINDINGS = [
 
 @pytest.fixture(scope="module")
 def seed_checks(seed_checked):
-    return pl.read_parquet(seed_checked / "checks.parquet")
+    return pl.read_parquet(dataset_path(seed_checked, "checks"))
 
 
 def test_seed_findings_are_exactly_the_real_inconsistencies(seed_checks):
@@ -89,7 +90,7 @@ def test_rules_that_ran_on_the_seed(seed_checks):
 
 
 def test_claims_dataset(seed_checked):
-    claims = pl.read_parquet(seed_checked / "claims.parquet")
+    claims = pl.read_parquet(dataset_path(seed_checked, "claims"))
     row = claims.filter(pl.col("subject") == "事业单位离退休")
     assert (
         row["amount"][0] == Decimal("42.74")
