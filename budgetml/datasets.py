@@ -44,12 +44,17 @@ def check_table(dataset: Dataset, table: pa.Table) -> None:
                 raise SchemaError(f"{dataset.name}.{column.name}: values {sorted(unknown)} not in {column.values}")
 
 
+def dataset_path(dataset: Dataset, out_dir: Path) -> Path:
+    """Where an output folder keeps a dataset: the one place that knows the layout of out_dir."""
+    return Path(out_dir) / dataset.file_name
+
+
 def write_table(dataset: Dataset, table: pa.Table, out_dir: Path) -> Path:
     """Write atomically: a temporary file in the same folder, fsynced, then renamed over the old one."""
     check_table(dataset, table)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / dataset.file_name
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dataset.name}.", suffix=".tmp", dir=out_dir)
+    target = dataset_path(dataset, out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dataset.name}.", suffix=".tmp", dir=target.parent)
     os.fchmod(fd, 0o644)  # mkstemp makes 0600; published datasets are for every researcher on the machine
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -64,7 +69,8 @@ def write_table(dataset: Dataset, table: pa.Table, out_dir: Path) -> Path:
 
 
 def read_table(dataset: Dataset, out_dir: Path) -> pa.Table | None:
-    path = out_dir / dataset.file_name
+    """The dataset of out_dir with exactly its declared schema; None when out_dir has none."""
+    path = dataset_path(dataset, out_dir)
     if not path.exists():
         return None
     return pq.read_table(path, schema=dataset.arrow_schema())

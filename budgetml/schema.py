@@ -1,10 +1,16 @@
-"""Every dataset column declared once, as data: type, unit, description. Used to write, check and document."""
+"""Every dataset column declared once, as data: type, unit, description. Used to write, check and document.
+
+The features dataset's columns come from budgetml/feature_declarations.py (vocabulary, like this module).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pyarrow as pa
+
+from budgetml.feature_declarations import FEATURES as FEATURE_DECLARATIONS
+from budgetml.feature_declarations import YOY_BASES
 
 # Money in yuan, exactly: 24 digits with 4 decimals holds any budget printed to 0.01 of 万元 or 元.
 YUAN = pa.decimal128(24, 4)
@@ -13,6 +19,8 @@ BBOX = pa.list_(pa.float64(), 4)
 
 @dataclass(frozen=True)
 class Column:
+    """One declared column: name, Arrow type, description, unit, nullability, allowed values."""
+
     name: str
     dtype: pa.DataType
     description: str
@@ -23,6 +31,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Dataset:
+    """One declared dataset: its name, description, key and columns."""
+
     name: str
     description: str
     key: tuple[str, ...]
@@ -30,9 +40,11 @@ class Dataset:
 
     @property
     def file_name(self) -> str:
+        """The Parquet file's name."""
         return f"{self.name}.parquet"
 
     def arrow_schema(self) -> pa.Schema:
+        """The declaration as an Arrow schema (what is written and read)."""
         return pa.schema([pa.field(c.name, c.dtype, nullable=c.nullable) for c in self.columns])
 
 
@@ -497,16 +509,11 @@ CHECKS = Dataset(
     ),
 )
 
-# The features are declared once, as data, in budgetml/features.py (name, formula, unit, description);
-# that module imports nothing from here at module level, so this import cannot cycle.
-from budgetml.features import FEATURES as FEATURE_DECLARATIONS  # noqa: E402
-from budgetml.features import YOY_BASES  # noqa: E402 - the architecture step removes this mid-file import
-
 REVIEW_STATUSES = ("confirmed", "dismissed", "needs-info")
 
 FEATURES = Dataset(
     name="features",
-    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/features.py.",
+    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/feature_declarations.py and computed by budgetml/features.py.",
     key=("filing_id",),
     columns=(
         FILING_ID,
