@@ -55,6 +55,23 @@ FILING_ID = Column(
     nullable=False,
 )
 PAGE = Column("page", pa.int32(), "1-based page number in the PDF.", nullable=False)
+TABLE_INDEX = Column(
+    "table_index",
+    pa.int32(),
+    "0-based position of the table in the filing (tables continued over pages count once); the same numbering in line_items, form_cells and tables.",
+    nullable=False,
+)
+TABLE_ID = Column(
+    "table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."
+)
+TABLE_TITLE = Column("table_title", pa.string(), "The table's title as printed.", nullable=False)
+CELL_BBOX = Column(
+    "bbox",
+    BBOX,
+    "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
+    unit="pt",
+    nullable=False,
+)
 
 _HEADLINE_NOTE = "Read from the tables (see configs/catalog.toml [[headline]]); null when the filing lacks the table."
 
@@ -111,14 +128,9 @@ LINE_ITEMS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (tables continued over pages count once).",
-            nullable=False,
-        ),
-        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
-        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        TABLE_INDEX,
+        TABLE_ID,
+        TABLE_TITLE,
         PAGE,
         Column(
             "row_index",
@@ -178,13 +190,7 @@ LINE_ITEMS = Dataset(
             nullable=False,
         ),
         Column("raw", pa.string(), "The cell text exactly as printed.", nullable=False),
-        Column(
-            "bbox",
-            BBOX,
-            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
-            unit="pt",
-            nullable=False,
-        ),
+        CELL_BBOX,
     ),
 )
 
@@ -214,12 +220,7 @@ FORM_CELLS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (same numbering as line_items).",
-            nullable=False,
-        ),
+        TABLE_INDEX,
         Column(
             "table_id", pa.string(), "Canonical table id (performance_overall, performance_project).", nullable=False
         ),
@@ -245,13 +246,7 @@ FORM_CELLS = Dataset(
         Column("column_index", pa.int32(), "0-based first column of the cell in the table grid.", nullable=False),
         Column("colspan", pa.int32(), "Number of grid columns the cell spans.", nullable=False),
         Column("text", pa.string(), "The cell text as printed (wrapped lines joined).", nullable=False),
-        Column(
-            "bbox",
-            BBOX,
-            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
-            unit="pt",
-            nullable=False,
-        ),
+        CELL_BBOX,
     ),
 )
 
@@ -261,14 +256,9 @@ TABLES = Dataset(
     key=("filing_id", "table_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (same numbering as line_items).",
-            nullable=False,
-        ),
-        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
-        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        TABLE_INDEX,
+        TABLE_ID,
+        TABLE_TITLE,
         Column(
             "unit",
             pa.string(),

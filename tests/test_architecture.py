@@ -16,8 +16,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "budgetml"
 # The top layer imports each command's library function inside the command: importing every stage
 # (scikit-learn, polars) for `budgetml review --list` would cost about 1.5 s per command.
 TOP_LAYER = {"cli.py"}
-# The sample-corpus generator is not part of the pipeline (its own package, budgetml/synth/).
-GENERATOR = {"sample.py", "sample_render.py", "sample_templates.py", "seed.py", "render.py", "evaluate.py"}
 # Known, owned elsewhere: the parse worker imports ctypes inside its Linux-only prctl call (isolation is
 # helper reliab's module in issue 10; moving the import is a one-line change there).
 KNOWN = {"isolation.py": {"ctypes"}}
@@ -27,7 +25,8 @@ def pipeline_modules() -> list[Path]:
     return sorted(
         p
         for p in PACKAGE.rglob("*.py")
-        if p.name not in TOP_LAYER | GENERATOR and "synth" not in p.relative_to(PACKAGE).parts
+        # budgetml/synth/ (the sample-corpus generator) is not part of the pipeline
+        if p.name not in TOP_LAYER and "synth" not in p.relative_to(PACKAGE).parts
     )
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from budgetml.catalog import CATALOG_PATH, load_catalog
 from budgetml.parse import filing_row, parse_file
-from budgetml.render import Disclosure, TableSpec, render_pdf
-from budgetml.render import HeaderCell as H
+from budgetml.synth.render import Disclosure, TableSpec, render_pdf
+from budgetml.synth.render import HeaderCell as H
 
 # What a district's variant adds: another entry for a known table id (its titles and column headers)
 # and the template its filings follow.
