@@ -143,7 +143,7 @@ class Deviations:
 
 
 def transformed(values: np.ndarray, scale: Scale) -> np.ndarray:
-    """Values on the scale the feature is compared on (see features.Scale)."""
+    """Values on the scale the feature is compared on (see feature_declarations.Scale)."""
     if scale.transform == "log":
         return np.log10(np.maximum(values + scale.offset, 1e-12))  # maximum, not fmax: NaN (null) stays NaN
     if scale.transform == "logit":
