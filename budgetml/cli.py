@@ -99,7 +99,7 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
 
     Example: budgetml check output
     """
-    from budgetml.checks import check_output
+    from budgetml.checks.rulebook import check_output
 
     written = check_output(output)
     import polars as pl
@@ -119,7 +119,7 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
 
     Example: budgetml docs
     """
-    from budgetml.checks import rules_markdown
+    from budgetml.checks.rulebook import rules_markdown
 
     path.write_text(data_dictionary(), encoding="utf-8")
     rules_path = path.parent / "rules.md"
@@ -289,9 +289,7 @@ def review(
                 for reason in item.reasons[:3]:
                     console.print(f"      - {plain(reason)}")
                 for d in item.older_versions:
-                    console.print(
-                        f"      旧版本 {d.filing_id[:12]} 曾被复核为“{reviewing.STATUS_LABELS[d.status]}”：{plain(d.note)}"
-                    )
+                    console.print(f"      旧版本 {d.filing_id[:12]} 曾被复核为“{d.status_label}”：{plain(d.note)}")
             return
         if filing_id is None or status is None:
             raise reviewing.ReviewError("请给出文件编号和 --status（或用 --list 查看待复核队列）")

@@ -27,6 +27,8 @@ PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what th
 
 @dataclass(frozen=True)
 class ParsedFiling:
+    """One file read: its status, metadata, tables, line items, narrative and headline figures."""
+
     filing_id: str
     source_path: str
     status: str
@@ -40,6 +42,7 @@ class ParsedFiling:
 
 
 def file_id(data: bytes) -> str:
+    """The filing_id of a file's bytes: their SHA-256 in hex."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -62,6 +65,7 @@ def parse_file(path: Path, catalog: Catalog | None = None) -> ParsedFiling:
 
 
 def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog) -> ParsedFiling:
+    """A PDF's bytes through the steps: pages → grids → tables → line items, cover → metadata, text → narrative."""
     grids: list[Grid] = []
     trailing: dict[int, list[TextLine]] = {}  # text after the last grid of a page (notes such as 注：…)
     text_pages: dict[int, list[TextLine]] = {}  # pages without any table: cover and narrative
@@ -153,6 +157,7 @@ def fits_yuan(amount: Decimal) -> bool:
 
 
 def filing_row(parsed: ParsedFiling) -> dict:
+    """The filings.parquet row of a parsed file."""
     headline = {
         name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()
     }
@@ -185,6 +190,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
 
 
 def item_rows(parsed: ParsedFiling) -> list[dict]:
+    """The line_items.parquet rows of a parsed file."""
     return [
         {
             "filing_id": parsed.filing_id,
@@ -241,6 +247,7 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
 
 
 def table_rows(parsed: ParsedFiling) -> list[dict]:
+    """The tables.parquet rows of a parsed file."""
     counts: dict[int, int] = {}
     for table_index, _ in parsed.items:
         counts[table_index] = counts.get(table_index, 0) + 1
@@ -262,6 +269,7 @@ def table_rows(parsed: ParsedFiling) -> list[dict]:
 
 
 def narrative_rows(parsed: ParsedFiling) -> list[dict]:
+    """The narrative.parquet rows of a parsed file."""
     return [
         {"filing_id": parsed.filing_id, "section_index": k, "section": s.section, "page": s.page, "text": s.text}
         for k, s in enumerate(parsed.narrative)

@@ -8,8 +8,8 @@ All datasets of a run are written into a staged generation (budgetml.generations
 together at the end: a run killed at any stage leaves the last completed run's datasets, and "new
 since the last run" is always counted against those.
 
-The later stages run when their library function exists (each is a separate issue):
-    budgetml.checks.check_output(out_dir: Path) -> dict        writes claims.parquet, checks.parquet
+The later stages, each a library function over the (staged) output folder (skipped with later_stages=False):
+    budgetml.checks.rulebook.check_output(out_dir: Path) -> dict  writes claims.parquet, checks.parquet
     budgetml.features.build_features(out_dir: Path) -> object  writes features.parquet
     budgetml.detect.score_filings(out_dir: Path) -> object     writes anomalies.parquet
     budgetml.report.write_report(out_dir: Path, summary: budgetml.runs.RunSummary) -> Path
@@ -17,7 +17,6 @@ The later stages run when their library function exists (each is a separate issu
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import time
@@ -36,16 +35,20 @@ from prefect.futures import as_completed
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from budgetml import generations, incremental, isolation, runs
+from budgetml.checks.rulebook import check_output
 from budgetml.datasets import read_table
+from budgetml.detect import score_filings
+from budgetml.features import build_features
 from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
 from budgetml.layout import migrate_flat_layout
 from budgetml.lock import OutputLocked, output_lock
 from budgetml.progress import parse_progress
+from budgetml.report import write_report
 from budgetml.schema import DATASETS, INPUTS, RUNS
 from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings
 from budgetml.terminal import plain
-from flows.serve import ServedParametersRefused, check_served_parameters
+from flows.served import ServedParametersRefused, check_served_parameters
 
 FLOW_NAME = "budgetml-nightly"
 # Tests interrupt a run at a chosen point on any machine, however fast: with this variable set to
@@ -226,8 +229,6 @@ def nightly(
         )
         if later_stages:
             summary = _later_stages(summary, staged, timed)
-        write_report = _stage_function("budgetml.report", "write_report") if later_stages else None
-        if write_report is not None:
             so_far = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
             path = timed("report", task(write_report, name="report", cache_policy=NO_CACHE), staged, so_far)
             summary = replace(summary, report_path=str(generations.published_path(out, staged, path)))
@@ -259,49 +260,31 @@ def _parse(
 @dataclass(frozen=True)
 class LaterStage:
     stage: str
-    module: str
-    function: str  # called as function(out_dir: Path)
+    function: Callable  # called as function(out_dir: Path)
     dataset: str | None = None  # what it writes, when its rows are counted in the run summary
     counted: pc.Expression | None = None  # the rows that count (findings, flags)
     fields: tuple[str, str] = ("", "")  # summary fields for the count and for those new since the last run
 
 
 LATER_STAGES = (
-    LaterStage(
-        "checks", "budgetml.checks", "check_output", "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")
-    ),
-    LaterStage("features", "budgetml.features", "build_features"),
-    LaterStage(
-        "scoring", "budgetml.detect", "score_filings", "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")
-    ),
+    LaterStage("checks", check_output, "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")),
+    LaterStage("features", build_features),
+    LaterStage("scoring", score_filings, "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")),
 )
 
 
 def _later_stages(summary: runs.RunSummary, out: Path, timed: Callable) -> runs.RunSummary:
-    """Run checks, features and scoring where their library function exists; count findings and flags new since the last run."""
+    """Run checks, features and scoring; count findings and flags new since the last run."""
     declared = {d.name: d for d in DATASETS}
     for later in LATER_STAGES:
-        function = _stage_function(later.module, later.function)
-        if function is None:
-            continue
         dataset = declared.get(later.dataset) if later.dataset else None
         before = read_table(dataset, out) if dataset else None
-        timed(later.stage, run_stage, later.stage, function, str(out))
+        timed(later.stage, run_stage, later.stage, later.function, str(out))
         after = read_table(dataset, out) if dataset else None
         if after is not None:
             total, new = runs.count_new(dataset, before, after, later.counted)
             summary = replace(summary, **dict(zip(later.fields, (total, new))))
     return summary
-
-
-def _stage_function(module: str, name: str) -> Callable | None:
-    """The stage's library function, or None while its module does not exist yet (an error inside it still raises)."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
 
 
 def pause_for_test(stage: str) -> None:

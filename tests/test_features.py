@@ -11,8 +11,9 @@ import pytest
 
 from budgetml import features
 from budgetml.datasets import data_dictionary
-from budgetml.features import FEATURES, build_features, department_type, form_to_indicators, load_department_types
-from budgetml.forms import FormCell
+from budgetml.feature_declarations import FEATURES
+from budgetml.features import build_features, department_type, form_to_indicators, load_department_types
+from budgetml.form_cells import FormCell
 from budgetml.layout import data_dir, dataset_path
 from budgetml.schema import FEATURES as FEATURES_DATASET
 from tests.budgetdata import SHANGHAI_TABLES, claim, fid, filing, finding, form, item, write_output
