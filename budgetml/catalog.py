@@ -71,6 +71,7 @@ class Catalog:
 
     @property
     def table_ids(self) -> tuple[str, ...]:
+        """Every canonical table id, in catalog order."""
         return tuple(t.id for t in self.tables)
 
     @property
@@ -80,6 +81,7 @@ class Catalog:
 
     @property
     def headline_labels(self) -> dict[str, str]:
+        """Headline figure name → its Chinese label, in catalog order."""
         return {h.name: h.label for h in self.headlines}
 
     def table_name(self, table_id: str | None) -> str:
@@ -128,9 +130,11 @@ class Catalog:
         return names
 
     def is_form(self, table_id: str | None) -> bool:
+        """Whether the table is a form kept as printed cells."""
         return any(t.id == table_id and t.is_form for t in self.tables)
 
     def is_code_header(self, header_path: str) -> bool:
+        """Whether a printed header names the classification-code column."""
         path = squash(header_path)
         return any(p.search(path) for p in self.code_headers)
 
@@ -143,6 +147,7 @@ def normalise_title(printed: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """The catalog file read into records (cached per path)."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     tables = tuple(
         TableEntry(

@@ -5,6 +5,11 @@ daemonic and may not start multiprocessing children) that limits its own address
 RLIMIT_AS and answers one file at a time over a socket. The parent enforces the wall-clock limit:
 a worker that overruns it, runs out of memory or dies is killed and replaced, its file recorded as a
 `failed` filing with the reason in Chinese, and the other files go on.
+
+A worker out of memory cannot be trusted to build anything, not even a message (a second MemoryError
+would end it with a traceback): it exits at once with MEMORY_EXIT_CODE and the parent, which has
+memory, writes the failure. Every failure message is the parent's, in Chinese, never a traceback;
+what a dying worker printed goes to the log only.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import pyarrow as pa
 from budgetml.parse import PARSER_VERSION, ParsedFiling, parse_file, parsed_to_tables
 from budgetml.schema import INPUTS
 from budgetml.settings import ParseLimits
+from budgetml.terminal import plain
 
 # Why a failure happened, when it is not the parser's own verdict on the file (declared in schema.INPUTS).
 FAILURE_KINDS = next(c.values for c in INPUTS.columns if c.name == "failure_kind")
@@ -40,6 +46,17 @@ WORKER_START_TIMEOUT_S = (
     60  # an interpreter with pdfminer, pyarrow and polars loads in ~1 s; minutes only on a swamped machine
 )
 _PR_SET_PDEATHSIG = 1
+MEMORY_EXIT_CODE = 86  # a worker's exit status after a MemoryError: allocates nothing on the way out
+# What C libraries print when an allocation fails under RLIMIT_AS before they abort the process.
+_MEMORY_WORDS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory", "memory allocation failed")
+_SIGNAL_NAMES = {
+    signal.SIGSEGV: "访问了无效内存",
+    signal.SIGABRT: "程序异常中止",
+    signal.SIGBUS: "总线错误",
+    signal.SIGFPE: "算术错误",
+    signal.SIGILL: "非法指令",
+}
+log = logging.getLogger(__name__)
 # Tests make a parse overrun its limits on any machine, however fast: a worker started with this
 # variable set stalls on every file whose name contains its value (see tests/flowdata.py).
 STALL_MARKER_ENV = "BUDGETML_TEST_STALL_MARKER"
@@ -196,8 +213,6 @@ class _Slot:
             outcome: ParseOutcome = self.conn.recv()
         except (EOFError, OSError):
             return self._died(file)
-        if outcome.failure_kind == "memory":
-            self.retire()  # a worker that hit its limit has exited; start a fresh one for the next file
         return outcome
 
     def time_out(self) -> ParseOutcome:
@@ -228,15 +243,27 @@ class _Slot:
         code = self.proc.wait() if self.proc else None
         tail = self._stderr_tail()
         self.retire()
-        if code == -signal.SIGKILL:
+        if tail:  # for the developer, in the log; never in the filing's error
+            log.warning("解析进程退出（%s），%s 的标准错误输出：%s", code, plain(file.source_path), plain(tail))
+        memory_error = f"内存超限：解析需要超过 {self.limits.memory_limit_mb} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
+        if code == MEMORY_EXIT_CODE:
+            kind, error = "memory", memory_error
+        elif code == -signal.SIGKILL:
             kind, error = (
                 "memory",
                 f"内存超限：解析进程被系统终止（可能超过 {self.limits.memory_limit_mb} MB 或机器内存不足）",
             )
+        elif code is not None and code < 0 and any(word in tail for word in _MEMORY_WORDS):
+            kind, error = "memory", memory_error  # a C library aborted on a failed allocation
         elif code is not None and code < 0:
-            kind, error = "crash", f"解析进程崩溃（信号 {signal.Signals(-code).name}）"
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            why = _SIGNAL_NAMES.get(-code, "被信号终止")
+            kind, error = (
+                "crash",
+                f"解析进程崩溃（信号 {name}，{why}；多为 PDF 结构异常触发了底层库的错误），已跳过该文件",
+            )
         else:
-            kind, error = "crash", f"解析进程意外退出（退出码 {code}）" + (f"：{tail}" if tail else "")
+            kind, error = "crash", f"解析进程意外退出（退出码 {code}），已跳过该文件"
         return failed_outcome(file, kind, error, seconds)
 
 
@@ -260,31 +287,29 @@ def worker_main() -> None:
             source_path, filing_id = conn.recv()
         except EOFError:
             return
-        outcome = _parse_one(source_path, filing_id, memory_bytes)
-        conn.send(outcome)
-        if outcome.failure_kind == "memory":
-            return  # after a MemoryError the heap may be fragmented to its limit: let a fresh worker go on
+        try:
+            conn.send(_parse_one(source_path, filing_id))
+        except MemoryError:
+            os._exit(MEMORY_EXIT_CODE)  # nothing built, nothing flushed: the parent reports 内存超限
 
 
-def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutcome:
+def _parse_one(source_path: str, filing_id: str) -> ParseOutcome:
     file = InputFile(source_path, filing_id, 0)
     start = time.perf_counter()
-    memory_error = (
-        f"内存超限：解析需要超过 {memory_bytes // 2**20} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
-    )
     marker = os.environ.get(STALL_MARKER_ENV)
     if marker and marker in Path(source_path).name:
         signal.pause()  # a test's stand-in for a parse that never ends; the parent's time limit or a kill ends it
+    parsed = parse_file(Path(source_path))  # a MemoryError goes up: the worker exits (worker_main)
+    seconds = time.perf_counter() - start
+    if parsed.filing_id.startswith("unreadable-"):
+        return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds)
+    if parsed.filing_id != filing_id:
+        return failed_outcome(file, "changed", "文件在本次运行期间被修改，将在下次运行时重新解析", seconds)
     try:
-        parsed = parse_file(Path(source_path))
-        seconds = time.perf_counter() - start
-        if parsed.filing_id.startswith("unreadable-"):
-            return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds)
-        if parsed.filing_id != filing_id:
-            return failed_outcome(file, "changed", "文件在本次运行期间被修改，将在下次运行时重新解析", seconds)
         tables = parsed_to_tables([parsed])
-    except MemoryError:
-        return failed_outcome(file, "memory", memory_error, time.perf_counter() - start)
+    except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:  # rows that do not fit their schema
+        error = f"解析程序内部错误（请报告）：{type(exc).__name__}: {plain(str(exc))[:300]}"
+        return failed_outcome(file, None, error, seconds)
     return ParseOutcome(
         source_path, filing_id, parsed.status, parsed.error, None, parsed.n_pages, seconds, _peak_rss_mb(), tables
     )

@@ -17,7 +17,7 @@ from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, l
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
 from budgetml.normalise import YUAN_PER_WAN, UnitError
 from budgetml.records import Grid, TextLine
-from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
+from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, YUAN
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again.
@@ -27,6 +27,8 @@ PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what th
 
 @dataclass(frozen=True)
 class ParsedFiling:
+    """One file read: its status, metadata, tables, line items, narrative and headline figures."""
+
     filing_id: str
     source_path: str
     status: str
@@ -40,6 +42,7 @@ class ParsedFiling:
 
 
 def file_id(data: bytes) -> str:
+    """The filing_id of a file's bytes: their SHA-256 in hex."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -62,6 +65,7 @@ def parse_file(path: Path, catalog: Catalog | None = None) -> ParsedFiling:
 
 
 def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog) -> ParsedFiling:
+    """A PDF's bytes through the steps: pages → grids → tables → line items, cover → metadata, text → narrative."""
     grids: list[Grid] = []
     trailing: dict[int, list[TextLine]] = {}  # text after the last grid of a page (notes such as 注：…)
     text_pages: dict[int, list[TextLine]] = {}  # pages without any table: cover and narrative
@@ -95,9 +99,18 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
     items: list[tuple[int, LineItem]] = []
     for index, table in enumerate(tables):
         try:
-            items += [(index, item) for item in table_to_items(table, catalog)]
+            table_items = table_to_items(table, catalog)
         except UnitError as exc:
             errors.append(f"第 {table.pages[0]} 页「{table.title or '无标题表格'}」：{exc}")
+            continue
+        for item in table_items:
+            if fits_yuan(item.amount_yuan):
+                items.append((index, item))
+            else:  # a failed cell, not a crash of the batch: the filing becomes partial and says which cell
+                errors.append(
+                    f"第 {item.page} 页「{table.title or '无标题表格'}」的金额 {item.raw[:40]} 超出可记录的范围"
+                    f"（最多 {YUAN.precision - YUAN.scale} 位整数、{YUAN.scale} 位小数的元），该单元格未记录"
+                )
 
     cover = [line.text for line in text_pages.get(1, [])]
     meta = cover_to_meta(cover, [t.title for t in tables])
@@ -131,7 +144,20 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
     )
 
 
+def fits_yuan(amount: Decimal) -> bool:
+    """Whether an amount in 元 fits line_items.amount_yuan (decimal(24,4)) exactly: 20 integer digits, 4 decimals."""
+    if not amount.is_finite():
+        return False
+    _, digits, exponent = amount.as_tuple()
+    digits = list(digits)
+    while len(digits) > 1 and digits[-1] == 0 and exponent < 0:  # 1.500000 has one decimal, not six
+        digits.pop()
+        exponent += 1
+    return -exponent <= YUAN.scale and len(digits) + exponent <= YUAN.precision - YUAN.scale
+
+
 def filing_row(parsed: ParsedFiling) -> dict:
+    """The filings.parquet row of a parsed file."""
     headline = {
         name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()
     }
@@ -164,6 +190,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
 
 
 def item_rows(parsed: ParsedFiling) -> list[dict]:
+    """The line_items.parquet rows of a parsed file."""
     return [
         {
             "filing_id": parsed.filing_id,
@@ -220,6 +247,7 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
 
 
 def table_rows(parsed: ParsedFiling) -> list[dict]:
+    """The tables.parquet rows of a parsed file."""
     counts: dict[int, int] = {}
     for table_index, _ in parsed.items:
         counts[table_index] = counts.get(table_index, 0) + 1
@@ -241,6 +269,7 @@ def table_rows(parsed: ParsedFiling) -> list[dict]:
 
 
 def narrative_rows(parsed: ParsedFiling) -> list[dict]:
+    """The narrative.parquet rows of a parsed file."""
     return [
         {"filing_id": parsed.filing_id, "section_index": k, "section": s.section, "page": s.page, "text": s.text}
         for k, s in enumerate(parsed.narrative)
@@ -259,29 +288,22 @@ def parsed_to_tables(results: Iterable[ParsedFiling]) -> dict[str, pa.Table]:
     }
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files named on the command line plus every *.pdf below the named folders, sorted."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-        else:
-            found.add(path)
-    return sorted(found)
-
-
 def parse_to_datasets(
     paths: list[Path], out_dir: Path, on_file: Callable[[ParsedFiling], None] | None = None
 ) -> dict[str, Path]:
-    """Parse every file and write filings / line_items / narrative Parquet files into out_dir."""
+    """Parse every file in this process and write the parse datasets into out_dir/data/ (tests and benchmarks;
+    `budgetml parse` and the nightly run parse in isolated, limited workers instead).
+
+    Byte-identical files are one filing (filing_id is the key): the first by path is kept.
+    """
     catalog = load_catalog()
-    results = []
-    for path in paths:
+    results: dict[str, ParsedFiling] = {}
+    for path in sorted(paths):
         parsed = parse_file(path, catalog)
-        results.append(parsed)
+        results.setdefault(parsed.filing_id, parsed)
         if on_file:
             on_file(parsed)
-    tables = parsed_to_tables(results)
+    tables = parsed_to_tables(results.values())
     written = {}
     for dataset in PARSE_DATASETS:
         written[dataset.name] = write_table(dataset, tables[dataset.name], out_dir)

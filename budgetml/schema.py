@@ -1,10 +1,16 @@
-"""Every dataset column declared once, as data: type, unit, description. Used to write, check and document."""
+"""Every dataset column declared once, as data: type, unit, description. Used to write, check and document.
+
+The features dataset's columns come from budgetml/feature_declarations.py (vocabulary, like this module).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pyarrow as pa
+
+from budgetml.feature_declarations import FEATURES as FEATURE_DECLARATIONS
+from budgetml.feature_declarations import YOY_BASES
 
 # Money in yuan, exactly: 24 digits with 4 decimals holds any budget printed to 0.01 of 万元 or 元.
 YUAN = pa.decimal128(24, 4)
@@ -13,6 +19,8 @@ BBOX = pa.list_(pa.float64(), 4)
 
 @dataclass(frozen=True)
 class Column:
+    """One declared column: name, Arrow type, description, unit, nullability, allowed values."""
+
     name: str
     dtype: pa.DataType
     description: str
@@ -23,6 +31,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Dataset:
+    """One declared dataset: its name, description, key and columns."""
+
     name: str
     description: str
     key: tuple[str, ...]
@@ -30,9 +40,11 @@ class Dataset:
 
     @property
     def file_name(self) -> str:
+        """The Parquet file's name."""
         return f"{self.name}.parquet"
 
     def arrow_schema(self) -> pa.Schema:
+        """The declaration as an Arrow schema (what is written and read)."""
         return pa.schema([pa.field(c.name, c.dtype, nullable=c.nullable) for c in self.columns])
 
 
@@ -43,6 +55,23 @@ FILING_ID = Column(
     nullable=False,
 )
 PAGE = Column("page", pa.int32(), "1-based page number in the PDF.", nullable=False)
+TABLE_INDEX = Column(
+    "table_index",
+    pa.int32(),
+    "0-based position of the table in the filing (tables continued over pages count once); the same numbering in line_items, form_cells and tables.",
+    nullable=False,
+)
+TABLE_ID = Column(
+    "table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."
+)
+TABLE_TITLE = Column("table_title", pa.string(), "The table's title as printed.", nullable=False)
+CELL_BBOX = Column(
+    "bbox",
+    BBOX,
+    "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
+    unit="pt",
+    nullable=False,
+)
 
 _HEADLINE_NOTE = "Read from the tables (see configs/catalog.toml [[headline]]); null when the filing lacks the table."
 
@@ -99,14 +128,9 @@ LINE_ITEMS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (tables continued over pages count once).",
-            nullable=False,
-        ),
-        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
-        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        TABLE_INDEX,
+        TABLE_ID,
+        TABLE_TITLE,
         PAGE,
         Column(
             "row_index",
@@ -166,13 +190,7 @@ LINE_ITEMS = Dataset(
             nullable=False,
         ),
         Column("raw", pa.string(), "The cell text exactly as printed.", nullable=False),
-        Column(
-            "bbox",
-            BBOX,
-            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
-            unit="pt",
-            nullable=False,
-        ),
+        CELL_BBOX,
     ),
 )
 
@@ -202,12 +220,7 @@ FORM_CELLS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (same numbering as line_items).",
-            nullable=False,
-        ),
+        TABLE_INDEX,
         Column(
             "table_id", pa.string(), "Canonical table id (performance_overall, performance_project).", nullable=False
         ),
@@ -233,13 +246,7 @@ FORM_CELLS = Dataset(
         Column("column_index", pa.int32(), "0-based first column of the cell in the table grid.", nullable=False),
         Column("colspan", pa.int32(), "Number of grid columns the cell spans.", nullable=False),
         Column("text", pa.string(), "The cell text as printed (wrapped lines joined).", nullable=False),
-        Column(
-            "bbox",
-            BBOX,
-            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
-            unit="pt",
-            nullable=False,
-        ),
+        CELL_BBOX,
     ),
 )
 
@@ -249,14 +256,9 @@ TABLES = Dataset(
     key=("filing_id", "table_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (same numbering as line_items).",
-            nullable=False,
-        ),
-        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
-        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        TABLE_INDEX,
+        TABLE_ID,
+        TABLE_TITLE,
         Column(
             "unit",
             pa.string(),
@@ -497,16 +499,11 @@ CHECKS = Dataset(
     ),
 )
 
-# The features are declared once, as data, in budgetml/features.py (name, formula, unit, description);
-# that module imports nothing from here at module level, so this import cannot cycle.
-from budgetml.features import FEATURES as FEATURE_DECLARATIONS  # noqa: E402
-from budgetml.features import YOY_BASES  # noqa: E402 - the architecture step removes this mid-file import
-
 REVIEW_STATUSES = ("confirmed", "dismissed", "needs-info")
 
 FEATURES = Dataset(
     name="features",
-    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/features.py.",
+    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/feature_declarations.py and computed by budgetml/features.py.",
     key=("filing_id",),
     columns=(
         FILING_ID,

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from budgetml.incremental import hash_inputs
 from budgetml.isolation import parse_isolated
+from budgetml.layout import dataset_path
 from budgetml.settings import ParseLimits
 from budgetml.synth.seed import write_fixture
 
@@ -52,7 +53,7 @@ def run_flow(inputs: Path, out: Path, full: bool) -> tuple[float, dict]:
     start = time.perf_counter()
     subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
-    return wall, pq.read_table(out / "runs.parquet").to_pylist()[-1]
+    return wall, pq.read_table(dataset_path(out, "runs")).to_pylist()[-1]
 
 
 def describe(name: str, wall: float, run: dict) -> str:
@@ -84,7 +85,7 @@ def main() -> None:
     changed_wall, changed = run_flow(inputs, out, args.full)
     print(describe(f"after {args.changed} files changed", changed_wall, changed), flush=True)
 
-    inventory = pq.read_table(out / "inputs.parquet").to_pylist()
+    inventory = pq.read_table(dataset_path(out, "inputs")).to_pylist()
     parse_s = dict((s["stage"], s["duration_s"]) for s in cold["stage_durations"])["parse"]
     peak = max((r["peak_rss_mb"] or 0) for r in inventory) if changed["n_parsed"] else float("nan")
     print(f"\ncold parse stage: {cold['n_pages_parsed'] / parse_s:.1f} pages/s with {cold['workers']} workers")

@@ -171,7 +171,7 @@ def test_real_inconsistencies_are_found(tmp_path):
         pytest.skip("real PDF not available")
     import polars as pl
 
-    from budgetml.checks import check_output
+    from budgetml.checks.rulebook import check_output
     from budgetml.parse import parse_to_datasets
 
     parse_to_datasets([PUTUO_PDF], tmp_path)
