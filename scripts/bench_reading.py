@@ -52,7 +52,9 @@ def main() -> None:
         command = [sys.executable, "-m", "budgetml.cli", stage]
         command += [str(corpus), "--output", str(output)] if stage == "parse" else [str(output)]
         started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        done = subprocess.run(command, capture_output=True, text=True)  # parse reports every partial filing
+        if done.returncode:
+            sys.exit(f"budgetml {stage} failed ({done.returncode}):\n{done.stderr}{done.stdout}")
         times[stage] = time.perf_counter() - started
 
     report = format_robustness(reading_robustness(labels, output))

@@ -42,13 +42,13 @@ from budgetml.synth.sample_render import (
 )
 from budgetml.synth.table_headers import SHANGHAI_HEADERS, WUHAN_LABELS, WUHAN_LAYOUTS
 
-WIDE_TABLE_COLUMNS = 9  # tables this wide (表2, 表10) print landscape in every real filing: portrait squeezes the header to one character a line
-COVER_FONT_PT = {
-    "region_year_org": 18.0
-}  # the 区级部门预算 cover's long lines stay on one line (as sample.toml's Shanghai layouts)
-CAPTION_GAP_PT = 12.0
+# Tables this wide (表2, 表10) print landscape in every real filing: portrait squeezes a header to a character a line.
+WIDE_TABLE_COLUMNS = 9
+# The 区级部门预算 cover's long lines stay on one line (as sample.toml's Shanghai layouts set it).
+COVER_FONT_PT = {"region_year_org": 18.0}
+CAPTION_GAP_PT = 12.0  # the least space between two texts on one caption line
 MIN_TEXT_COLUMN_PT = 40.0  # a name column narrower than this would print one or two characters a line
-MIN_AMOUNT_COLUMN_PT = 28.0  # an amount column left blank still gets room for its header  # the least space between two texts on one caption line
+MIN_AMOUNT_COLUMN_PT = 28.0  # an amount column left blank still gets room for its header
 TWO_SIDED = frozenset({"income_expenditure_summary", "fiscal_grant_summary"})
 FORM_IDS = {"整体支出绩效目标表": "performance_overall", "项目支出绩效目标表": "performance_project"}
 _FULL_WIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
@@ -177,6 +177,7 @@ class _Native:
     widths: tuple[float, ...]
     lead: int
     kind: str  # "function" | "economic" | "unit" (unit codes) | "named" (表10) | "none" (三公) | "two_sided"
+    marks_empty: bool = False  # an empty table prints 无 and 合计 rows (普陀's), not a header alone (Wuhan's)
 
 
 def _native(table: PrintedTable, style: str) -> _Native:
@@ -196,7 +197,9 @@ def _native(table: PrintedTable, style: str) -> _Native:
         return _Native(header, widths, 2 if style == "wuhan" else 3, "economic")
     if style == "wuhan" and table_id in ("income_summary", "general_budget_by_unit"):
         return _Native(header, widths, 2, "unit")
-    return _Native(header, widths, 2 if style == "wuhan" else 4, "function")
+    if style == "wuhan":
+        return _Native(header, widths, 2, "function")
+    return _Native(header, widths, 4, "function", marks_empty=True)
 
 
 def _table_spec(
@@ -456,12 +459,10 @@ def _body(
         return two_sided_rows(table, amounts), ()
     n_cols = lead + len(table.columns)
     if not table.rows:
-        if native.kind == "function" and lead >= 2 and native.lead == 4:  # 普陀's empty tables: 无 and 合计
-            return (("无", *[""] * (n_cols - 1)), ("合计", *[""] * (n_cols - 1))), (
-                BodySpan(0, 0, colspan=lead),
-                BodySpan(1, 0, colspan=lead),
-            )
-        return (), ()
+        if not native.marks_empty:
+            return (), ()
+        rows = (("无", *[""] * (n_cols - 1)), ("合计", *[""] * (n_cols - 1)))
+        return rows, (BodySpan(0, 0, colspan=lead), BodySpan(1, 0, colspan=lead)) if lead > 1 else ()
     ordered = _ordered(table.rows, p.total_row) if native.kind != "none" else table.rows
     rows = []
     for row in ordered:
