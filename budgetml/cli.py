@@ -62,7 +62,7 @@ def fixture(out: Path = typer.Option(Path("data/fixtures"), "--out", help="Folde
 
     Example: budgetml fixture --out data/fixtures
     """
-    from budgetml.seed import write_fixture
+    from budgetml.synth.seed import write_fixture
 
     console.print(f"fixture: {plain(write_fixture(out))}")
 
@@ -286,7 +286,7 @@ def sample(
     """
     import json
 
-    from budgetml.sample import generate_corpus
+    from budgetml.synth.corpus import generate_corpus
 
     try:
         labels = generate_corpus(
@@ -308,8 +308,8 @@ def evaluate(
 
     Example: budgetml evaluate --labels data/sample/labels.json --output output
     """
-    from budgetml.evaluate import LabelsError, format_report
-    from budgetml.evaluate import evaluate as run_evaluation
+    from budgetml.synth.evaluate import LabelsError, format_report
+    from budgetml.synth.evaluate import evaluate as run_evaluation
 
     try:
         report = run_evaluation(labels, output)

@@ -4,7 +4,7 @@ Usage: .venv/bin/python scripts/bench_nightly.py [--files 1000] [--changed 10] [
 
 The corpus is N copies of the seed fixture (data/seed rendered, 49 pages), each made distinct by a
 same-length change of its /Author metadata, so every copy has its own content hash and is parsed
-in full. (Swap in budgetml.sample's generated corpus once it is stable.) The runs go through the
+in full. (Swap in budgetml.synth.sample's generated corpus once it is stable.) The runs go through the
 real command line, `budgetml run`, in a subprocess: Prefect's temporary server start-up is
 included in every run's time. --full also runs the later stages (checks … report); by default the
 runs stop after the parse datasets (--parse-only), which is what the warm-rerun target is about.
@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 
 from budgetml.incremental import hash_inputs
 from budgetml.isolation import parse_isolated
-from budgetml.seed import write_fixture
 from budgetml.settings import ParseLimits
+from budgetml.synth.seed import write_fixture
 
 REPO = Path(__file__).resolve().parent.parent
 AUTHOR = b"/Author (anonymous)"

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def default_files() -> list[Path]:
-    from budgetml.seed import write_fixture
+    from budgetml.synth.seed import write_fixture
 
     files = [write_fixture(REPO / "data" / "fixtures")]
     real = REPO.parent / "shared" / "real" / "sh-putuo-sifaju-2026-dept-budget.pdf"

@@ -34,7 +34,7 @@ def putuo_parsed():
 
 @pytest.fixture(scope="session")
 def seed_fixture_pdf(tmp_path_factory):
-    from budgetml.seed import write_fixture
+    from budgetml.synth.seed import write_fixture
 
     return write_fixture(tmp_path_factory.mktemp("fixture"))
 

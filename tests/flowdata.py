@@ -7,8 +7,8 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-from budgetml.render import Disclosure, render_pdf
-from budgetml.seed import seed_disclosure
+from budgetml.synth.render import Disclosure, render_pdf
+from budgetml.synth.seed import seed_disclosure
 from tests import badpdfs
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from budgetml.evaluate import LabelsError, evaluate, format_report, tolerance_wan
+from budgetml.synth.evaluate import LabelsError, evaluate, format_report, tolerance_wan
 
 HEADLINE = {
     "total_income": 1000.0,

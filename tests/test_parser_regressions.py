@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from budgetml.parse import filing_row, parse_file
-from budgetml.render import Disclosure, TableSpec, render_pdf
-from budgetml.render import HeaderCell as H
+from budgetml.synth.render import Disclosure, TableSpec, render_pdf
+from budgetml.synth.render import HeaderCell as H
 
 SUMMARY = TableSpec(
     "部门支出总表",

@@ -1,6 +1,6 @@
 """The two templates of the sample corpus: a department-year's numbers as the Wuhan and Shanghai filings print them.
 
-`build_printed` returns a PrintedFiling (budgetml/sample_render.py): the amount tables keyed by canonical
+`build_printed` returns a PrintedFiling (budgetml/synth/sample_render.py): the amount tables keyed by canonical
 table id, the narrative as text and facts (情况说明 / 编制说明 with their 比上年 statements), and the
 performance target forms. The previous years of the series supply every stated 上年 figure.
 """
@@ -11,9 +11,9 @@ import random
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from budgetml.render import BodySpan, TableSpec
-from budgetml.sample import YUAN_PER_WAN, ZERO, FilingNumbers, ItemAmounts, SampleConfig
-from budgetml.sample_render import (
+from budgetml.synth.render import BodySpan, TableSpec
+from budgetml.synth.sample import YUAN_PER_WAN, ZERO, FilingNumbers, ItemAmounts, SampleConfig
+from budgetml.synth.sample_render import (
     PRINTED,
     Fact,
     NarrativeSection,

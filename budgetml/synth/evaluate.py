@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetml.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
+from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 
 # Amounts are printed with 2 decimals in their table's unit, so half the last digit is the widest gap
 # a correct reading can show after conversion: 0.005 万元 in 万元 tables, 0.005 元 in 元 tables.
@@ -97,7 +97,7 @@ class EvaluationReport:
 
 
 class LabelsError(ValueError):
-    """The labels file is missing or is not one budgetml.sample wrote."""
+    """The labels file is missing or is not one budgetml.synth.sample wrote."""
 
 
 def read_labels(labels_path: Path) -> list[dict]:
@@ -113,7 +113,7 @@ def read_labels(labels_path: Path) -> list[dict]:
 
 
 def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -> EvaluationReport:
-    """Compare the datasets in output_dir with the labels written by budgetml.sample.generate_corpus.
+    """Compare the datasets in output_dir with the labels written by budgetml.synth.corpus.generate_corpus.
 
     Raises LabelsError when the labels file is missing or malformed; missing datasets are only noted.
     """

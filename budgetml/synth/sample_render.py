@@ -1,9 +1,9 @@
 """The printed filing of a sample department-year: its records, the injected inconsistencies, its layout as a PDF.
 
-A PrintedFiling (built by budgetml/sample_templates.py) holds tables of amounts and narrative facts
+A PrintedFiling (built by budgetml/synth/sample_templates.py) holds tables of amounts and narrative facts
 rather than text, so they can be checked and changed: `inject_inconsistency` makes one printed cell or
 fact wrong and says exactly which; `to_disclosure` lays the filing out in its district's layout
-variation for budgetml.render; `filing_label` records what a correct parser should read from it.
+variation for budgetml.synth.render.
 """
 
 from __future__ import annotations
@@ -14,24 +14,19 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from budgetml.render import BodySpan, Disclosure, HeaderCell, LayoutSettings, Section, TableSpec, render_pdf
-from budgetml.sample import (
+from budgetml.synth.render import BodySpan, Disclosure, LayoutSettings, Section, TableSpec, render_pdf
+from budgetml.synth.sample import (
     YUAN_PER_WAN,
     ZERO,
     Change,
-    FilingLabel,
     FilingNumbers,
     Injection,
     LayoutVariant,
     SampleConfig,
-    file_sha256,
     money,
     to_wan,
 )
-
-# The Wuhan header grids are the seed template's, written once in budgetml/seed.py (a private name there:
-# seed.py has no public accessor for its layouts yet).
-from budgetml.seed import _LAYOUTS as WUHAN_LAYOUTS  # noqa: PLC2701
+from budgetml.synth.table_headers import SHANGHAI_HEADERS, WUHAN_LABELS, WUHAN_LAYOUTS
 
 UNIT_YUAN = {"元": Decimal(1), "万元": YUAN_PER_WAN}
 PRINTED = Decimal("0.01")  # every table prints amounts to 2 decimals
@@ -444,117 +439,6 @@ def _largest_item_fact(facts: Mapping[str, Fact], with_change: bool) -> Fact:
 
 # --- layout: PrintedFiling → Disclosure ------------------------------------------------------------------
 
-_H = HeaderCell
-
-
-def _sh_function_header(group: str) -> tuple[HeaderCell, ...]:
-    """普陀's function tables: 项目 over code (类/款/项) and name, the money group over its columns."""
-    return (
-        _H("项目", 0, 0, colspan=4),
-        _H(group, 0, 4, colspan=3),
-        _H("功能分类科目编码", 1, 0, colspan=3),
-        _H("功能分类科目名称", 1, 3, rowspan=2),
-        _H("合计", 1, 4, rowspan=2),
-        _H("基本支出", 1, 5, rowspan=2),
-        _H("项目支出", 1, 6, rowspan=2),
-        _H("类", 2, 0),
-        _H("款", 2, 1),
-        _H("项", 2, 2),
-    )
-
-
-_SH_CODE3 = (0.45, 0.45, 0.45)
-_SH_HEADERS: dict[str, tuple[tuple[HeaderCell, ...], tuple[float, ...]]] = {
-    "income_expenditure_summary": (
-        (
-            _H("本年收入", 0, 0, colspan=2),
-            _H("本年支出", 0, 2, colspan=2),
-            _H("项目", 1, 0),
-            _H("预算数", 1, 1),
-            _H("项目", 1, 2),
-            _H("预算数", 1, 3),
-        ),
-        (3.0, 1.6, 3.0, 1.6),
-    ),
-    "income_summary": (
-        (
-            _H("项目", 0, 0, colspan=4),
-            _H("收入预算", 0, 4, colspan=5),
-            _H("功能分类科目编码", 1, 0, colspan=3),
-            _H("功能分类科目名称", 1, 3, rowspan=2),
-            _H("合计", 1, 4, rowspan=2),
-            _H("财政拨款收入", 1, 5, rowspan=2),
-            _H("事业收入", 1, 6, rowspan=2),
-            _H("事业单位经营收入", 1, 7, rowspan=2),
-            _H("其他收入", 1, 8, rowspan=2),
-            _H("类", 2, 0),
-            _H("款", 2, 1),
-            _H("项", 2, 2),
-        ),
-        (*_SH_CODE3, 2.2, 1.45, 1.45, 1.0, 1.0, 1.0),
-    ),
-    "expenditure_summary": (_sh_function_header("支出预算"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "fiscal_grant_summary": (
-        (
-            _H("财政拨款收入", 0, 0, colspan=2),
-            _H("财政拨款支出", 0, 2, colspan=5),
-            _H("项目", 1, 0),
-            _H("预算数", 1, 1),
-            _H("项目", 1, 2),
-            _H("合计", 1, 3),
-            _H("一般公共预算", 1, 4),
-            _H("政府性基金预算", 1, 5),
-            _H("国有资本经营预算", 1, 6),
-        ),
-        (2.0, 1.5, 2.3, 1.5, 1.5, 1.1, 1.1),
-    ),
-    "general_budget_by_function": (_sh_function_header("一般公共预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "gov_fund": (_sh_function_header("政府性基金预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "state_capital": (_sh_function_header("国有资本经营预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "basic_expenditure_by_economic": (
-        (
-            _H("项目", 0, 0, colspan=3),
-            _H("一般公共预算基本支出", 0, 3, colspan=3),
-            _H("部门预算经济分类科目编码", 1, 0, colspan=2),
-            _H("经济分类科目名称", 1, 2, rowspan=2),
-            _H("合计", 1, 3, rowspan=2),
-            _H("人员经费", 1, 4, rowspan=2),
-            _H("公用经费", 1, 5, rowspan=2),
-            _H("类", 2, 0),
-            _H("款", 2, 1),
-        ),
-        (0.55, 0.55, 2.6, 1.5, 1.5, 1.5),
-    ),
-    "sangong": (
-        (
-            _H("“三公”经费预算数", 0, 0, colspan=6),
-            _H("机关运行经费预算数", 0, 6, rowspan=3),
-            _H("合计", 1, 0, rowspan=2),
-            _H("因公出国(境)费", 1, 1, rowspan=2),
-            _H("公务接待费", 1, 2, rowspan=2),
-            _H("公务用车购置及运行费", 1, 3, colspan=3),
-            _H("小计", 2, 3),
-            _H("购置费", 2, 4),
-            _H("运行费", 2, 5),
-        ),
-        (1.0,) * 7,
-    ),
-}
-
-# Wuhan tables by canonical id: the seed template's label key.
-_WUHAN_KEYS = {
-    "income_expenditure_summary": "表1",
-    "income_summary": "表2",
-    "expenditure_summary": "表3",
-    "fiscal_grant_summary": "表4",
-    "general_budget_by_function": "表5-1",
-    "general_budget_by_unit": "表5-2",
-    "basic_expenditure_by_economic": "表6",
-    "sangong": "表7",
-    "gov_fund": "表8",
-    "state_capital": "表9",
-    "projects": "表10",
-}
 _TWO_SIDED = frozenset({"income_expenditure_summary", "fiscal_grant_summary"})
 
 
@@ -599,7 +483,7 @@ def cell_text(table: PrintedTable, amount: Decimal | None, layout: LayoutVariant
 
 def _table_spec(table: PrintedTable, layout: LayoutVariant) -> TableSpec:
     if layout.style == "wuhan":
-        seed = WUHAN_LAYOUTS[_WUHAN_KEYS[table.table_id]]
+        seed = WUHAN_LAYOUTS[WUHAN_LABELS[table.table_id]]
         header, widths, aligns, landscape = (
             seed.header,
             seed.col_widths,
@@ -607,7 +491,7 @@ def _table_spec(table: PrintedTable, layout: LayoutVariant) -> TableSpec:
             seed.landscape or layout.landscape,
         )
     else:
-        header, widths = _SH_HEADERS[table.table_id]
+        header, widths = SHANGHAI_HEADERS[table.table_id]
         n_code = {"basic_expenditure_by_economic": 2, "sangong": 0, **dict.fromkeys(_TWO_SIDED, 0)}.get(
             table.table_id, 3
         )
@@ -693,29 +577,3 @@ def _code_parts(code: str | None, n: int) -> tuple[str, ...]:
         return ("",) * n
     pieces = [code[:3], code[3:5], code[5:7]][:n]
     return tuple(pieces)
-
-
-# --- labels ------------------------------------------------------------------------------------------------
-
-
-def filing_label(
-    printed: PrintedFiling, rel_path: str, written: Path, previous_path: str | None, injections: tuple[Injection, ...]
-) -> FilingLabel:
-    p = printed.profile
-    headline = {k: (to_wan(v) if v is not None else None) for k, v in printed.headline_figures().items()}
-    return FilingLabel(
-        path=rel_path,
-        filing_id=file_sha256(written),
-        region=p.region,
-        department=p.full_name,
-        department_type=p.dtype.id,
-        year=printed.year,
-        layout=p.layout.id,
-        style=p.style,
-        previous_path=previous_path,
-        headline_wan=headline,
-        headline_units=printed.headline_units(),
-        expenditure_items_wan={code: to_wan(v) for code, v in printed.expenditure_items().items()},
-        expenditure_items_unit=printed.tables["expenditure_summary"].unit,
-        injections=injections,
-    )
