@@ -22,7 +22,7 @@ _LABEL = re.compile(
 )
 _NOTE = re.compile(r"^(注|备注|说明)\s*\d*\s*[:：]")
 _WIDE_GAP = re.compile(r"\s{2,}")
-_NAME_EDGES = re.compile(r"^[\s(（:：]+|[\s)）:：,，。;；]+$")
+_NAME_EDGES = re.compile(r"^[\s:：]+|[\s:：,，。;；]+$")
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,17 @@ def line_fields(text: str) -> CaptionFields | None:
 
 
 def organisation_name(value: str) -> str | None:
-    """An organisation's name as printed, spaces removed ("上 海 市 普 陀 区" is spaced for show)."""
+    """An organisation's name as printed, spaces removed ("上 海 市 普 陀 区" is spaced for show).
+
+    Brackets are dropped from the ends only when unbalanced: "…科技创新局(武昌区数据局)" keeps its own.
+    """
     name = _NAME_EDGES.sub("", squash(value))
+    if name.startswith("(") and name.endswith(")") and name.count("(") == 1:
+        name = name[1:-1]
+    elif name.endswith(")") and name.count(")") > name.count("("):
+        name = name[:-1]
+    elif name.startswith("(") and name.count("(") > name.count(")"):
+        name = name[1:]
     return name or None
 
 

@@ -161,20 +161,24 @@ def find_title(lines: tuple[TextLine, ...], catalog: Catalog) -> tuple[int, str]
 
 
 def header_caption(header: list[Cell], n_cols: int) -> tuple[list[Cell], list[str], str | None]:
-    """Caption printed inside the grid's first row: (header without it, caption texts, title).
+    """Caption printed inside the grid's top rows: (header without them, caption texts, title).
 
-    The first row is caption when each of its cells carries a caption label (`单位：万元`), or when
-    it is one cell across the whole table printed like a title and more header rows follow.
+    A top row is caption when each of its cells carries a caption label (`单位：万元`), or when it
+    is one cell across the whole table printed like a title; at least one header row stays.
     """
-    first = [c for c in header if c.row == 0 and c.text]
-    if not first or len({c.row for c in header}) < 2:
-        return header, [], None
-    rest = [c for c in header if c.row != 0]
-    if all(line_fields(c.text) is not None for c in first):
-        return rest, [c.text for c in first], None
-    if len(first) == 1 and first[0].colspan == n_cols and looks_like_title(first[0].text):
-        return rest, [], first[0].text.strip()
-    return header, [], None
+    texts: list[str] = []
+    title = None
+    while len({c.row for c in header}) >= 2:
+        top = min(c.row for c in header)
+        first = [c for c in header if c.row == top and c.text]
+        if first and all(line_fields(c.text) is not None for c in first):
+            texts += [c.text for c in first]
+        elif title is None and len(first) == 1 and first[0].colspan == n_cols and looks_like_title(first[0].text):
+            title = first[0].text.strip()
+        else:
+            break
+        header = [c for c in header if c.row != top]
+    return header, texts, title
 
 
 def body_rows(grid: Grid, first_body_row: int) -> list[BodyRow]:
