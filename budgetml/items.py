@@ -152,7 +152,14 @@ def find_title(lines: tuple[TextLine, ...], catalog: Catalog) -> tuple[int, str]
     title, else the nearest line printed like a title (ending in 表); None when no line is a title."""
     candidates = title_candidates(lines)
     scored = [(best_title_score(text, catalog), k, text) for k, text in candidates]
-    known = [s for s in scored if s[0] >= catalog.identify.accept_confidence]
+    # A heading such as "五、部门支出预算情况" resembles a title's words; only a line printed like a
+    # title (ending in 表), or resembling a known title closely, may be chosen by its score.
+    known = [
+        s
+        for s in scored
+        if s[0] >= catalog.identify.accept_confidence
+        and (looks_like_title(s[2]) or s[0] >= catalog.identify.title_only_accept)
+    ]
     if known:
         _, k, text = max(known, key=lambda s: (s[0], s[1]))
         return k, text

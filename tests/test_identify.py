@@ -120,3 +120,32 @@ def test_final_account_tables_are_catalog_data(tmp_path):
 )
 def test_looks_like_title(text, expected):
     assert looks_like_title(text) is expected
+
+
+def band(*texts: str):
+    from budgetml.records import TextLine
+
+    return tuple(TextLine(text, 50, 20 * k, 300, 20 * k + 10, 10) for k, text in enumerate(texts))
+
+
+def test_title_is_the_known_title_line_not_the_nearest_line():
+    from budgetml.items import find_title
+
+    lines = band("表3", "2026年部门支出预算总表", "编制部门：上海市普陀区司法局    单位：元", "2026年1月")
+    assert find_title(lines, CATALOG) == (1, "2026年部门支出预算总表")
+
+
+def test_a_section_heading_that_resembles_a_title_is_not_taken_for_one():
+    from budgetml.items import find_title
+
+    # "五、部门支出预算情况" shares words with 支出预算总表 (score 0.6), but it is not printed as a title.
+    lines = band("五、部门支出预算情况", "2026年部门政府采购预算表", "单位：元")
+    assert find_title(lines, CATALOG) == (1, "2026年部门政府采购预算表")
+    assert find_title(band("五、部门支出预算情况", "单位：元"), CATALOG) is None
+
+
+def test_a_title_wrapped_over_two_lines_is_read_whole():
+    from budgetml.items import find_title
+
+    lines = band("2026年部门一般公共预算基本支出部门预算经", "济分类预算表", "单位：元")
+    assert find_title(lines, CATALOG) == (0, "2026年部门一般公共预算基本支出部门预算经济分类预算表")
