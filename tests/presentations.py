@@ -9,10 +9,11 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+from budgetml.synth.config import load_sample_config
+from budgetml.synth.corpus import build_printed
 from budgetml.synth.render import Disclosure, LayoutSettings, TableSpec, render_pdf
-from budgetml.synth.sample import build_departments, derive_numbers, load_sample_config, select_districts, simulate
+from budgetml.synth.sample import build_departments, derive_numbers, select_districts, simulate
 from budgetml.synth.sample_render import PrintedFiling, PrintedTable, write_pdf
-from budgetml.synth.sample_templates import build_printed
 from budgetml.synth.seed import seed_disclosure
 
 SEED_DEPARTMENT = "武昌区经济信息化和科技创新局(武昌区数据局)"

@@ -1,6 +1,7 @@
 """The sample corpus: which filing gets which injection, the PDFs of every district × department × year, labels.json.
 
-Builds on the amount model (budgetml/synth/sample.py), the templates (budgetml/synth/sample_templates.py) and
+Builds on the amount model (budgetml/synth/sample.py), the two templates (budgetml/synth/wuhan_template.py,
+budgetml/synth/shanghai_template.py) and
 the printed filing (budgetml/synth/sample_render.py); nothing in the generator imports this module back.
 """
 
@@ -13,18 +14,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from budgetml.synth import sample_render, sample_templates
+from budgetml.synth import sample_render, shanghai_template, wuhan_template
+from budgetml.synth.config import SampleConfig, load_sample_config
+from budgetml.synth.inconsistencies import inject_inconsistency
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     NEEDS_PREVIOUS,
     OUTLIER_KINDS,
     DepartmentProfile,
+    FilingNumbers,
     Injection,
-    SampleConfig,
     apply_outlier,
     build_departments,
     derive_numbers,
-    load_sample_config,
     select_department_types,
     select_districts,
     simulate,
@@ -34,6 +36,14 @@ from budgetml.synth.sample_render import PrintedFiling
 
 LABELS_NAME = "labels.json"
 LABELS_VERSION = 1
+# Each template style's builder: a department-year's numbers as that template prints them.
+TEMPLATES = {"wuhan": wuhan_template.build, "shanghai": shanghai_template.build}
+
+
+def build_printed(config: SampleConfig, series: Sequence[FilingNumbers]) -> PrintedFiling:
+    """The printed filing of series[-1] in its district's template; the earlier years supply the 上年 figures."""
+    numbers = series[-1]
+    return TEMPLATES[numbers.profile.style](config, numbers, list(series[:-1]))
 
 
 # --- which filing gets which injection ---------------------------------------------------------------
@@ -164,10 +174,10 @@ def generate_corpus(
             if kind in OUTLIER_KINDS:
                 numbers, injection = apply_outlier(config, profile, year, drivers[k], series[k - 1], kind, rng)
                 injections = (injection,)
-            printed = sample_templates.build_printed(config, [*series[:k], numbers])
+            printed = build_printed(config, [*series[:k], numbers])
             if kind in INCONSISTENCY_KINDS:
-                previous = sample_templates.build_printed(config, series[:k])
-                printed, injection = sample_render.inject_inconsistency(config, printed, previous, kind, rng)
+                previous = build_printed(config, series[:k])
+                printed, injection = inject_inconsistency(config, printed, previous, kind, rng)
                 injections = (injection,)
             path = Path(profile.district.slug) / str(year) / f"{profile.district.slug}-{profile.slug}-{year}.pdf"
             written = sample_render.write_pdf(printed, out_dir / path)
@@ -198,7 +208,7 @@ def write_labels(out_dir: Path, labels: Sequence[FilingLabel], **meta) -> Path:
     path = Path(out_dir) / LABELS_NAME
     data = {
         "version": LABELS_VERSION,
-        "generator": "budgetml.sample",
+        "generator": "budgetml.sample",  # the name labels.json has always carried (labels version 1)
         **meta,
         "filings": [label.as_label() for label in labels],
     }

@@ -28,13 +28,16 @@ class TableLayout:
 
 _H = HeaderCell
 _CODE_NAME = ("left", "left")  # codes print left-aligned like names, not as amounts
+# 科目编码 | 科目名称 | three amounts: 表3, 表6, 表8, 表9.
+_CODED_WIDTHS = (1.3, 3.4, 1.3, 1.3, 1.3)
+_CODED_ALIGNS = (*_CODE_NAME, "auto", "auto", "auto")
 
 
-def _two_sided_header(item: str) -> tuple[HeaderCell, ...]:
+def _two_sided_header(item: str, income: str = "收 入", expenditure: str = "支 出") -> tuple[HeaderCell, ...]:
     """收入 | 支出 side by side, as in 部门收支总表 and 财政拨款收支总表."""
     return (
-        _H("收 入", 0, 0, colspan=2),
-        _H("支 出", 0, 2, colspan=2),
+        _H(income, 0, 0, colspan=2),
+        _H(expenditure, 0, 2, colspan=2),
         _H(item, 1, 0),
         _H("预算数", 1, 1),
         _H(item, 1, 2),
@@ -102,8 +105,8 @@ WUHAN_LAYOUTS: dict[str, TableLayout] = {
     ),
     "表3": TableLayout(
         (_H("科目编码", 0, 0), _H("科目名称", 0, 1), _H("合计", 0, 2), _H("基本支出", 0, 3), _H("项目支出", 0, 4)),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
+        _CODED_WIDTHS,
+        col_aligns=_CODED_ALIGNS,
     ),
     "表4": TableLayout(_two_sided_header("项目"), (3.2, 1.3, 3.2, 1.3)),
     "表5-1": TableLayout(
@@ -126,8 +129,8 @@ WUHAN_LAYOUTS: dict[str, TableLayout] = {
             _H("人员经费", 1, 3),
             _H("公用经费", 1, 4),
         ),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
+        _CODED_WIDTHS,
+        col_aligns=_CODED_ALIGNS,
     ),
     "表7": TableLayout(
         (
@@ -143,13 +146,13 @@ WUHAN_LAYOUTS: dict[str, TableLayout] = {
     ),
     "表8": TableLayout(
         _fund_header("本年政府性基金预算支出"),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
+        _CODED_WIDTHS,
+        col_aligns=_CODED_ALIGNS,
     ),
     "表9": TableLayout(
         _fund_header("本年国有资本经营预算支出"),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
+        _CODED_WIDTHS,
+        col_aligns=_CODED_ALIGNS,
     ),
     "表10": TableLayout(
         (
@@ -172,53 +175,35 @@ WUHAN_LAYOUTS: dict[str, TableLayout] = {
 # --- the Shanghai template (普陀's), by canonical table id -----------------------------------------
 
 
-def _sh_function_header(group: str) -> tuple[HeaderCell, ...]:
-    """普陀's function tables: 项目 over code (类/款/项) and name, the money group over its columns."""
+def _sh_coded_header(
+    group: str,
+    columns: tuple[str, ...],
+    code: str = "功能分类科目编码",
+    name: str = "功能分类科目名称",
+    levels: tuple[str, ...] = ("类", "款", "项"),
+) -> tuple[HeaderCell, ...]:
+    """普陀's coded tables: 项目 over the code (one column per level) and the name, the money group over its columns."""
+    n = len(levels)
     return (
-        _H("项目", 0, 0, colspan=4),
-        _H(group, 0, 4, colspan=3),
-        _H("功能分类科目编码", 1, 0, colspan=3),
-        _H("功能分类科目名称", 1, 3, rowspan=2),
-        _H("合计", 1, 4, rowspan=2),
-        _H("基本支出", 1, 5, rowspan=2),
-        _H("项目支出", 1, 6, rowspan=2),
-        _H("类", 2, 0),
-        _H("款", 2, 1),
-        _H("项", 2, 2),
+        _H("项目", 0, 0, colspan=n + 1),
+        _H(group, 0, n + 1, colspan=len(columns)),
+        _H(code, 1, 0, colspan=n),
+        _H(name, 1, n, rowspan=2),
+        *(_H(column, 1, n + 1 + i, rowspan=2) for i, column in enumerate(columns)),
+        *(_H(level, 2, i) for i, level in enumerate(levels)),
     )
 
 
+_SH_SPENDING = ("合计", "基本支出", "项目支出")
 _SH_CODE3 = (0.45, 0.45, 0.45)
+_SH_FUNCTION_WIDTHS = (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)
 SHANGHAI_HEADERS: dict[str, tuple[tuple[HeaderCell, ...], tuple[float, ...]]] = {
-    "income_expenditure_summary": (
-        (
-            _H("本年收入", 0, 0, colspan=2),
-            _H("本年支出", 0, 2, colspan=2),
-            _H("项目", 1, 0),
-            _H("预算数", 1, 1),
-            _H("项目", 1, 2),
-            _H("预算数", 1, 3),
-        ),
-        (3.0, 1.6, 3.0, 1.6),
-    ),
+    "income_expenditure_summary": (_two_sided_header("项目", "本年收入", "本年支出"), (3.0, 1.6, 3.0, 1.6)),
     "income_summary": (
-        (
-            _H("项目", 0, 0, colspan=4),
-            _H("收入预算", 0, 4, colspan=5),
-            _H("功能分类科目编码", 1, 0, colspan=3),
-            _H("功能分类科目名称", 1, 3, rowspan=2),
-            _H("合计", 1, 4, rowspan=2),
-            _H("财政拨款收入", 1, 5, rowspan=2),
-            _H("事业收入", 1, 6, rowspan=2),
-            _H("事业单位经营收入", 1, 7, rowspan=2),
-            _H("其他收入", 1, 8, rowspan=2),
-            _H("类", 2, 0),
-            _H("款", 2, 1),
-            _H("项", 2, 2),
-        ),
+        _sh_coded_header("收入预算", ("合计", "财政拨款收入", "事业收入", "事业单位经营收入", "其他收入")),
         (*_SH_CODE3, 2.2, 1.45, 1.45, 1.0, 1.0, 1.0),
     ),
-    "expenditure_summary": (_sh_function_header("支出预算"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
+    "expenditure_summary": (_sh_coded_header("支出预算", _SH_SPENDING), _SH_FUNCTION_WIDTHS),
     "fiscal_grant_summary": (
         (
             _H("财政拨款收入", 0, 0, colspan=2),
@@ -233,20 +218,16 @@ SHANGHAI_HEADERS: dict[str, tuple[tuple[HeaderCell, ...], tuple[float, ...]]] = 
         ),
         (2.0, 1.5, 2.3, 1.5, 1.5, 1.1, 1.1),
     ),
-    "general_budget_by_function": (_sh_function_header("一般公共预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "gov_fund": (_sh_function_header("政府性基金预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "state_capital": (_sh_function_header("国有资本经营预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
+    "general_budget_by_function": (_sh_coded_header("一般公共预算支出", _SH_SPENDING), _SH_FUNCTION_WIDTHS),
+    "gov_fund": (_sh_coded_header("政府性基金预算支出", _SH_SPENDING), _SH_FUNCTION_WIDTHS),
+    "state_capital": (_sh_coded_header("国有资本经营预算支出", _SH_SPENDING), _SH_FUNCTION_WIDTHS),
     "basic_expenditure_by_economic": (
-        (
-            _H("项目", 0, 0, colspan=3),
-            _H("一般公共预算基本支出", 0, 3, colspan=3),
-            _H("部门预算经济分类科目编码", 1, 0, colspan=2),
-            _H("经济分类科目名称", 1, 2, rowspan=2),
-            _H("合计", 1, 3, rowspan=2),
-            _H("人员经费", 1, 4, rowspan=2),
-            _H("公用经费", 1, 5, rowspan=2),
-            _H("类", 2, 0),
-            _H("款", 2, 1),
+        _sh_coded_header(
+            "一般公共预算基本支出",
+            ("合计", "人员经费", "公用经费"),
+            code="部门预算经济分类科目编码",
+            name="经济分类科目名称",
+            levels=("类", "款"),
         ),
         (0.55, 0.55, 2.6, 1.5, 1.5, 1.5),
     ),
