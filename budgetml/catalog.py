@@ -18,9 +18,6 @@ from budgetml.normalise import squash
 
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "configs" / "catalog.toml"
 
-_LABEL_PREFIX = re.compile(r"^表\d+(?:-\d+)?[.、．]?")
-_YEAR_PREFIX = re.compile(r"^(?:\d{4}年(?:度)?)")
-
 
 @dataclass(frozen=True)
 class ColumnEntry:
@@ -32,8 +29,11 @@ class ColumnEntry:
 class TableEntry:
     id: str
     name: str  # the Chinese name reviewers read ("支出总表")
-    titles: tuple[re.Pattern[str], ...]
+    titles: tuple[str, ...]  # printed titles of the known layouts, as printed
     columns: tuple[ColumnEntry, ...]
+    header_words: tuple[str, ...] = ()  # words printed in the header
+    body_words: tuple[str, ...] = ()  # row labels printed in the body
+    doc_kind: str = "budget"  # "budget" (预算) | "final_account" (决算)
     is_form: bool = False  # label/value form (performance targets): kept, but no line items
     ordered: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # unnamed repeated headers named by order
 
@@ -62,12 +62,35 @@ class Template:
 
 
 @dataclass(frozen=True)
+class IdentifySettings:
+    """How sure a content match must be (configs/catalog.toml [identify]; reasons there)."""
+
+    title_weight: float
+    header_weight: float
+    body_weight: float
+    accept_confidence: float
+    min_margin: float
+    close_margin: float
+    title_only_accept: float
+    scope_words: tuple[str, ...]
+    qualifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocKind:
+    doc_kind: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one loaded catalog, cached lookups
 class Catalog:
     tables: tuple[TableEntry, ...]
     headlines: tuple[Headline, ...]
     code_headers: tuple[re.Pattern[str], ...]
     column_labels: dict[str, str]
     templates: tuple[Template, ...]
+    identify: IdentifySettings
+    kinds: tuple[DocKind, ...]
 
     @property
     def table_ids(self) -> tuple[str, ...]:
@@ -96,14 +119,6 @@ class Catalog:
         """The template whose required tables the filing matches best (overlap over union)."""
         found = set(tables_found)
         return max(self.templates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
-
-    def match_title(self, printed: str) -> str | None:
-        """The canonical table id of a printed title, or None when the title is unknown."""
-        title = normalise_title(printed)
-        for table in self.tables:
-            if any(p.search(title) for p in table.titles):
-                return table.id
-        return None
 
     def column_name(self, table_id: str | None, header_path: str) -> str | None:
         """The canonical name of a column from its header path ("基本支出/人员经费"), None when unknown."""
@@ -139,12 +154,6 @@ class Catalog:
         return any(p.search(path) for p in self.code_headers)
 
 
-def normalise_title(printed: str) -> str:
-    """Title text for matching: folded, no spaces, without the "表 3." label and a leading year."""
-    title = _LABEL_PREFIX.sub("", squash(printed))
-    return _YEAR_PREFIX.sub("", title)
-
-
 @lru_cache(maxsize=4)
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """The catalog file read into records (cached per path)."""
@@ -153,8 +162,11 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         TableEntry(
             id=t["id"],
             name=t["name"],
-            titles=tuple(re.compile(p) for p in t["titles"]),
+            titles=tuple(t["titles"]),
             columns=tuple(ColumnEntry(c["name"], tuple(re.compile(p) for p in c["patterns"])) for c in t["columns"]),
+            header_words=tuple(t.get("header_words", ())),
+            body_words=tuple(t.get("body_words", ())),
+            doc_kind=t.get("doc_kind", "budget"),
             is_form=t.get("is_form", False),
             ordered=tuple((re.compile(o["pattern"]), tuple(o["names"])) for o in t.get("ordered", [])),
         )
@@ -178,4 +190,6 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         tuple(re.compile(p) for p in raw["codes"]["header_patterns"]),
         dict(raw["column_labels"]),
         templates,
+        IdentifySettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw["identify"].items()}),
+        tuple(DocKind(k["doc_kind"], tuple(k["words"])) for k in raw["kind"]),
     )

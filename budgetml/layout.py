@@ -19,10 +19,8 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # schema.py imports the stage modules, which import this one
-    from budgetml.schema import Dataset
+from budgetml.schema import Dataset
 
 DATA_DIR = "data"
 REPORTS_DIR = "reports"

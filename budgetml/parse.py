@@ -13,15 +13,23 @@ import pyarrow as pa
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.extract import ExtractError, pdf_to_pages
-from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, lines_to_empty_tables, table_to_items
+from budgetml.items import (
+    LineItem,
+    Table,
+    grids_to_tables,
+    headline_figures,
+    lines_to_empty_tables,
+    table_to_items,
+    with_document_unit,
+)
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
-from budgetml.normalise import YUAN_PER_WAN, UnitError
+from budgetml.normalise import YUAN_PER_WAN, UnitError, document_unit
 from budgetml.records import Grid, TextLine
 from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, YUAN
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -95,6 +103,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             text_pages.pop(page, None)  # a table page (header lines, notes), not narrative
             position = next((k for k, t in enumerate(tables) if t.pages[0] > page), len(tables))
             tables[position:position] = empty
+    tables = with_document_unit(tables, document_units(text_pages, grids, trailing))
     errors: list[str] = []
     items: list[tuple[int, LineItem]] = []
     for index, table in enumerate(tables):
@@ -121,7 +130,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             filing_id,
             source_path,
             "failed",
-            "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
+            NO_KNOWN_TABLES.get(meta.doc_kind or "", NO_KNOWN_TABLES[""]),
             n_pages,
             meta,
             tuple(tables),
@@ -156,6 +165,30 @@ def fits_yuan(amount: Decimal) -> bool:
     return -exponent <= YUAN.scale and len(digits) + exponent <= YUAN.precision - YUAN.scale
 
 
+# Why a filing with no identified table is not read further, by document kind.
+NO_KNOWN_TABLES = {
+    "final_account": "这是部门决算：模板目录（configs/catalog.toml）尚未收录决算表，表格已保留但未识别，不做检查",
+    "": "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
+}
+
+
+def document_units(
+    text_pages: dict[int, list[TextLine]], grids: list[Grid], trailing: dict[int, list[TextLine]]
+) -> list[tuple[int, str]]:
+    """(page, unit) of every sentence stating the unit of the tables after it ("以下表格金额单位均为万元")."""
+    lines: dict[int, list[str]] = {}
+    for page, page_lines in {**text_pages, **trailing}.items():
+        lines.setdefault(page, []).extend(line.text for line in page_lines)
+    for grid in grids:
+        lines.setdefault(grid.page, []).extend(line.text for line in grid.above)
+    found = []
+    for page in sorted(lines):
+        unit = document_unit("".join(lines[page]))
+        if unit:
+            found.append((page, unit))
+    return found
+
+
 def filing_row(parsed: ParsedFiling) -> dict:
     """The filings.parquet row of a parsed file."""
     headline = {
@@ -170,6 +203,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
         "scope": parsed.meta.scope,
         "region": parsed.meta.region,
         "department": parsed.meta.department,
+        "parent_department": parsed.meta.parent_department,
         "year": parsed.meta.year,
         "n_pages": parsed.n_pages,
         "tables_found": list(dict.fromkeys(t.table_id for t in parsed.tables if t.table_id)),
@@ -256,12 +290,18 @@ def table_rows(parsed: ParsedFiling) -> list[dict]:
             "filing_id": parsed.filing_id,
             "table_index": k,
             "table_id": t.table_id,
+            "confidence": t.identification.confidence,
+            "candidate_id": t.identification.candidate_id,
+            "runner_up_id": t.identification.runner_up_id,
+            "runner_up_confidence": t.identification.runner_up_confidence,
             "table_title": t.title,
             "unit": t.unit,
+            "unit_source": t.unit_source,
             "pages": list(t.pages),
             "n_rows": len(t.rows),
             "n_amounts": counts.get(k, 0),
             "department_printed": t.department_printed,
+            "department_label": t.department_label,
             "notes": list(t.notes),
         }
         for k, t in enumerate(parsed.tables)

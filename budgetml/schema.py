@@ -62,7 +62,10 @@ TABLE_INDEX = Column(
     nullable=False,
 )
 TABLE_ID = Column(
-    "table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."
+    "table_id",
+    pa.string(),
+    "Canonical table id from the catalog, identified by content (title, header words, body labels); "
+    "null when no catalog table matches clearly (the printed title is kept in table_title).",
 )
 TABLE_TITLE = Column("table_title", pa.string(), "The table's title as printed.", nullable=False)
 CELL_BBOX = Column(
@@ -99,6 +102,12 @@ FILINGS = Dataset(
         Column("scope", pa.string(), "department (部门, consolidated) or unit (单位).", values=("department", "unit")),
         Column("region", pa.string(), "District as printed, e.g. 上海市普陀区, 武昌区."),
         Column("department", pa.string(), "Department name as printed on the cover or in 编制部门."),
+        Column(
+            "parent_department",
+            pa.string(),
+            "For a unit budget (scope unit): the department the unit belongs to, when the cover prints it "
+            "(预算主管部门：…); department is then the unit.",
+        ),
         Column("year", pa.int16(), "Budget year of the filing (the year in its titles)."),
         Column("n_pages", pa.int32(), "Number of pages read."),
         Column("tables_found", pa.list_(pa.string()), "Canonical ids of the tables found, in document order."),
@@ -258,12 +267,28 @@ TABLES = Dataset(
         FILING_ID,
         TABLE_INDEX,
         TABLE_ID,
+        Column(
+            "confidence",
+            pa.float64(),
+            "Match score (0–1) of the best catalog table, accepted or not (configs/catalog.toml [identify]).",
+            nullable=False,
+        ),
+        Column("candidate_id", pa.string(), "The best-scoring catalog table, even when not accepted as table_id."),
+        Column("runner_up_id", pa.string(), "The second-best catalog table, when its score came close to the best."),
+        Column("runner_up_confidence", pa.float64(), "Match score of runner_up_id."),
         TABLE_TITLE,
         Column(
             "unit",
             pa.string(),
-            "The unit printed on the table's 单位 line; null when none was printed.",
+            "The table's unit (单位：…); null when none was found. A column may print its own (line_items.unit).",
             values=("元", "万元", "亿元"),
+        ),
+        Column(
+            "unit_source",
+            pa.string(),
+            "Where the table's unit was printed: caption (around the title or in the first row), footer (below "
+            "the table), document (a statement such as 以下表格金额单位均为万元).",
+            values=("caption", "footer", "document"),
         ),
         Column("pages", pa.list_(pa.int32()), "1-based pages the table is printed on.", nullable=False),
         Column("n_rows", pa.int32(), "Number of body rows (header rows excluded).", nullable=False),
@@ -271,7 +296,12 @@ TABLES = Dataset(
         Column(
             "department_printed",
             pa.string(),
-            "The department named on the table's 编制部门/编制单位 line, when printed.",
+            "The organisation named on the table's caption (编制部门：…, 预算单位：…), spaces removed, when printed.",
+        ),
+        Column(
+            "department_label",
+            pa.string(),
+            "The caption label department_printed was printed under: 编制部门, 编制单位, 预算单位, 部门, 单位名称 …",
         ),
         Column(
             "notes",
