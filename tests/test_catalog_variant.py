@@ -1,6 +1,6 @@
 """A third template variant is a catalog change: a catalog file with one more variant parses a filing printed in it.
 
-The variant (a made-up district's wording) titles its expenditure table 部门预算支出汇总表 and heads its
+The variant (a made-up district's wording) titles its expenditure table 经费安排一览表 and heads its
 columns 支出总额 / 基本支出经费 / 项目支出经费, none of which the shipped catalog knows. The test adds
 the variant as TOML to a copy of configs/catalog.toml — no Python changes — renders a filing printed
 that way and parses it with the extended catalog.
@@ -21,7 +21,9 @@ VARIANT = """
 [[table]]
 id = "expenditure_summary"
 name = "支出总表"
-titles = ['^部门预算支出汇总表$']
+titles = ["经费安排一览表"]
+header_words = ["科目编码", "支出总额", "基本支出经费", "项目支出经费"]
+body_words = ["合计"]
 columns = [
   { name = "total", patterns = ['支出总额$'] },
   { name = "basic", patterns = ['基本支出经费$'] },
@@ -35,7 +37,7 @@ tables = ["expenditure_summary"]
 """
 
 EXPENDITURE = TableSpec(
-    "部门预算支出汇总表",
+    "经费安排一览表",
     "万元",
     (
         H("功能分类科目", 0, 0, colspan=2),

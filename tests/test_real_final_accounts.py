@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from budgetml.catalog import CATALOG_PATH, load_catalog
+from budgetml.layout import dataset_path
 from tests.conftest import SHARED
 
 FINAL_ACCOUNTS = {
@@ -68,7 +69,7 @@ def test_not_judged_as_a_budget(final_account, tmp_path):
     """决算 filings are kept as failed with a clear reason: no headline figures, and no finding at all."""
     import polars as pl
 
-    from budgetml.checks import check_output
+    from budgetml.checks.rulebook import check_output
     from budgetml.parse import parse_to_datasets
 
     path, _, parsed = final_account
@@ -77,7 +78,7 @@ def test_not_judged_as_a_budget(final_account, tmp_path):
     parse_to_datasets([path], tmp_path)
     checks = pl.read_parquet(check_output(tmp_path)["checks"])
     assert checks.height == 0, checks["message"].to_list()
-    tables = pl.read_parquet(tmp_path / "tables.parquet")
+    tables = pl.read_parquet(dataset_path(tmp_path, "tables"))
     assert tables.filter(pl.col("table_title") != "")["table_title"].to_list() == list(TITLES)
 
 
