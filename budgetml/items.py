@@ -95,8 +95,11 @@ _EMPTY_BODY = re.compile(r"^(合计|总计|无|本表无数据)")
 def split_header(grid: Grid) -> int:
     """Number of header rows: the rows above the first row that prints a number.
 
-    An empty table (no numbers at all) has its body start at its first '无' / '合计' row.
+    An empty table (no numbers at all) has its body start at its first '无' / '合计' row. A grid
+    reconstructed from text alignment knows its header rows (its body may start with blank rows).
     """
+    if grid.n_header_rows is not None:
+        return grid.n_header_rows
     amount_rows = [cell.row for cell in grid.cells if is_amount(cell.text)]
     if amount_rows:
         return min(amount_rows)
@@ -239,8 +242,15 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         if caption.title is None and header_title:
             caption = replace(caption, title=header_title)
         title, unit = caption.title, caption.unit
-        if previous and title is None and unit is None and is_first_on_page and previous.n_cols == grid.n_cols:
-            tables[-1] = continue_table(previous, grid, header, n_header)
+        if (
+            previous
+            and title is None
+            and is_first_on_page
+            and previous.n_cols == grid.n_cols
+            and (unit is None or unit == previous.unit and repeated_header_end(previous, grid) is not None)
+        ):
+            # Continued on the next page; a caption band printed inside the frame repeats with the header.
+            tables[-1] = continue_table(previous, grid)
             continue
         table = grid_to_table(grid, header, n_header, caption, catalog)
         if (
@@ -347,10 +357,20 @@ def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) ->
     return found
 
 
-def continue_table(table: Table, grid: Grid, header: list[Cell], n_header: int) -> Table:
+def repeated_header_end(table: Table, grid: Grid) -> int | None:
+    """The first body row of a grid that starts by printing the table's header again (a continuation on a new
+    page), None when it does not. The header's own rows are compared, so body rows printing no number right
+    under the repeated header stay body rows."""
+    rows = {c.row for c in table.header}
+    if not rows:
+        return None
+    again = [c for c in grid.cells if min(rows) <= c.row <= max(rows)]
+    return max(rows) + 1 if row_text(again) == row_text(table.header) else None
+
+
+def continue_table(table: Table, grid: Grid) -> Table:
     """Append a continuation grid; a repeated header is recognised by its text and dropped."""
-    repeated = n_header > 0 and row_text(header) == row_text(table.header)
-    first_body = n_header if repeated else 0
+    first_body = repeated_header_end(table, grid) or 0
     return replace(table, pages=table.pages + (grid.page,), rows=table.rows + tuple(body_rows(grid, first_body)))
 
 
@@ -390,22 +410,21 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
     code_cols = {j for j, path in enumerate(table.column_paths) if path and catalog.is_code_header(path)}
     canonical = catalog.column_names(table.table_id, table.column_paths)
     names = [canonical[j] or path or f"column_{j + 1}" for j, path in enumerate(table.column_paths)]
+    sides = side_starts(table, code_cols)
     items: list[LineItem] = []
     for index, row in enumerate(table.rows):
         code_parts = [c.text for c in row.cells if c.col in code_cols and c.text.strip().isdigit()]
         code = normalise_code(code_parts)
-        boundary = -1  # column of the last amount seen: labels belong to the side after it
-        label = ""
         for cell in row.cells:
             if not cell.text or (cell.col in code_cols and cell.text.strip().isdigit()):
                 continue
             if not is_amount(cell.text):
                 continue
-            label_cells = [c for c in row.cells if boundary < c.col < cell.col and c.text and not is_amount(c.text)]
-            if label_cells or boundary < 0:
-                # A new label to the left starts a new side of the row (two-sided summary tables);
-                # otherwise the amount shares the label of the amounts before it.
-                label = label_cells[0].text if label_cells else ""
+            # The row's label on the amount's side of the table (two-sided summary tables print a label
+            # column on each side): its first text cell after the amount columns before this side.
+            side = max(k for k in sides if k <= cell.col)
+            label_cells = [c for c in row.cells if side <= c.col < cell.col and is_label(c.text)]
+            label = label_cells[0].text if label_cells else ""
             row_code = code
             if row_code is None and label:
                 row_code, label = split_code_label(label)
@@ -433,8 +452,28 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
                     bbox=cell.bbox,
                 )
             )
-            boundary = cell.col
     return items
+
+
+def side_starts(table: Table, code_cols: set[int]) -> list[int]:
+    """The columns where a side of the table starts: the first, and every label column printed right of an
+    amount column (项目 | 预算数 | 项目 | 预算数)."""
+    amounts = {c.col for row in table.rows for c in row.cells if c.col not in code_cols and is_amount_place(c.text)}
+    labels = {c.col for row in table.rows for c in row.cells if c.col not in code_cols and is_label(c.text)}
+    return [0] + [j for j in sorted(labels) if j > 0 and j - 1 in amounts and j - 1 not in labels]
+
+
+def is_label(text: str) -> bool:
+    return bool(text) and not is_amount(text) and not is_zero_mark(text)
+
+
+def is_amount_place(text: str) -> bool:
+    return is_amount(text) or is_zero_mark(text)
+
+
+def is_zero_mark(text: str) -> bool:
+    """A zero printed as a dash ("-", "－", "—"): no amount, but the place of one."""
+    return squash(text) in ("-", "—", "–")
 
 
 def no_unit_message(table: Table) -> str:

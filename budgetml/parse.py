@@ -81,7 +81,8 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
     for page in pdf_to_pages(data):
         n_pages += 1
         n_chars += len(page.chars)
-        page_grids, lines = page_to_grids(page)
+        # A table continued without its header keeps the columns of the page before's last grid.
+        page_grids, lines = page_to_grids(page, carried=grids[-1] if grids else None)
         grids += page_grids
         if page_grids:
             trailing[page.number] = lines
