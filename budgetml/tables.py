@@ -375,14 +375,22 @@ def chars_to_printed_lines(chars: list[Char], settings: TableSettings = SETTINGS
 
 
 def line_to_pieces(chars: list[Char], settings: TableSettings = SETTINGS) -> list[TextLine]:
-    """Split a line wherever the gap is wider than a space inside one cell: two cells never print closer."""
+    """Split a line wherever the gap is wider than a space inside one cell (two cells never print closer),
+    and at a space between an amount and a word (an amount squeezed against the next column's label)."""
     groups = [[chars[0]]]
     for prev, char in zip(chars, chars[1:]):
-        if char.x0 - prev.x1 > settings.piece_gap_em * max(prev.size, char.size):
+        gap, size = char.x0 - prev.x1, max(prev.size, char.size)
+        if gap > settings.piece_gap_em * size or gap > settings.space_gap_em * size and ends_amount(groups[-1], char):
             groups.append([char])
         else:
             groups[-1].append(char)
     return [chars_to_line(group, settings) for group in groups]
+
+
+def ends_amount(group: list[Char], char: Char) -> bool:
+    """Does the piece so far end with an amount (decimals printed) that `char`, not a digit, does not continue?"""
+    word = fold("".join(c.text for c in group)).split(" ")[-1]
+    return bool(_DECIMAL_AMOUNT.match(word)) and not fold(char.text).isdigit()
 
 
 def is_data_line(line: PrintedLine) -> bool:
@@ -424,9 +432,15 @@ def rule_between(upper: float, lower: float, rules: list[Rule], x0: float, x1: f
     return any(upper - 1 <= r.pos <= lower + 1 and r.start < x1 and r.end > x0 for r in rules)
 
 
-def lines_to_regions(lines: list[PrintedLine], rules: list[Rule], settings: TableSettings = SETTINGS) -> list[Region]:
+def lines_to_regions(
+    lines: list[PrintedLine],
+    rules: list[Rule],
+    carried: tuple[float, ...] | None = None,
+    settings: TableSettings = SETTINGS,
+) -> list[Region]:
     """The tables among a page's lines: runs of lines with numbers, their blank rows and their headers; and
-    headers printed between rules with no body (an empty table)."""
+    headers printed between rules with no body (an empty table). `carried`: the column edges of the table the
+    page before ended with."""
     regions: list[Region] = []
     floor = 0
     i = 0
@@ -439,12 +453,20 @@ def lines_to_regions(lines: list[PrintedLine], rules: list[Rule], settings: Tabl
         start, body_start = header_top(
             lines, body_top(lines, i, end, floor, rules, settings), end, floor, rules, settings
         )
+        # A table continued at the top of the page without its header: its lines fit the columns of the page
+        # before's last table, and the rows above its first number sit on the body's alignment lines (blank
+        # amounts), unlike a repeated header's centred cells.
+        fits_carried = bool(
+            start == 0 and carried and fits_columns([(p.x0, p.x1) for ln in lines[:end] for p in ln.pieces], carried)
+        )
+        if fits_carried and all(fits_alignment(lines[k], alignments(lines[body_start:end])) for k in range(body_start)):
+            start = body_start = 0
         # One line with numbers is a table when it prints several, when it sits under a header of several
         # cells (a one-row 三公 table whose zeros print blank), or when it ends the blank rows a table
         # continued at the top of the page starts with.
         several = len(lines[i].pieces) >= 2
         has_header = several and any(len(lines[k].pieces) >= 2 for k in range(start, body_start))
-        continued = several and start == body_start == 0 and end - body_start >= settings.min_rows
+        continued = several and start == body_start == 0 and (end >= settings.min_rows or fits_carried)
         if (
             sum(1 for n in numbers if n) >= settings.min_rows
             or max(numbers) >= settings.min_numbers_single_row
@@ -561,8 +583,9 @@ def is_header_like(line: PrintedLine, size: float, settings: TableSettings = SET
 
 
 def is_prose(line: PrintedLine, x0: float, x1: float) -> bool:
-    """A line running over most of the table's width or beyond it: a sentence, not a header cell."""
-    return line.x1 - line.x0 > 0.6 * (x1 - x0) or line.x0 < x0 - 1 or line.x1 > x1 + 1
+    """A line in one piece running over most of the table's width: a sentence, not a header cell (a header
+    cell may stand beyond the body's text, over a column the body leaves blank)."""
+    return line.x1 - line.x0 > 0.6 * (x1 - x0)
 
 
 def extent(lines: list[PrintedLine]) -> tuple[float, float]:
@@ -684,9 +707,11 @@ def column_edges(
     boxes: list[HeaderBox],
     rules: list[Rule],
     carried: tuple[float, ...] | None,
+    limits: tuple[float, float],
     settings: TableSettings = SETTINGS,
 ) -> list[float] | None:
     """The x of every column edge, left border to right border; None when the body prints one column (prose).
+    `limits`: the left and right ends of the page's text, which no column passes.
 
     A border drawn cell by cell gives the edges at its joints, when no text crosses them. Otherwise columns
     are the bands of text between the strips that no body text crosses in any row, with the header cells
@@ -717,7 +742,7 @@ def column_edges(
         if joints and splits_bands(body_bands, by_joints):
             return list(by_joints)
     for leaf in sorted((b for b in leaves if not overlaps_any(b, body_bands)), key=lambda b: b.x0):
-        bands = with_blank_column_header(bands, leaf, pieces)
+        bands = with_blank_column_header(bands, leaf, leaves, pieces, limits)
     pad = cell_padding(bands, rules, size)
     left = min(min((r.start for r in rules), default=bands[0][0] - pad), bands[0][0] - 0.5)
     right = max(max((r.end for r in rules), default=bands[-1][1] + pad), bands[-1][1] + 0.5)
@@ -745,24 +770,39 @@ def overlaps_any(box: HeaderBox, bands: list[tuple[float, float]]) -> bool:
 
 
 def with_blank_column_header(
-    bands: list[tuple[float, float]], leaf: HeaderBox, pieces: list[TextLine]
+    bands: list[tuple[float, float]],
+    leaf: HeaderBox,
+    leaves: list[HeaderBox],
+    pieces: list[TextLine],
+    limits: tuple[float, float],
 ) -> list[tuple[float, float]]:
     """Place a header cell printed where the body prints nothing: in the column of the band beside it when it is
-    centred on a column holding that band (a band of amounts ends at its column's right edge), else as a column
-    of its own (one the body leaves blank; also when both neighbours could hold it: a wrong name is worse than
-    none)."""
+    centred on a column holding that band (a band of amounts ends at its column's right edge; a band already
+    headed by a cell beside this one is another column), else as a column of its own (one the body leaves
+    blank; also when both neighbours could hold it: a wrong name is worse than none)."""
     k = next((k for k, (a, _) in enumerate(bands) if a >= leaf.x1), len(bands))
     before, after = (bands[k - 1] if k > 0 else None), (bands[k] if k < len(bands) else None)
     centre = leaf.centre
+
+    def headed(band: tuple[float, float]) -> bool:
+        return any(
+            other is not leaf
+            and band[0] <= other.centre <= band[1]
+            and min(other.bottom, leaf.bottom) > max(other.top, leaf.top)
+            for other in leaves
+        )
+
     joins_before = (
         before is not None
+        and not headed(before)
         and aligned(before, pieces) != "right"
-        and 2 * centre - before[0] <= (after[0] if after else float("inf"))
+        and 2 * centre - before[0] <= (after[0] if after else limits[1])
     )
     joins_after = (
         after is not None
+        and not headed(after)
         and aligned(after, pieces) != "left"
-        and 2 * centre - after[1] >= (before[1] if before else float("-inf"))
+        and 2 * centre - after[1] >= (before[1] if before else limits[0])
     )
     if joins_before and not joins_after:
         return bands[: k - 1] + [(before[0], leaf.x1)] + bands[k:]
@@ -842,8 +882,11 @@ class ColumnFrame:
     leaf_centres: dict[int, float]
 
 
-def column_frame(edges: list[float], cells: list[Cell], boxes: list[HeaderBox], size: float) -> ColumnFrame:
-    """The frame of a table's columns: edges, the free strip around each edge, and the leaf headers' centres."""
+def column_frame(
+    edges: list[float], cells: list[Cell], boxes: list[HeaderBox], limits: tuple[float, float]
+) -> ColumnFrame:
+    """The frame of a table's columns: edges, the free strip around each edge (the outer ones reach the ends of
+    the page's text), and the leaf headers' centres."""
     n = len(edges) - 1
     lefts: dict[int, float] = {}
     rights: dict[int, float] = {}
@@ -858,14 +901,19 @@ def column_frame(edges: list[float], cells: list[Cell], boxes: list[HeaderBox], 
         lefts[col], rights[col] = min(lefts.get(col, x0), x0), max(rights.get(col, x1), x1)
     slack = []
     for e, x in enumerate(edges):
-        lo = rights.get(e - 1, x - 2 * size) if e > 0 else x - 2 * size
-        hi = lefts.get(e, x + 2 * size) if e < n else x + 2 * size
+        lo = rights.get(e - 1, x) if e > 0 else limits[0] - 1
+        hi = lefts.get(e, x) if e < n else limits[1] + 1
         slack.append((min(lo, x), max(hi, x)))
     return ColumnFrame(tuple(edges), tuple(slack), leaf_centres)
 
 
 def header_span(
-    box: HeaderBox, boxes: list[HeaderBox], frame: ColumnFrame, rules: list[Rule], settings: TableSettings = SETTINGS
+    box: HeaderBox,
+    boxes: list[HeaderBox],
+    frame: ColumnFrame,
+    rules: list[Rule],
+    spans: dict[int, tuple[int, int]],
+    settings: TableSettings = SETTINGS,
 ) -> tuple[int, int]:
     """The first and last column a header cell heads.
 
@@ -885,7 +933,7 @@ def header_span(
             ]
             if cols and cols[0] <= covered[0] and cols[-1] >= covered[1]:
                 return cols[0], cols[-1]
-    return centred_run(box, boxes, frame, covered, settings)
+    return centred_run(box, boxes, frame, covered, spans, settings)
 
 
 def rule_piece_above(box: HeaderBox, boxes: list[HeaderBox], rules: list[Rule]) -> tuple[float, float] | None:
@@ -924,6 +972,7 @@ def centred_run(
     boxes: list[HeaderBox],
     frame: ColumnFrame,
     covered: tuple[int, int],
+    spans: dict[int, tuple[int, int]],
     settings: TableSettings = SETTINGS,
 ) -> tuple[int, int]:
     """The widest run of columns around `covered` that `box` is centred on, each column of it heading its own
@@ -937,8 +986,15 @@ def centred_run(
     n = len(edges) - 1
 
     def first_below(j: int) -> HeaderBox | None:
+        """The highest cell under the box heading column j (by the span found for it, or where it is printed)."""
         x0, x1 = edges[j], edges[j + 1]
-        inside = [o for o in boxes if o is not box and o.top >= box.bottom - 1 and min(o.x1, x1) > max(o.x0, x0)]
+        inside = [
+            o
+            for k, o in enumerate(boxes)
+            if o is not box
+            and o.top >= box.bottom - 1
+            and (spans[k][0] <= j <= spans[k][1] if k in spans else min(o.x1, x1) > max(o.x0, x0))
+        ]
         return min(inside, key=lambda o: o.top, default=None)
 
     def beside(j: int) -> bool:
@@ -1043,6 +1099,7 @@ def region_to_grid(
     settings: TableSettings = SETTINGS,
 ) -> Grid | None:
     """The grid of one table region; None when its body prints a single column (prose)."""
+    limits = (min(line.x0 for line in lines), max(line.x1 for line in lines))
     header, body = lines[region.start : region.body_start], lines[region.body_start : region.end]
     every = header + body
     x0, x1 = extent(every)
@@ -1051,7 +1108,7 @@ def region_to_grid(
     # breaks at the band's cells, not the header's, so the frame starts at the header's first line.
     near = [r for r in rules if top - every[0].size <= r.pos <= bottom + every[-1].size and r.start < x1 and r.end > x0]
     boxes = header_boxes(header, settings)
-    edges = column_edges(body, boxes, near, carried, settings)
+    edges = column_edges(body, boxes, near, carried, limits, settings)
     if edges is None or len(edges) - 1 < settings.min_unruled_cols:
         return None
     tops: list[float] = []
@@ -1060,10 +1117,13 @@ def region_to_grid(
             tops.append(t)
     rows = body_rows(body, near, settings)
     cells = [cell for k, row in enumerate(rows) for cell in row_cells(row, len(tops) + k, edges, settings)]
-    frame = column_frame(edges, cells, boxes, every[-1].size)
-    for box in boxes:
-        row = max(k for k, t in enumerate(tops) if t <= box.top + 1)
-        c0, c1 = header_span(box, boxes, frame, near, settings)
+    frame = column_frame(edges, cells, boxes, limits)
+    spans: dict[int, tuple[int, int]] = {}  # by box index; lower cells first, so a group sees its subgroups' spans
+    for k in sorted(range(len(boxes)), key=lambda k: -boxes[k].top):
+        spans[k] = header_span(boxes[k], boxes, frame, near, spans, settings)
+    for k, box in enumerate(boxes):
+        row = max(r for r, t in enumerate(tops) if t <= box.top + 1)
+        c0, c1 = spans[k]
         cells.append(Cell(row, c0, 1, c1 - c0 + 1, box.text, (box.x0, box.top, box.x1, box.bottom)))
     bbox = (edges[0], top, edges[-1], bottom)
     n_header = len(tops) if rows else None  # an empty table's body rows (无, 合计) are read from its cells
@@ -1102,7 +1162,7 @@ def page_to_grids(
     lines = chars_to_printed_lines(chars, settings)
     taken: set[int] = set()
     columns = carried.col_edges if carried is not None and not carried.is_ruled else None
-    for k, region in enumerate(lines_to_regions(lines, free_rules, settings)):
+    for k, region in enumerate(lines_to_regions(lines, free_rules, columns, settings)):
         headerless = k == 0 and region.start == region.body_start
         grid = region_to_grid(lines, region, free_rules, page.number, columns if headerless else None, settings)
         if grid is None:
