@@ -33,7 +33,8 @@ class TableSettings:
     min_unruled_cols: int = 2  # a single column of lines with numbers is prose (a wrapped paragraph), not a table
     max_row_gap_em: float = 3.0  # a vertical gap this large (in font sizes) ends an unruled table
     max_text_rows: int = 2  # this many text lines that fit no column, in a row, end an unruled table
-    max_header_gap_em: float = 2.5  # an unruled header line sits at most this far above the line below it
+    max_header_gap_em: float = 2.5  # an unruled header line sits at most this far above the line below it …
+    max_header_gap_rows: float = 1.5  # … or this many body row pitches, when rows are set taller than the type
     wrap_gap_em: float = 0.3  # lines closer than this belong to one wrapped cell, not to two rows
     piece_gap_em: float = 0.5  # wider than a space between words: two cells' texts (cell padding is wider)
     min_gutter_em: float = 0.45  # a strip this wide that no body text crosses in any row separates two columns
@@ -398,6 +399,11 @@ def is_data_line(line: PrintedLine) -> bool:
     return any(looks_numeric(fold(p.text)) for p in line.pieces)
 
 
+def prints_zero_mark(line: PrintedLine) -> bool:
+    """A line with a cell printing a dash (a zero): a body row, never a header line."""
+    return any(fold(p.text).strip() in ("-", "—", "–") for p in line.pieces)
+
+
 def is_caption_row(line: PrintedLine) -> bool:
     """A line printing a caption (`部门：…  金额单位：万元`) or a note: around a table, never in it."""
     return is_caption_line("  ".join(s.text for s in line.segments))
@@ -457,7 +463,9 @@ def lines_to_regions(
         # before's last table, and the rows above its first number sit on the body's alignment lines (blank
         # amounts), unlike a repeated header's centred cells.
         fits_carried = bool(
-            start == 0 and carried and fits_columns([(p.x0, p.x1) for ln in lines[:end] for p in ln.pieces], carried)
+            start == 0
+            and carried
+            and carried_edges([(p.x0, p.x1) for ln in lines[:end] for p in ln.pieces], carried) is not None
         )
         if fits_carried and all(fits_alignment(lines[k], alignments(lines[body_start:end])) for k in range(body_start)):
             start = body_start = 0
@@ -508,7 +516,9 @@ def body_top(
 ) -> int:
     """The body's first line: above the first line with numbers, the lines of its wrapped label and the rows
     whose amounts are blank (their pieces sit on the body's alignment lines)."""
-    aligned = alignments(lines[first:end], min_count=2)  # shared by two pieces: a centred header rarely is
+    # Left edges of any body piece (labels start there), right edges shared by two (a wrapped header cell
+    # filling a narrow column ends where its amounts end).
+    aligned = (alignments(lines[first:end])[0], alignments(lines[first:end], min_count=2)[1])
     x0, x1 = extent(lines[first:end])
     k = first
     while k - 1 >= floor:
@@ -516,7 +526,8 @@ def body_top(
         if is_caption_row(above) or not same_size(above, line.size, settings):
             break
         wrapped = is_tight(above, line, settings) and not rule_between(above.bottom, line.top, rules, x0, x1)
-        blank_row = fits_alignment(above, aligned) and line.top - above.bottom <= settings.max_header_gap_em * line.size
+        near = line.top - above.bottom <= settings.max_header_gap_em * line.size
+        blank_row = near and (fits_alignment(above, aligned) or prints_zero_mark(above))
         if not (wrapped or blank_row):
             break
         k -= 1
@@ -565,12 +576,18 @@ def header_top(
             top = rule.pos
         if start < body_start:
             return start, body_start
+    # How far apart header lines may sit: a few lines of type, or more where the rows are set taller than
+    # the type (small type in rows of a fixed height).
+    pitches = sorted(b.top - a.top for a, b in zip(lines[body_start:end], lines[body_start + 1 : end]))
+    max_gap = max(
+        settings.max_header_gap_em * size, settings.max_header_gap_rows * pitches[len(pitches) // 2] if pitches else 0
+    )
     k = body_start
     while k - 1 >= floor:
         above = lines[k - 1]
         if not is_header_like(above, size, settings):
             break
-        if lines[k].top - above.bottom > settings.max_header_gap_em * size:
+        if lines[k].top - above.bottom > max_gap:
             break
         if len(above.pieces) == 1 and not is_tight(above, lines[k], settings) and is_prose(above, x0, x1):
             break
@@ -726,8 +743,8 @@ def column_edges(
     body_bands = merge_intervals([(p.x0, p.x1) for p in pieces], min_gap)
     if body and len(body_bands) < settings.min_unruled_cols:
         return None
-    if carried and not boxes and fits_columns(body_bands, carried):
-        return list(carried)
+    if carried and not boxes and (kept := carried_edges(body_bands, carried)) is not None:
+        return kept
     leaves = [b for b in boxes if is_leaf(b, boxes)]
     if not body:  # an empty table: its header alone says where its columns are
         body_bands = merge_intervals([(b.x0, b.x1) for b in leaves], min_gap)
@@ -777,20 +794,15 @@ def with_blank_column_header(
     limits: tuple[float, float],
 ) -> list[tuple[float, float]]:
     """Place a header cell printed where the body prints nothing: in the column of the band beside it when it is
-    centred on a column holding that band (a band of amounts ends at its column's right edge; a band already
-    headed by a cell beside this one is another column), else as a column of its own (one the body leaves
+    centred on a column holding that band (a band of amounts ends at its column's right edge; a band holding
+    another such header cell is another column), else as a column of its own (one the body leaves
     blank; also when both neighbours could hold it: a wrong name is worse than none)."""
     k = next((k for k, (a, _) in enumerate(bands) if a >= leaf.x1), len(bands))
     before, after = (bands[k - 1] if k > 0 else None), (bands[k] if k < len(bands) else None)
     centre = leaf.centre
 
-    def headed(band: tuple[float, float]) -> bool:
-        return any(
-            other is not leaf
-            and band[0] <= other.centre <= band[1]
-            and min(other.bottom, leaf.bottom) > max(other.top, leaf.top)
-            for other in leaves
-        )
+    def headed(band: tuple[float, float]) -> bool:  # a column has one header cell with nothing under it
+        return any(other is not leaf and band[0] <= other.centre <= band[1] for other in leaves)
 
     joins_before = (
         before is not None
@@ -821,6 +833,30 @@ def aligned(band: tuple[float, float], pieces: list[TextLine]) -> str | None:
     if right and left:  # texts all as wide: amounts and zeros align right, codes and labels left
         return "right" if all(is_amount_text(p.text) for p in inside) else "left"
     return "right" if right else "left" if left else None
+
+
+def carried_edges(bands: list[tuple[float, float]], edges: tuple[float, ...]) -> list[float] | None:
+    """The columns of the part a body continues, when its bands of text fit them: each band in the column
+    holding most of it, in order; an edge (placed in a gap on the page before) moves just past a longer
+    text of this page. None when two bands fall in one column or an edge cannot move."""
+    moved = list(edges)
+    columns = []
+    for a, b in sorted(intervals_of(bands)):
+        overlap = [min(b, edges[j + 1]) - max(a, edges[j]) for j in range(len(edges) - 1)]
+        j = max(range(len(overlap)), key=overlap.__getitem__)
+        if overlap[j] < 0.5 * (b - a) or (columns and columns[-1][0] >= j):
+            return None
+        columns.append((j, a, b))
+        moved[j] = min(moved[j], a - 0.5)
+        moved[j + 1] = max(moved[j + 1], b + 0.5)
+    for (j, _, b), (k, a, _) in zip(columns, columns[1:]):
+        if k == j + 1 and b + 0.5 > a - 0.5:
+            return None
+    return moved if all(x < y for x, y in zip(moved, moved[1:])) else None
+
+
+def intervals_of(bands: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return merge_intervals(bands, 0.0)
 
 
 def fits_columns(bands: list[tuple[float, float]], edges: tuple[float, ...]) -> bool:
@@ -1095,11 +1131,15 @@ def region_to_grid(
     region: Region,
     rules: list[Rule],
     page: int,
+    width: float,
     carried: tuple[float, ...] | None,
     settings: TableSettings = SETTINGS,
 ) -> Grid | None:
-    """The grid of one table region; None when its body prints a single column (prose)."""
-    limits = (min(line.x0 for line in lines), max(line.x1 for line in lines))
+    """The grid of one table region; None when its body prints a single column (prose). `width`: the page's."""
+    # No column passes the page's text, nor the margin mirrored from the other side (pages print their text
+    # between equal margins).
+    left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
+    limits = (min(left, width - right), max(right, width - left))
     header, body = lines[region.start : region.body_start], lines[region.body_start : region.end]
     every = header + body
     x0, x1 = extent(every)
@@ -1164,7 +1204,9 @@ def page_to_grids(
     columns = carried.col_edges if carried is not None and not carried.is_ruled else None
     for k, region in enumerate(lines_to_regions(lines, free_rules, columns, settings)):
         headerless = k == 0 and region.start == region.body_start
-        grid = region_to_grid(lines, region, free_rules, page.number, columns if headerless else None, settings)
+        grid = region_to_grid(
+            lines, region, free_rules, page.number, page.width, columns if headerless else None, settings
+        )
         if grid is None:
             continue
         found.append(grid)
