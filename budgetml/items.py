@@ -232,7 +232,10 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
             caption, footer = replace(footer, notes=()), Caption(notes=footer.notes)
         previous = tables[-1] if tables else None
         if previous:
-            tables[-1] = previous = with_footer(previous, footer, same_page=not is_first_on_page)
+            # What is printed above this title closes the table above: on this page, or at the top of the
+            # page after the one it ended on (a unit line printed below a table that filled its page).
+            follows = not is_first_on_page or previous.pages[-1] == grid.page - 1
+            tables[-1] = previous = with_footer(previous, footer, same_page=follows)
         if footer.unit and caption.unit is None and not (previous and previous.unit_source == "footer"):
             caption = replace(caption, unit=footer.unit, unit_error=None)  # a unit printed above the title
         n_header = split_header(grid)

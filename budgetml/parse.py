@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from budgetml.captions import is_caption_line
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.extract import ExtractError, pdf_to_pages
@@ -97,6 +98,11 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             n_pages,
         )
 
+    for page in sorted(text_pages):
+        if page - 1 in trailing:  # a caption line a table pushed onto the next page closes that table
+            overflow = leading_captions(text_pages[page])
+            trailing[page - 1] = trailing[page - 1] + overflow
+            text_pages[page] = text_pages[page][len(overflow) :]
     tables = grids_to_tables(grids, trailing, catalog)
     for page, lines in sorted({**text_pages, **trailing}.items()):
         empty = lines_to_empty_tables(page, lines, catalog)
@@ -152,6 +158,14 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
         tuple(narrative),
         headlines,
     )
+
+
+def leading_captions(lines: list[TextLine]) -> list[TextLine]:
+    """The caption and note lines a page starts with (`单位：元` printed below a table that filled the page before)."""
+    count = 0
+    while count < len(lines) and is_caption_line(lines[count].text):
+        count += 1
+    return lines[:count]
 
 
 def fits_yuan(amount: Decimal) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from budgetml.captions import is_caption_line
@@ -419,18 +419,48 @@ def is_tight(upper: PrintedLine, lower: PrintedLine, settings: TableSettings = S
     return lower.top - upper.bottom < settings.wrap_gap_em * max(upper.size, lower.size)
 
 
-def alignments(lines: list[PrintedLine], min_count: int = 1) -> tuple[set[int], set[int]]:
-    """Left and right edges (rounded) of at least `min_count` pieces of `lines`: the table's alignment lines."""
-    lefts = Counter(round(p.x0) for line in lines for p in line.pieces)
-    rights = Counter(round(p.x1) for line in lines for p in line.pieces)
-    return {x for x, n in lefts.items() if n >= min_count}, {x for x, n in rights.items() if n >= min_count}
+@dataclass(frozen=True)
+class Alignment:
+    """Where a table's texts line up (rounded x): labels start on `text_lefts`, numbers start on
+    `number_lefts` (codes) or end on `number_rights` (amounts and the dashes printed for zero)."""
+
+    text_lefts: frozenset[int]
+    number_lefts: frozenset[int]
+    number_rights: frozenset[int]
 
 
-def fits_alignment(line: PrintedLine, aligned: tuple[set[int], set[int]]) -> bool:
-    """A line without numbers that belongs to the table: each piece starts on a left alignment line of the
-    table or ends on a right one (a row whose amount cells are blank or print a dash), unlike a note."""
-    lefts, rights = aligned
-    return all(any(abs(p.x0 - x) <= 1 for x in lefts) or any(abs(p.x1 - x) <= 1 for x in rights) for p in line.pieces)
+def alignments(lines: list[PrintedLine]) -> Alignment:
+    """The alignment lines of a table's body lines."""
+    text, numbers = [], []
+    for line in lines:
+        for p in line.pieces:
+            (numbers if is_number_or_dash(p.text) else text).append(p)
+    return Alignment(
+        frozenset(round(p.x0) for p in text),
+        frozenset(round(p.x0) for p in numbers),
+        frozenset(round(p.x1) for p in numbers),
+    )
+
+
+def is_number_or_dash(text: str) -> bool:
+    folded = fold(text).strip()
+    return looks_numeric(folded) or folded in ("-", "—", "–")
+
+
+def fits_alignment(line: PrintedLine, aligned: Alignment) -> bool:
+    """A line without numbers that belongs to the table: each label starts where the table's labels start,
+    each number or dash starts or ends where its numbers do (a row whose amounts are blank or print a dash),
+    unlike a note, or a header whose cells are centred."""
+
+    def near(x: float, edges: frozenset[int]) -> bool:
+        return any(abs(x - e) <= 1 for e in edges)
+
+    return all(
+        near(p.x0, aligned.number_lefts) or near(p.x1, aligned.number_rights)
+        if is_number_or_dash(p.text)
+        else near(p.x0, aligned.text_lefts)
+        for p in line.pieces
+    )
 
 
 def rule_between(upper: float, lower: float, rules: list[Rule], x0: float, x1: float) -> bool:
@@ -516,9 +546,7 @@ def body_top(
 ) -> int:
     """The body's first line: above the first line with numbers, the lines of its wrapped label and the rows
     whose amounts are blank (their pieces sit on the body's alignment lines)."""
-    # Left edges of any body piece (labels start there), right edges shared by two (a wrapped header cell
-    # filling a narrow column ends where its amounts end).
-    aligned = (alignments(lines[first:end])[0], alignments(lines[first:end], min_count=2)[1])
+    aligned = alignments(lines[first:end])
     x0, x1 = extent(lines[first:end])
     k = first
     while k - 1 >= floor:
