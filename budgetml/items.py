@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from budgetml.captions import Caption, is_note, line_fields, lines_to_caption, merge_fields
+from budgetml.captions import Caption, is_caption_line, is_note, line_fields, lines_to_caption, merge_fields
 from budgetml.catalog import Catalog
-from budgetml.identify import UNKNOWN, Identification, best_title_score, identify, looks_like_title
+from budgetml.identify import UNKNOWN, Identification, best_title_score, identify, looks_like_title, word_share
 from budgetml.normalise import (
     YUAN_PER_WAN,
     UnitError,
@@ -29,8 +29,11 @@ from budgetml.normalise import (
 )
 from budgetml.records import BBox, Cell, Grid, TextLine
 
-# An empty table's unit line follows its title within this many lines.
+# An empty table's unit line follows its title within this many lines …
 EMPTY_TABLE_UNIT_LINES = 3
+# … or this share of the table's header words (configs/catalog.toml) is printed under its title: a header
+# printed without a grid, as a contents page listing titles never shows.
+EMPTY_TABLE_HEADER_SHARE = 0.5
 # A title line is shorter than this (folded characters); longer lines are narrative.
 TITLE_MAX_CHARS = 60
 # Body row labels read for identification: enough to see 收入总计 / 工资福利支出, few enough to stay cheap.
@@ -222,7 +225,9 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
     for grid in grids:
         found = find_title(grid.above, catalog)
         split = found[0] if found else len(grid.above)
-        before = [ln.text for ln in grid.above[:split]]
+        # An empty table printed without a grid between the table above and this one's title.
+        empties = lines_to_empty_tables(grid.page, list(grid.above[:split]), catalog)
+        before = [ln.text for ln in grid.above[: empties[0][0] if empties else split]]
         caption = lines_to_caption([ln.text for ln in grid.above[split:]], found[1] if found else None)
         footer = lines_to_caption(before)
         is_first_on_page = grid.page != previous_page
@@ -238,6 +243,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
             tables[-1] = previous = with_footer(previous, footer, same_page=follows)
         if footer.unit and caption.unit is None and not (previous and previous.unit_source == "footer"):
             caption = replace(caption, unit=footer.unit, unit_error=None)  # a unit printed above the title
+        tables += [table for _, table in empties]
         n_header = split_header(grid)
         header, header_texts, header_title = header_caption([c for c in grid.cells if c.row < n_header], grid.n_cols)
         for text in header_texts:
@@ -322,39 +328,46 @@ def with_footer(table: Table, footer: Caption, same_page: bool) -> Table:
     return table
 
 
-def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) -> list[Table]:
-    """Known tables printed with a title and unit line but no grid at all (an empty unruled table).
+def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) -> list[tuple[int, Table]]:
+    """Known tables printed with a title but no grid at all (an empty unruled table), each with the index of
+    its title line. A table's own lines run from its title to the next title.
 
-    A title counts only with a unit line right below it, so a contents page listing table names
-    does not make tables.
+    A title counts with a unit line right below it, or with the table's header words printed under it (its
+    unit stated elsewhere, or in its header cells); a contents page listing table names makes no tables.
     """
+    titles = [k for k, line in enumerate(lines) if looks_like_title(line.text)]
     found = []
-    for k, line in enumerate(lines):
-        if not looks_like_title(line.text):
-            continue
-        match = identify(line.text.strip(), "", "", catalog)
+    for k in titles:
+        own = [ln.text for ln in lines[k + 1 : next((j for j in titles if j > k), len(lines))]]
+        header = " ".join(text for text in own if not is_caption_line(text))
+        match = identify(lines[k].text.strip(), header, "", catalog)
         if match.table_id is None or catalog.is_form(match.table_id):
             continue
-        caption = lines_to_caption([ln.text for ln in lines[k + 1 : k + 1 + EMPTY_TABLE_UNIT_LINES]])
-        if caption.unit is None and caption.unit_error is None:
+        below = lines_to_caption(own[:EMPTY_TABLE_UNIT_LINES])
+        words = next(t.header_words for t in catalog.tables if t.id == match.table_id)
+        has_header = bool(words) and word_share(words, squash(header)) >= EMPTY_TABLE_HEADER_SHARE
+        if below.unit is None and below.unit_error is None and not has_header:
             continue
-        notes = tuple(ln.text.strip() for ln in lines[k + 1 :] if is_note(ln.text))
+        caption = lines_to_caption(own)
         found.append(
-            Table(
-                table_id=match.table_id,
-                title=line.text.strip(),
-                unit=caption.unit,
-                unit_error=caption.unit_error,
-                pages=(page,),
-                n_cols=0,
-                column_paths=(),
-                header=(),
-                rows=(),
-                notes=notes[:1],
-                department_printed=caption.organisation,
-                department_label=caption.organisation_label,
-                unit_source="caption" if caption.unit else None,
-                identification=match,
+            (
+                k,
+                Table(
+                    table_id=match.table_id,
+                    title=lines[k].text.strip(),
+                    unit=caption.unit,
+                    unit_error=caption.unit_error,
+                    pages=(page,),
+                    n_cols=0,
+                    column_paths=(),
+                    header=(),
+                    rows=(),
+                    notes=caption.notes[:1],
+                    department_printed=caption.organisation,
+                    department_label=caption.organisation_label,
+                    unit_source="caption" if caption.unit else None,
+                    identification=match,
+                ),
             )
         )
     return found

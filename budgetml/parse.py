@@ -105,7 +105,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             text_pages[page] = text_pages[page][len(overflow) :]
     tables = grids_to_tables(grids, trailing, catalog)
     for page, lines in sorted({**text_pages, **trailing}.items()):
-        empty = lines_to_empty_tables(page, lines, catalog)
+        empty = [table for _, table in lines_to_empty_tables(page, lines, catalog)]
         if empty:
             text_pages.pop(page, None)  # a table page (header lines, notes), not narrative
             position = next((k for k, t in enumerate(tables) if t.pages[0] > page), len(tables))
