@@ -42,6 +42,7 @@ def amount(table_id: str, column: str, wan: str, label: str = "", code: str | No
     """A line item printed in 万元 to the digits of `wan`."""
     decimals = len(wan.split(".")[1]) if "." in wan else 0
     return Amount(
+        f"x:0:{row}:{column}",
         0,
         table_id,
         1,
@@ -69,7 +70,7 @@ def table(table_id: str, title: str = "", department: str | None = None, notes: 
 def form(table_id: str, title: str, rows: list[list[str]]) -> list[FormCell]:
     """A form's cells, one string per cell, rows top to bottom."""
     return [
-        FormCell(0, table_id, title, "万元", 2, r, c, 1, text, (float(c), float(r), c + 1.0, r + 1.0))
+        FormCell(f"x:0:{r}:{c}", 0, table_id, title, "万元", 2, r, c, 1, text, (float(c), float(r), c + 1.0, r + 1.0))
         for r, texts in enumerate(rows)
         for c, text in enumerate(texts)
     ]

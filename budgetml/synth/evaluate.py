@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetml.layout import dataset_path
+from budgetml.layout import dataset_files
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
 
@@ -123,8 +123,10 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
     filings = read_labels(labels_path)
     notes: list[str] = []
     parsed = _read(output_dir, "filings", notes)
-    items = _read(output_dir, "line_items", notes, columns=["filing_id", "table_id", "column", "code", "value_wan"])
-    checks = _read(output_dir, "checks", notes, columns=["filing_id", "passed", "severity"])
+    items = _read(
+        output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "value_wan"]
+    )
+    checks = _read(output_dir, "checks", notes, columns=["filing_id", "is_passed", "severity"])
     anomalies = _read(output_dir, "anomalies", notes)
     if anomalies is not None and score_column not in anomalies.columns:
         notes.append(f"not scored yet: anomalies.parquet has no column {score_column!r}")
@@ -156,11 +158,11 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
 
 
 def _read(output_dir: Path, name: str, notes: list[str], columns: Sequence[str] | None = None) -> pl.DataFrame | None:
-    path = dataset_path(output_dir, name)
-    if not path.exists():
+    files = dataset_files(output_dir, name)  # one file, or its year partitions
+    if not files:
         notes.append(f"not scored yet: {name}.parquet missing")
         return None
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(files, hive_partitioning=False)
     missing = [c for c in columns or () if c not in frame.columns]
     if missing:
         notes.append(f"not scored yet: {name}.parquet lacks columns {missing}")
@@ -186,7 +188,7 @@ def _score_headlines(
             continue
         for name in HEADLINES:
             unit = f["headline_units"].get(name, "万元")
-            matched[name] += _close(f["headline_wan"].get(name), row.get(name), unit)
+            matched[name] += _close(f["headline_wan"].get(name), row.get(f"{name}_wan"), unit)
         meta_matched += (row.get("region"), row.get("department"), row.get("year")) == (
             f["region"],
             f["department"],
@@ -201,7 +203,7 @@ def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore
     """Expenditure-summary 合计 by code: found when a parsed item of that code matches at the printed precision."""
     found_items = (
         items.filter(
-            pl.col("table_id") == "expenditure_summary", pl.col("column") == "total", pl.col("code").is_not_null()
+            pl.col("table_id") == "expenditure_summary", pl.col("column_name") == "total", pl.col("code").is_not_null()
         )
         .group_by("filing_id", "code")
         .agg(pl.col("value_wan"))
@@ -227,7 +229,7 @@ def _kind(filing: dict) -> str | None:
 
 
 def _score_checks(filings: Sequence[dict], checks: pl.DataFrame) -> InconsistencyScore:
-    failed = checks.filter(pl.col("passed").not_())  # null (could not run) is not a failure
+    failed = checks.filter(pl.col("is_passed").not_())  # null (could not run) is not a failure
     detecting = set(failed.filter(pl.col("severity").is_in(DETECTING_SEVERITIES))["filing_id"].to_list())
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
@@ -250,7 +252,9 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
 
     scores = {r["filing_id"]: r[score_column] for r in anomalies.select("filing_id", score_column).to_dicts()}
     flagged_ids = (
-        set(anomalies.filter(pl.col("flagged"))["filing_id"].to_list()) if "flagged" in anomalies.columns else set()
+        set(anomalies.filter(pl.col("is_flagged"))["filing_id"].to_list())
+        if "is_flagged" in anomalies.columns
+        else set()
     )
     population = [f for f in filings if _category(f) in ("clean", "outlier")]
     valid = [s for s in scores.values() if s is not None and not math.isnan(s)]
