@@ -344,3 +344,7 @@ def test_past_the_threshold_line_items_are_partitioned_by_year_and_read_as_one(r
     paths = next(r["path"] for r in package["resources"] if r["name"] == "line_items")
     assert paths == [f"line_items/year={y}/part-0.parquet" for y in (2023, 2024, 2025)]
     assert pc.sum(pq.read_table(data_dir(copy) / paths[0])["year"]).as_py() > 0
+    partitions = {p: p.stat().st_ino for p in dataset_files(copy, LINE_ITEMS)}
+    again = nightly(inputs=list(first.inputs), output=str(copy), settings_path=settings_file(tmp_path, 5))
+    assert (again.n_parsed, again.n_findings) == (0, first.n_findings)  # the checks read the carried partitions
+    assert {p: p.stat().st_ino for p in dataset_files(copy, LINE_ITEMS)} == partitions  # kept, not rewritten
