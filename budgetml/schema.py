@@ -102,27 +102,33 @@ FILING_ID = Column(
     pa.string(),
     "SHA-256 (hex) of the file's bytes: a changed file is a new filing, a renamed one is not.",
     nullable=False,
+    example="217da8433b706c8b9f63a6faf586d6cd7ee7d60cd6ffa0428f97c9d7104437c1",
 )
-PAGE = Column("page", pa.int32(), "1-based page number in the PDF.", nullable=False)
+PAGE = Column("page", pa.int32(), "1-based page number in the PDF.", nullable=False, example="7")
 TABLE_INDEX = Column(
     "table_index",
     pa.int32(),
     "0-based position of the table in the filing (tables continued over pages count once); the same numbering in line_items, form_cells and tables.",
     nullable=False,
+    example="3",
 )
 TABLE_ID = Column(
     "table_id",
     pa.string(),
     "Canonical table id from the catalog, identified by content (title, header words, body labels); "
     "null when no catalog table matches clearly (the printed title is kept in table_title).",
+    example="expenditure_summary",
 )
-TABLE_TITLE = Column("table_title", pa.string(), "The table's title as printed.", nullable=False)
+TABLE_TITLE = Column(
+    "table_title", pa.string(), "The table's title as printed.", nullable=False, example="2025年部门支出总表"
+)
 CELL_BBOX = Column(
     "bbox",
     BBOX,
     "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
     unit="pt",
     nullable=False,
+    example="[379.73, 315.6, 462.16, 333.6]",
 )
 
 CELL_ID = Column(
@@ -131,7 +137,7 @@ CELL_ID = Column(
     "Stable key of the printed cell: filing_id, table_index, row_index and column_index joined by ':' (the same for "
     "reruns of the same parser version). checks.cell_ids cite it; line_items and form_cells never share one.",
     nullable=False,
-    example="5d0f…e3:4:12:1",
+    example="217da8433b706c8b9f63a6faf586d6cd7ee7d60cd6ffa0428f97c9d7104437c1:4:12:1",
 )
 
 
@@ -146,6 +152,7 @@ YEAR_OF_FILING = Column(
     "Budget year of the filing (filings.year), repeated here so the dataset can be partitioned by year "
     "(year=YYYY/ folders when a run holds many filings; see docs/datasets.md).",
     unit="year",
+    example="2025",
 )
 
 _HEADLINE_NOTE = "Read from the tables (see configs/catalog.toml [[headline]]); null when the filing lacks the table."
@@ -186,13 +193,20 @@ FILINGS = Dataset(
     foreign_keys=(ForeignKey(("department_id",), "departments", ("department_id",)), OF_REGION),
     columns=(
         FILING_ID,
-        Column("source_path", pa.string(), "Path of the file as given to the parser.", nullable=False),
+        Column(
+            "source_path",
+            pa.string(),
+            "Path of the file as given to the parser.",
+            nullable=False,
+            example="data/sample/wuchang/2025/wuchang-tongjiju-2025.pdf",
+        ),
         Column(
             "status",
             pa.string(),
             "ok: parsed fully; partial: some tables could not be converted (see error); failed: nothing usable.",
             nullable=False,
             values=STATUSES,
+            example="ok",
         ),
         Column("error", pa.string(), "A clear message (Chinese, for reviewers) when status is not ok."),
         Column(
@@ -247,7 +261,7 @@ FILINGS = Dataset(
             "(预算主管部门：…); department is then the unit.",
         ),
         Column("year", pa.int16(), "Budget year of the filing (the year in its titles).", unit="year", example="2025"),
-        Column("n_pages", pa.int32(), "Number of pages read.", unit="count"),
+        Column("n_pages", pa.int32(), "Number of pages read.", unit="count", example="49"),
         Column("tables_found", pa.list_(pa.string()), "Canonical ids of the tables found, in document order."),
         *(column for name, what in HEADLINE_FIGURES for column in _headline_columns(name, what)),
         Column(
@@ -277,19 +291,24 @@ LINE_ITEMS = Dataset(
             pa.int32(),
             "0-based body row within the table (header rows excluded; stitched across pages).",
             nullable=False,
+            example="12",
         ),
         Column(
             "row_label",
             pa.string(),
             "The row's label as printed (wrapped lines joined), e.g. 行政运行, 合计.",
             nullable=False,
+            example="行政运行",
         ),
         Column(
             "code",
             pa.string(),
             "Classification code as one digit string (204 06 01 and 2040601 both give 2040601); null when the row has none.",
+            example="2010101",
         ),
-        Column("column_index", pa.int32(), "0-based column of the cell in the table grid.", nullable=False),
+        Column(
+            "column_index", pa.int32(), "0-based column of the cell in the table grid.", nullable=False, example="1"
+        ),
         Column(
             "column_name",
             pa.string(),
@@ -302,6 +321,7 @@ LINE_ITEMS = Dataset(
             pa.string(),
             "The printed header path above the cell, levels joined with '/'.",
             nullable=False,
+            example="合计",
         ),
         Column(
             "value_wan",
@@ -309,6 +329,7 @@ LINE_ITEMS = Dataset(
             "The amount in 万元 as float, for convenience (sum amount_yuan for exact totals).",
             unit="万元",
             nullable=False,
+            example="3375.67",
         ),
         Column(
             "amount_yuan",
@@ -316,6 +337,7 @@ LINE_ITEMS = Dataset(
             "The exact amount in 元 (printed value × the unit of the table's own 单位 line).",
             unit="元",
             nullable=False,
+            example="33756700.0000",
         ),
         Column(
             "unit",
@@ -329,6 +351,7 @@ LINE_ITEMS = Dataset(
             pa.int8(),
             "Decimal places printed in the cell: the precision rounding tolerances derive from.",
             nullable=False,
+            example="2",
         ),
         Column("raw", pa.string(), "The cell text exactly as printed.", nullable=False, example="3,375.67"),
         CELL_BBOX,
@@ -694,7 +717,13 @@ CHECKS = Dataset(
     foreign_keys=(OF_FILING,),
     columns=(
         FILING_ID,
-        Column("rule_id", pa.string(), "Stable id of the rule (configs/rules.toml; docs/rules.md).", nullable=False),
+        Column(
+            "rule_id",
+            pa.string(),
+            "Stable id of the rule (configs/rules.toml; docs/rules.md).",
+            nullable=False,
+            example="perf.composition",
+        ),
         Column(
             "finding_index",
             pa.int32(),
@@ -706,11 +735,18 @@ CHECKS = Dataset(
             "is_passed",
             pa.bool_(),
             "True: consistent; False: a finding for review; null: the rule could not run (message says why).",
+            example="false",
         ),
         Column("subject", pa.string(), "What was compared (a row, a total, a claim).", nullable=False),
-        Column("expected", pa.float64(), "The value the other figures imply, in `unit`.", unit=PER_ROW_UNIT),
-        Column("actual", pa.float64(), "The value printed, in `unit`.", unit=PER_ROW_UNIT),
-        Column("diff", pa.float64(), "actual − expected, in `unit`.", unit=PER_ROW_UNIT),
+        Column(
+            "expected",
+            pa.float64(),
+            "The value the other figures imply, in `unit`.",
+            unit=PER_ROW_UNIT,
+            example="2244.51",
+        ),
+        Column("actual", pa.float64(), "The value printed, in `unit`.", unit=PER_ROW_UNIT, example="2225.92"),
+        Column("diff", pa.float64(), "actual − expected, in `unit`.", unit=PER_ROW_UNIT, example="-18.59"),
         Column(
             "tolerance",
             pa.float64(),
@@ -730,13 +766,32 @@ CHECKS = Dataset(
             YUAN,
             "expected in 元, exactly, when the rule compares amounts (unit 元, 万元 or 亿元); else null.",
             unit="元",
+            example="22445100.0000",
         ),
-        Column("actual_yuan", YUAN, "actual in 元, exactly, when the rule compares amounts; else null.", unit="元"),
-        Column("diff_yuan", YUAN, "actual_yuan − expected_yuan, exactly; null unless both exist.", unit="元"),
+        Column(
+            "actual_yuan",
+            YUAN,
+            "actual in 元, exactly, when the rule compares amounts; else null.",
+            unit="元",
+            example="22259200.0000",
+        ),
+        Column(
+            "diff_yuan",
+            YUAN,
+            "actual_yuan − expected_yuan, exactly; null unless both exist.",
+            unit="元",
+            example="-185900.0000",
+        ),
         Column(
             "tolerance_yuan", YUAN, "tolerance in 元, exactly, when the rule compares amounts; else null.", unit="元"
         ),
-        Column("message", pa.string(), "One sentence in Chinese naming the numbers, for reviewers.", nullable=False),
+        Column(
+            "message",
+            pa.string(),
+            "One sentence in Chinese naming the numbers, for reviewers.",
+            nullable=False,
+            example="整体绩效目标表：支出构成合计（前年金额） 填列 2225.92 万元，各项 1803.43 + 109.08 + 332 = 2244.51 万元，相差 -18.59 万元",
+        ),
         Column(
             "pages",
             pa.list_(pa.int32()),
@@ -755,6 +810,7 @@ CHECKS = Dataset(
             "The cells of the figures involved (same order as pages): line_items.cell_id or form_cells.cell_id; "
             "null where the figure is not a table cell (a narrative sentence, a whole table).",
             nullable=False,
+            example='["217da8433b706c8b9f63a6faf586d6cd7ee7d60cd6ffa0428f97c9d7104437c1:11:11:4", "217da8433b706c8b9f63a6faf586d6cd7ee7d60cd6ffa0428f97c9d7104437c1:11:8:5"]',
         ),
     ),
 )
