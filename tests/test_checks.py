@@ -124,7 +124,13 @@ def test_every_message_template_is_used_by_the_code():
     """A template in configs/rules.toml that no code names is dead text (or a typo in a key)."""
     sources = "".join(
         (REPO / "budgetml" / "checks" / f"{name}.py").read_text(encoding="utf-8")
-        for name in ("compare", "registry", "rulebook", "inputs", *(family.__name__.rsplit(".", 1)[1] for family in FAMILIES))
+        for name in (
+            "compare",
+            "registry",
+            "rulebook",
+            "inputs",
+            *(family.__name__.rsplit(".", 1)[1] for family in FAMILIES),
+        )
     )
     keys = set(load_shared_messages()) | {key for r in load_rules() for key in r.messages}
     unused = {key for key in keys if f'"{key}"' not in sources}

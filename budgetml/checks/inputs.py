@@ -127,10 +127,12 @@ class FilingData:
         table = next((t for t in self.tables if t.table_index == a.table_index), None)
         if table is not None and table.confidence < CONFIDENT_MATCH:
             return message("weak_table", title=table.table_title, confidence=table.confidence)
-        if a.table_id == "sangong" and a.column in SANGONG_PARTS and self.cell("sangong", "sangong_total") is None:
-            # Blank zero cells let the row's figures slide into the wrong columns; without the 合计 to check
-            # them against, no 三公 part is sure.
-            return message("sangong_no_total")
+        if a.table_id == "sangong" and a.column in SANGONG_PARTS:
+            # Blank zero cells let the row's figures slide into the wrong columns (公务用车 小计 read as 购置费):
+            # a part is sure only when the subtotal it belongs to was read where it belongs.
+            subtotals = ("sangong_total", "vehicle_total") if a.column.startswith("vehicle_") else ("sangong_total",)
+            if any(self.cell("sangong", s) is None for s in subtotals if s != a.column):
+                return message("sangong_no_total")
         return None
 
     def unsure_evidence(self, evidence: tuple[Evidence, ...]) -> str | None:
