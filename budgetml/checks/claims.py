@@ -43,8 +43,8 @@ _NAMED_ITEM = re.compile(r"^(?P<lei>.+?)[（(]类[)）](?P<kuan>.+?)[（(]款[)�
 _GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当年预算执行数|预算执行数)?$")
 # A sub-heading opening a paragraph: "（二）一般公共预算拨款结构情况" (its text may follow on the same line).
 _PARAGRAPH_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；：:\d]*?情况")
-# A short paragraph that introduces what follows: "财政拨款支出主要内容如下：".
-_LEAD_IN = re.compile(r"^[^\d。；]{2,40}[：:]\s*$")
+# The sentence that ends a paragraph by introducing what follows: "财政拨款支出主要内容如下：".
+_LEAD_IN = re.compile(r"(?:^|[。；;])(?P<lead>[^。；;\d]{5,}[：:])\s*$")
 # The scope (口径) a heading or subject names, in order: the first scope whose words it contains. A claim's
 # amounts, shares and their totals are of its scope: under "一般公共预算拨款结构情况" 基本支出 is the
 # general budget's, not the whole department's (which adds 政府性基金 and non-fiscal money).
@@ -232,15 +232,17 @@ def scope_of(text: str) -> str | None:
 
 
 def paragraph_headings(text: str) -> list[tuple[int, str, bool]]:
-    """(offset, heading, is_lead_in) of each sub-heading and lead-in paragraph of a section's text, in order."""
+    """(offset, heading, is_lead_in) of each sub-heading, and of each sentence ending a paragraph with a colon that
+    introduces what follows (a lead-in), of a section's text, in order."""
     found = []
     start = 0
     for line in text.split("\n"):
         heading = _PARAGRAPH_HEADING.match(line)
+        lead_in = _LEAD_IN.search(line)
         if heading:
             found.append((start, heading[0].strip(), False))
-        elif _LEAD_IN.match(line) and not _AMOUNT.search(line):
-            found.append((start, line.strip(), True))
+        if lead_in:
+            found.append((start + lead_in.start("lead"), lead_in["lead"].strip(), True))
         start += len(line) + 1
     return found
 
