@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 
 from budgetml.checks.claims import narrative_to_claims
+from budgetml.checks.forms import read_value
 from budgetml.checks.inputs import Amount, FilingData, PrintedTable
 from budgetml.checks.registry import IMPLEMENTATIONS, load_rules
 from budgetml.checks.rulebook import finding_rows, run_rules
@@ -832,3 +833,22 @@ def test_findings_that_follow_from_one_wrong_cell_are_linked_to_the_first():
         ("20502 普通教育（合计）", "table.hierarchy:1", "table.hierarchy:0"),
         ("20801 其他（合计）", "table.hierarchy:3", None),  # a second, separate problem stands alone
     ]
+
+
+@pytest.mark.parametrize(
+    "text, comparator, yuan",
+    [
+        ("15 万", None, "150000"),
+        ("15万元", None, "150000"),
+        ("150,000元", None, "150000"),
+        ("1.5亿元", None, "150000000"),
+        ("≤78.4 万元", "≤", "784000"),
+        ("１５ 万", None, "150000"),
+        ("不超过20万元", "不超过", "200000"),
+        ("110000", None, "1100000000"),  # no suffix: the table's unit (万元)
+    ],
+)
+def test_performance_form_amounts_in_every_printed_form(text, comparator, yuan):
+    [cell] = form("performance_project", "项目支出绩效目标表（测试经费）", [[text]])
+    value = read_value(cell)
+    assert (value.comparator, value.yuan) == (comparator, Decimal(yuan))
