@@ -120,8 +120,11 @@ def _cells_v2(table: pa.Table, context: dict) -> pa.Table:
 
 
 def _claims_v2(table: pa.Table, context: dict) -> pa.Table:
-    """percent → change_pct; the stated amounts also in 元, exactly (amount × unit)."""
+    """percent → change_pct; the stated amounts also in 元, exactly (amount × unit). Claims written before they
+    had a heading path take their section as one (the run that follows reads the narrative again)."""
     table = _rename(table, {"percent": "change_pct"})
+    if "heading_path" not in table.column_names:
+        table = _with_column(table, "heading_path", table["section"], pa.string())
     units = table["unit"].to_pylist()
     for name in ("amount", "delta", "prev_amount"):
         values = table[name].to_pylist()
@@ -144,6 +147,9 @@ def _checks_v2(table: pa.Table, context: dict) -> pa.Table:
         table = _with_column(table, f"{name}_yuan", exact[name], YUAN)
     diff = [a - e if a is not None and e is not None else None for a, e in zip(exact["actual"], exact["expected"])]
     table = _with_column(table, "diff_yuan", diff, YUAN)
+    if "finding_id" not in table.column_names:  # checks written before findings had ids
+        ids = [f"{r}:{k}" for r, k in zip(table["rule_id"].to_pylist(), table["finding_index"].to_pylist())]
+        table = _with_column(table, "finding_id", ids, pa.string())
     nulls = [[None] * len(p) for p in table["pages"].to_pylist()]
     return _with_column(table, "cell_ids", nulls, pa.list_(pa.string()))
 
@@ -178,6 +184,9 @@ def upgrade(dataset: Dataset, table: pa.Table, version: int, context: dict) -> p
         step = STEPS[step_version].get(dataset.name)
         if step is not None:
             table = step(table, context)
+    for column in dataset.columns:  # a nullable column a version added without a step: null in the old rows
+        if column.name not in table.column_names and column.nullable:
+            table = table.append_column(column.name, pa.nulls(table.num_rows, column.dtype))
     return table.select([c.name for c in dataset.columns]).cast(dataset.arrow_schema())
 
 

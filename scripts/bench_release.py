@@ -65,7 +65,9 @@ def main() -> None:
             shutil.copytree(args.old, copy, symlinks=True)
             start = time.perf_counter()
             changed = migrate_output(copy)
-            print(f"{'migration of OLD (schema 1)':32} {time.perf_counter() - start:7.3f} s ({len(changed)} files/entries)")
+            print(
+                f"{'migration of OLD (schema 1)':32} {time.perf_counter() - start:7.3f} s ({len(changed)} files/entries)"
+            )
 
 
 if __name__ == "__main__":

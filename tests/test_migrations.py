@@ -36,7 +36,12 @@ RENAMED = {
     "anomalies": {"is_flagged": "flagged", "n_peer_group": "peer_group_size"},
     "runs": {"n_workers": "workers"},
 }
-DERIVED = ("claims", "checks", "features", "anomalies")  # recomputed by every full run
+# What the old checks and claims never held (cell keys; main's later finding links and claim scopes): null, or the
+# section for a heading path, until the run that follows the migration writes them anew.
+NOT_IN_VERSION_1 = {
+    "checks": ("cell_ids", "caused_by_id", "matched_scope"),
+    "claims": ("heading_path", "claim_scope"),
+}
 
 
 def as_version_1(name: str, table: pa.Table) -> pa.Table:
@@ -110,9 +115,14 @@ def test_migration_rewrites_datasets_and_cache_exactly(runs, tmp_path):
             assert file_version(pq.read_schema(path)) == SCHEMA_VERSION, path
         migrated, fresh = read(old, dataset.name), read(current, dataset.name)
         assert migrated.schema.remove_metadata().equals(fresh.schema.remove_metadata()), dataset.name
-        if dataset.name == "checks":  # the old findings named no cells: the next run's checks do
+        if dataset.name == "checks":
             assert all(c is None for ids in migrated["cell_ids"].to_pylist() for c in ids)
-            migrated, fresh = migrated.drop_columns(["cell_ids"]), fresh.drop_columns(["cell_ids"])
+            assert migrated["caused_by_id"].null_count == migrated.num_rows
+        if dataset.name == "claims":
+            assert migrated["heading_path"].to_pylist() == migrated["section"].to_pylist()
+        if dataset.name in NOT_IN_VERSION_1:
+            migrated = migrated.drop_columns(list(NOT_IN_VERSION_1[dataset.name]))
+            fresh = fresh.drop_columns(list(NOT_IN_VERSION_1[dataset.name]))
         if dataset.name == "filings":  # quality and the exact headline figures, recovered from the old floats
             assert migrated["quality"].to_pylist() == fresh["quality"].to_pylist()
         if dataset.name != "runs":

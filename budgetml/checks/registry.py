@@ -90,6 +90,7 @@ class Finding:
     tolerance: Decimal | None = None
     unit: str = ""  # unit of expected/actual/tolerance: 元, 万元, 亿元, %, 年
     evidence: tuple[Evidence, ...] = ()
+    scope: str | None = None  # the scope (口径) a narrative figure was found to agree with, or compared within
 
 
 def cannot_run(rule_id: str, reason: str, subject: str = "") -> Finding:

@@ -25,6 +25,18 @@ PRINTED_HALF_STEP = 0.005
 WAN_PER_UNIT = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
 FLOAT_SLACK_WAN = 1e-9  # float64 noise on value_wan, far below any printed step
 DETECTING_SEVERITIES = ("error", "warning")  # a failed check of these severities counts as a detection
+# The rules that find each injected inconsistency (configs/rules.toml ids): an injection counts as found only
+# when one of its own rules fails on the filing, not when any rule does (a misread elsewhere is no detection).
+DETECTING_RULES = {
+    "summary_total_mismatch": ("summary.balance", "cross.totals"),
+    "hierarchy_sum_mismatch": ("table.hierarchy", "table.total_row", "cross.function_vs_expenditure"),
+    "cross_table_mismatch": ("cross.function_vs_expenditure",),
+    "narrative_percent_wrong": ("narrative.change",),
+    "narrative_amount_mismatch": ("narrative.amount",),
+    "sangong_sum_mismatch": ("sangong.components",),
+    "unit_error_x10000": ("units.consistent", "narrative.amount"),
+    "prev_year_mismatch": ("prev_year.matches",),
+}
 FALSE_POSITIVE_SEVERITIES = ("error",)  # a clean filing with a failed check of these is a false positive
 HEADLINES = (
     "total_income",
@@ -126,7 +138,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
     items = _read(
         output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "value_wan"]
     )
-    checks = _read(output_dir, "checks", notes, columns=["filing_id", "is_passed", "severity"])
+    checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "is_passed", "severity"])
     anomalies = _read(output_dir, "anomalies", notes)
     if anomalies is not None and score_column not in anomalies.columns:
         notes.append(f"not scored yet: anomalies.parquet has no column {score_column!r}")
@@ -228,14 +240,25 @@ def _kind(filing: dict) -> str | None:
     return filing["injections"][0]["kind"] if filing["injections"] else None
 
 
+def detections(checks: pl.DataFrame) -> set[tuple[str, str]]:
+    """(filing_id, rule_id) of every failed finding of a detecting severity (null, could not run, is no failure)."""
+    failed = checks.filter(pl.col("is_passed").not_() & pl.col("severity").is_in(DETECTING_SEVERITIES))
+    return set(zip(failed["filing_id"].to_list(), failed["rule_id"].to_list()))
+
+
+def is_detected(filing: dict, found: set[tuple[str, str]]) -> bool:
+    """Whether the filing's injected inconsistency was found by one of its kind's own rules (DETECTING_RULES)."""
+    return any((filing["filing_id"], rule_id) in found for rule_id in DETECTING_RULES[_kind(filing)])
+
+
 def _score_checks(filings: Sequence[dict], checks: pl.DataFrame) -> InconsistencyScore:
+    found = detections(checks)
     failed = checks.filter(pl.col("is_passed").not_())  # null (could not run) is not a failure
-    detecting = set(failed.filter(pl.col("severity").is_in(DETECTING_SEVERITIES))["filing_id"].to_list())
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
     for kind in INCONSISTENCY_KINDS:
         injected = [f for f in filings if _kind(f) == kind]
-        by_kind.append(RateScore(kind, sum(f["filing_id"] in detecting for f in injected), len(injected)))
+        by_kind.append(RateScore(kind, sum(is_detected(f, found) for f in injected), len(injected)))
     clean = [f for f in filings if _category(f) == "clean"]
     return InconsistencyScore(
         by_kind=tuple(by_kind),
