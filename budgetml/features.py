@@ -333,7 +333,7 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
     items = _read(
         out_dir,
         LINE_ITEMS,
-        ["filing_id", "table_id", "row_index", "row_label", "code", "column_name", "value_wan"],
+        ["filing_id", "table_id", "row_index", "row_label", "code", "column_name", "amount_wan"],
         pl.col("table_id").is_in(wanted),
     )
     cells = _read(
@@ -373,7 +373,7 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
         inputs.append(
             FilingInputs(
                 filing=f,
-                sangong={r["column_name"]: r["value_wan"] for r in sangong if r["row_index"] == first},
+                sangong={r["column_name"]: r["amount_wan"] for r in sangong if r["row_index"] == first},
                 unit_codes=frozenset(r["code"] for r in unit_rows),
                 unit_names=tuple(
                     {

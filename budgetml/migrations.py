@@ -113,8 +113,8 @@ def _filings_v2(table: pa.Table, context: dict) -> pa.Table:
 
 
 def _cells_v2(table: pa.Table, context: dict) -> pa.Table:
-    """line_items (column → column_name) and form_cells: cell_id and the filing's year added."""
-    table = _rename(table, {"column": "column_name"})
+    """line_items (column → column_name, value_wan → amount_wan) and form_cells: cell_id and the filing's year added."""
+    table = _rename(table, {"column": "column_name", "value_wan": "amount_wan"})
     table = _with_column(table, "cell_id", _cell_ids(table), pa.string())
     return _with_column(table, "year", _years(table, context["filings"]), pa.int16())
 

@@ -255,7 +255,7 @@ def item_rows(parsed: ParsedFiling) -> list[dict]:
             "column_index": item.column_index,
             "column_name": item.column,
             "column_header": item.column_header,
-            "value_wan": item.value_wan,
+            "amount_wan": item.value_wan,
             "amount_yuan": item.amount_yuan,
             "unit": item.unit,
             "decimals": item.decimals,

@@ -324,20 +324,20 @@ LINE_ITEMS = Dataset(
             example="合计",
         ),
         Column(
-            "value_wan",
-            pa.float64(),
-            "The amount in 万元 as float, for convenience (sum amount_yuan for exact totals).",
-            unit="万元",
-            nullable=False,
-            example="3375.67",
-        ),
-        Column(
             "amount_yuan",
             YUAN,
             "The exact amount in 元 (printed value × the unit of the table's own 单位 line).",
             unit="元",
             nullable=False,
             example="33756700.0000",
+        ),
+        Column(
+            "amount_wan",
+            pa.float64(),
+            "The amount in 万元 as float, for convenience (sum amount_yuan for exact totals).",
+            unit="万元",
+            nullable=False,
+            example="3375.67",
         ),
         Column(
             "unit",

@@ -135,7 +135,7 @@ def item(
         "column_index": 1,
         "column_name": column,
         "column_header": column,
-        "value_wan": value_wan,
+        "amount_wan": value_wan,
         "amount_yuan": amount,
         "unit": "万元",
         "decimals": 2,

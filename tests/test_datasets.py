@@ -32,7 +32,7 @@ def item_row(amount: Decimal, **overrides) -> dict:
         "column_index": 2,
         "column_name": "total",
         "column_header": "合计",
-        "value_wan": float(amount / 10000),
+        "amount_wan": float(amount / 10000),
         "amount_yuan": amount,
         "unit": "万元",
         "decimals": 2,

@@ -85,7 +85,7 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
             "table_id": ["expenditure_summary"] * 5 + ["income_summary"],
             "column_name": ["total"] * 6,
             "code": ["201", "20101", "204", "205", "208", "206"],
-            "value_wan": [100.0, 99.99, 12.3456, 5.004, 3.0, 1.0],
+            "amount_wan": [100.0, 99.99, 12.3456, 5.004, 3.0, 1.0],
         }
     ).write_parquet(dataset_path(out, "line_items"))
     return labels, out

@@ -30,7 +30,7 @@ V1 = {
 }
 # What version 2 renamed (new name → old name); everything else it added is dropped by the v1 schema.
 RENAMED = {
-    "line_items": {"column_name": "column"},
+    "line_items": {"column_name": "column", "amount_wan": "value_wan"},
     "claims": {"change_pct": "percent"},
     "checks": {"is_passed": "passed"},
     "anomalies": {"is_flagged": "flagged", "n_peer_group": "peer_group_size"},

@@ -75,6 +75,16 @@ def problems(dataset: Dataset, column: Column, reserved: set[str]) -> list[str]:
     return found
 
 
+def test_no_amount_is_a_float_only():
+    """Every float in 万元 is the convenience copy of an exact amount beside it: <stem>_wan next to <stem>_yuan."""
+    for dataset in DATASETS:
+        names = {c.name for c in dataset.columns}
+        for column in dataset.columns:
+            if column.unit in ("万元", "元", "亿元") and pa.types.is_floating(column.dtype):
+                stem = column.name.removesuffix("_wan")
+                assert f"{stem}_yuan" in names, f"{dataset.name}.{column.name} has no exact {stem}_yuan"
+
+
 def test_the_rules_catch_what_they_should():
     reserved = reserved_words()
     dataset = Dataset("x", "", ("a",), (Column("unit", pa.string(), "the unit"),))

@@ -23,7 +23,7 @@ from budgetml.terminal import plain
 # a correct reading can show after conversion: 0.005 万元 in 万元 tables, 0.005 元 in 元 tables.
 PRINTED_HALF_STEP = 0.005
 WAN_PER_UNIT = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
-FLOAT_SLACK_WAN = 1e-9  # float64 noise on value_wan, far below any printed step
+FLOAT_SLACK_WAN = 1e-9  # float64 noise on amount_wan, far below any printed step
 DETECTING_SEVERITIES = ("error", "warning")  # a failed check of these severities counts as a detection
 # The rules that find each injected inconsistency (configs/rules.toml ids): an injection counts as found only
 # when one of its own rules fails on the filing, not when any rule does (a misread elsewhere is no detection).
@@ -136,7 +136,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
     notes: list[str] = []
     parsed = _read(output_dir, "filings", notes)
     items = _read(
-        output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "value_wan"]
+        output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "amount_wan"]
     )
     checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "is_passed", "severity"])
     anomalies = _read(output_dir, "anomalies", notes)
@@ -218,10 +218,10 @@ def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore
             pl.col("table_id") == "expenditure_summary", pl.col("column_name") == "total", pl.col("code").is_not_null()
         )
         .group_by("filing_id", "code")
-        .agg(pl.col("value_wan"))
+        .agg(pl.col("amount_wan"))
     )
     parsed: dict[tuple[str, str], list[float]] = {
-        (r["filing_id"], r["code"]): r["value_wan"] for r in found_items.to_dicts()
+        (r["filing_id"], r["code"]): r["amount_wan"] for r in found_items.to_dicts()
     }
     found = expected = 0
     for f in filings:

@@ -156,7 +156,7 @@ def filing_outcomes(labels: Sequence[dict], output_dir: Path) -> list[FilingOutc
     pairs: dict[tuple[str, str], list[float]] = {}
     for r in _rows(LINE_ITEMS, output_dir):
         if r["table_id"] == "expenditure_summary" and r["column_name"] == "total" and r["code"]:
-            pairs.setdefault((r["filing_id"], r["code"]), []).append(r["value_wan"])
+            pairs.setdefault((r["filing_id"], r["code"]), []).append(r["amount_wan"])
     failed: dict[str, set[str]] = {}
     detections: set[tuple[str, str]] = set()  # (filing, rule) of failed detecting findings
     for r in _rows(CHECKS, output_dir):
