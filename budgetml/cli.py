@@ -16,17 +16,22 @@ app = typer.Typer(
 )
 console = plain_console()
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "datasets.md"
+ENGINE_HELP = (
+    "PDF extraction engine: pdfium or pdfminer (same datasets); default: [parse] engine in configs/nightly.toml."
+)
 
 
 @app.command()
 def parse(
     paths: list[Path] = typer.Argument(..., help="PDF files or folders (searched recursively for *.pdf)."),
     output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder for the Parquet datasets."),
+    engine: str = typer.Option(None, "--engine", help=ENGINE_HELP),
 ) -> None:
     """Parse disclosures into filings / line_items / narrative Parquet files.
 
     Example: budgetml parse data/fixtures --output output
     """
+    engine = _engine(engine)
     files = parsing.discover(paths)
     if not files:
         console.print(f"没有找到 PDF 文件：{', '.join(plain(p) for p in paths)}", style="red")
@@ -50,7 +55,7 @@ def parse(
                 )
             progress.update(task, advance=1, description=plain(Path(parsed.source_path).name))
 
-        written = parsing.parse_to_datasets(files, output, on_file=advance)
+        written = parsing.parse_to_datasets(files, output, on_file=advance, engine=engine)
     console.print(f"{len(files)} 个文件：成功 {counts['ok']}，部分成功 {counts['partial']}，失败 {counts['failed']}")
     for name, path in written.items():
         console.print(f"  {name}: {plain(path)}")
@@ -119,6 +124,7 @@ def run(
     parse_only: bool = typer.Option(
         False, "--parse-only", help="Stop after the parse datasets (no checks, features, scoring, report)."
     ),
+    engine: str = typer.Option(None, "--engine", help=ENGINE_HELP),
 ) -> None:
     """Run the nightly flow once (Prefect): parse new and changed PDFs, rebuild the datasets, run the later stages.
 
@@ -129,12 +135,13 @@ def run(
 
     from budgetml.lock import OutputLocked, ensure_unlocked
     from budgetml.runs import summary_text
-    from budgetml.settings import SettingsError, input_patterns, load_settings, resolve_inputs
+    from budgetml.settings import SettingsError, input_patterns, load_settings, resolve_inputs, with_engine
 
     try:  # fail fast, before Prefect's start-up
         ensure_unlocked(output)
         resolve_inputs(*input_patterns(inputs))
-        load_settings(config) if config else load_settings()
+        settings = load_settings(config) if config else load_settings()
+        with_engine(settings, engine) if engine else settings
     except (OutputLocked, SettingsError) as exc:
         console.print(plain(exc), style="red")
         raise typer.Exit(code=2) from None
@@ -150,6 +157,7 @@ def run(
         settings_path=str(config.absolute()) if config else None,
         later_stages=not parse_only,
         show_progress=True,
+        engine=engine or None,
     )
     console.print(summary_text(summary))
 
@@ -321,3 +329,51 @@ def evaluate(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command("verify-engines")
+def verify_engines(
+    paths: list[Path] = typer.Argument(..., help="PDF files or folders (searched recursively for *.pdf)."),
+    show: int = typer.Option(5, help="Differences listed per file."),
+) -> None:
+    """Developer check: parse every PDF with pdfminer and with pdfium and list where the datasets differ.
+
+    Rows must be equal; bboxes may move by up to 1 pt. Exits 1 when any file differs.
+
+    Example: budgetml verify-engines data/fixtures ../shared/real
+    """
+    from budgetml.equivalence import compare_engines
+
+    files = parsing.discover(paths)
+    if not files:
+        console.print(f"no PDF files found: {', '.join(plain(p) for p in paths)}", style="red")
+        raise typer.Exit(code=2)
+    n_differing, shift = 0, 0.0
+    for comparison in compare_engines(files):
+        shift = max(shift, comparison.max_bbox_shift_pt)
+        verdict = f"{len(comparison.differences)} differences" if comparison.differences else "same"
+        console.print(
+            f"{verdict}: {plain(comparison.source_path)} ({comparison.n_rows} rows, status "
+            f"{' / '.join(comparison.statuses)}, bboxes moved ≤ {comparison.max_bbox_shift_pt:.2f} pt)",
+            style="yellow" if comparison.differences else None,
+        )
+        n_differing += bool(comparison.differences)
+        for difference in comparison.differences[:show]:
+            console.print(f"    {difference.dataset} row {difference.row}: {plain(difference.detail)}")
+    console.print(
+        f"{len(files)} files: {len(files) - n_differing} same, {n_differing} differ; bboxes moved ≤ {shift:.2f} pt"
+    )
+    if n_differing:
+        raise typer.Exit(code=1)
+
+
+def _engine(engine: str | None) -> str:
+    """The engine named on the command line, else configs/nightly.toml's; an unknown name exits with code 2."""
+    from budgetml.settings import SettingsError, load_settings, with_engine
+
+    try:
+        settings = load_settings()
+        return with_engine(settings, engine).limits.engine if engine else settings.limits.engine
+    except SettingsError as exc:
+        console.print(plain(exc), style="red")
+        raise typer.Exit(code=2) from None

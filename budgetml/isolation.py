@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from budgetml.parse import PARSER_VERSION, ParsedFiling, parse_file, parsed_to_tables
+from budgetml.extract import DEFAULT_ENGINE
+from budgetml.parse import ParsedFiling, parse_file, parsed_to_tables, parser_version
 from budgetml.schema import INPUTS
 from budgetml.settings import ParseLimits
 
@@ -69,14 +70,17 @@ class ParseOutcome:
     seconds: float
     peak_rss_mb: float | None  # the worker's peak resident memory so far; None when it died
     tables: dict[str, pa.Table] = field(repr=False, default_factory=dict)
-    parser_version: str = PARSER_VERSION
+    parser_version: str = parser_version()
 
 
-def failed_outcome(file: InputFile, kind: str, error: str, seconds: float = 0.0) -> ParseOutcome:
-    """A failure decided outside the parser: the same rows a parser failure would give."""
-    parsed = ParsedFiling(file.filing_id, file.source_path, "failed", error)
+def failed_outcome(
+    file: InputFile, kind: str, error: str, seconds: float = 0.0, engine: str = DEFAULT_ENGINE
+) -> ParseOutcome:
+    """A failure decided outside the parser: the same rows a parser failure (with that engine) would give."""
+    parsed = ParsedFiling(file.filing_id, file.source_path, "failed", error, engine=engine)
+    tables = parsed_to_tables([parsed])
     return ParseOutcome(
-        file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, parsed_to_tables([parsed])
+        file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, tables, parser_version(engine)
     )
 
 
@@ -170,7 +174,7 @@ class _Slot:
         extra = str(self.limits.memory_limit_mb * 1024 * 1024)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), extra, str(os.getpid())],
+                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), extra, str(os.getpid()), self.limits.engine],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -204,7 +208,7 @@ class _Slot:
         file, seconds = self.file, time.monotonic() - self.started
         self.retire()
         error = f"超时：超过 {self.limits.time_limit_s:g} 秒仍未解析完（文件过大或结构异常），已终止该文件的解析"
-        return failed_outcome(file, "timeout", error, seconds)
+        return failed_outcome(file, "timeout", error, seconds, self.limits.engine)
 
     def _stderr_tail(self) -> str:
         if self.stderr is None:
@@ -237,15 +241,16 @@ class _Slot:
             kind, error = "crash", f"解析进程崩溃（信号 {signal.Signals(-code).name}）"
         else:
             kind, error = "crash", f"解析进程意外退出（退出码 {code}）" + (f"：{tail}" if tail else "")
-        return failed_outcome(file, kind, error, seconds)
+        return failed_outcome(file, kind, error, seconds, self.limits.engine)
 
 
 # --- the worker side ---------------------------------------------------------------------------
 
 
 def worker_main() -> None:
-    """Entry of a worker process: argv = [socket fd, address space a parse may add in bytes, parent pid]."""
+    """Entry of a worker process: argv = [socket fd, address space a parse may add in bytes, parent pid, engine]."""
     fd, memory_bytes, parent_pid = (int(arg) for arg in sys.argv[1:4])
+    engine = sys.argv[4]
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then kills us
     logging.disable(logging.WARNING)  # pdfminer warns about every odd object; failures come back as outcomes
@@ -260,13 +265,13 @@ def worker_main() -> None:
             source_path, filing_id = conn.recv()
         except EOFError:
             return
-        outcome = _parse_one(source_path, filing_id, memory_bytes)
+        outcome = _parse_one(source_path, filing_id, memory_bytes, engine)
         conn.send(outcome)
         if outcome.failure_kind == "memory":
             return  # after a MemoryError the heap may be fragmented to its limit: let a fresh worker go on
 
 
-def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutcome:
+def _parse_one(source_path: str, filing_id: str, memory_bytes: int, engine: str) -> ParseOutcome:
     file = InputFile(source_path, filing_id, 0)
     start = time.perf_counter()
     memory_error = (
@@ -276,17 +281,27 @@ def _parse_one(source_path: str, filing_id: str, memory_bytes: int) -> ParseOutc
     if marker and marker in Path(source_path).name:
         signal.pause()  # a test's stand-in for a parse that never ends; the parent's time limit or a kill ends it
     try:
-        parsed = parse_file(Path(source_path))
+        parsed = parse_file(Path(source_path), engine=engine)
         seconds = time.perf_counter() - start
         if parsed.filing_id.startswith("unreadable-"):
-            return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds)
+            return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds, engine)
         if parsed.filing_id != filing_id:
-            return failed_outcome(file, "changed", "文件在本次运行期间被修改，将在下次运行时重新解析", seconds)
+            changed = "文件在本次运行期间被修改，将在下次运行时重新解析"
+            return failed_outcome(file, "changed", changed, seconds, engine)
         tables = parsed_to_tables([parsed])
     except MemoryError:
-        return failed_outcome(file, "memory", memory_error, time.perf_counter() - start)
+        return failed_outcome(file, "memory", memory_error, time.perf_counter() - start, engine)
     return ParseOutcome(
-        source_path, filing_id, parsed.status, parsed.error, None, parsed.n_pages, seconds, _peak_rss_mb(), tables
+        source_path,
+        filing_id,
+        parsed.status,
+        parsed.error,
+        None,
+        parsed.n_pages,
+        seconds,
+        _peak_rss_mb(),
+        tables,
+        parser_version(engine),
     )
 
 

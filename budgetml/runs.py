@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.incremental import RunPlan
-from budgetml.parse import PARSER_VERSION
+from budgetml.parse import parser_version
 from budgetml.schema import RUNS, Dataset
 from budgetml.terminal import plain
 
@@ -54,7 +54,7 @@ class RunSummary:
     n_flags: int | None = None
     n_flags_new: int | None = None
     report_path: str | None = None
-    parser_version: str = PARSER_VERSION
+    parser_version: str = field(default_factory=parser_version)  # with the engine: "4-pdfium"
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
 
 
@@ -96,6 +96,7 @@ def summarise(
         n_pages_parsed=sum(r["n_pages"] or 0 for r in rows),
         failures=failed,
         output_dir=str(output_dir),
+        parser_version=plan.parser_version,
     )
 
 

@@ -35,7 +35,7 @@ from budgetml.isolation import InputFile, ParseOutcome
 from budgetml.lock import output_lock
 from budgetml.progress import parse_progress
 from budgetml.schema import DATASETS, FILINGS
-from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, resolve_inputs
+from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, resolve_inputs, with_engine
 from budgetml.terminal import plain
 
 FLOW_NAME = "budgetml-nightly"
@@ -140,12 +140,14 @@ def nightly(
     settings_path: str | None = None,
     later_stages: bool = True,
     show_progress: bool = False,
+    engine: str | None = None,
 ) -> runs.RunSummary:
     """Inputs: folders, files or glob patterns (default: configs/sources.toml); settings: configs/nightly.toml unless
-    settings_path names another file; workers and dask_address override it. later_stages=False stops after the
-    parse datasets (checks, features, scoring and report are skipped)."""
+    settings_path names another file; workers, dask_address and engine (pdfium | pdfminer) override it.
+    later_stages=False stops after the parse datasets (checks, features, scoring and report are skipped)."""
     started, clock = datetime.now(UTC), time.perf_counter()
     settings = load_settings(Path(settings_path)) if settings_path else load_settings()
+    settings = with_engine(settings, engine) if engine else settings
     workers = workers or settings.worker_count
     dask_address = dask_address or settings.dask_address or None
     patterns, base = input_patterns(inputs)
