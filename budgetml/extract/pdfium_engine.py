@@ -168,28 +168,32 @@ def page_chars(page, ctm: Matrix, height: float, has_forms: bool) -> list[Char]:
 
 
 def _text_page_chars(text_page: int, count: int, ctm: Matrix, height: float, has_forms: bool) -> list[Char]:
+    """The loop over pdfium's characters; per text object (a run of characters) the font, size and matrix."""
     chars: list[Char] = []
-    fonts: dict[int, tuple[str, float]] = {}  # font → (its key among the advances, descent per unit of size)
-    advances: dict[tuple[int, int], float] = {}  # (font, code point) → advance width per unit of font size
-    origin_x, origin_y, matrix = ctypes.c_double(), ctypes.c_double(), pdfium.FS_MATRIX()
-    x_ref, y_ref, matrix_ref = ctypes.byref(origin_x), ctypes.byref(origin_y), ctypes.byref(matrix)
-    size_value = ctypes.c_float()
+    descents: dict[int, float] = {}  # font → descent per unit of font size
+    advances = _Advances(text_page)
+    origin_x, origin_y, matrix, size_value = ctypes.c_double(), ctypes.c_double(), pdfium.FS_MATRIX(), ctypes.c_float()
+    x_ref, y_ref, matrix_ref, size_ref = (ctypes.byref(v) for v in (origin_x, origin_y, matrix, size_value))
     ca, cb, cc, cd, ce, cf = ctm
-    run = font = 0
-    size = descent = a = b = c = d = 0.0
-    upright = True
-    index = 0
-    while index < count:
-        position = index
+    is_plain_page = (ca, cb, cc, cd) == (1.0, 0.0, 0.0, 1.0)  # no /Rotate: only the MediaBox corner moves
+    run = 0
+    font_advances: dict[int, float] = {}
+    font = 0
+    size = x_scale = low = high = low_text = high_text = 0.0
+    matrix_now: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 1.0)
+    is_straight = upright = True
+    skip = False
+    for position in range(count):
+        if skip:  # the second half of a character outside the BMP
+            skip = False
+            continue
         code = _get_unicode(text_page, position)
-        index += 1
-        if 0xD800 <= code < 0xDC00 and index < count:  # pdfium gives a character outside the BMP as two UTF-16 units
-            low = _get_unicode(text_page, index)
-            if 0xDC00 <= low < 0xE000:
-                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                index += 1
+        if 0xD800 <= code < 0xDC00 and position + 1 < count:  # pdfium gives it as two UTF-16 units
+            low_half = _get_unicode(text_page, position + 1)
+            if 0xDC00 <= low_half < 0xE000:
+                code, skip = 0x10000 + ((code - 0xD800) << 10) + (low_half - 0xDC00), True
         text = chr(code) if code <= 0x10FFFF else "\ufffd"
-        if not text.strip():  # spaces, and the line breaks pdfium generates between lines
+        if text.isspace():  # spaces, and the line breaks pdfium generates between lines
             continue
         obj = _get_text_object(text_page, position)
         if not obj:
@@ -197,41 +201,52 @@ def _text_page_chars(text_page: int, count: int, ctm: Matrix, height: float, has
         if obj != run or has_forms:
             if obj != run:
                 run = obj
-                _get_text_object_size(obj, ctypes.byref(size_value))
+                _get_text_object_size(obj, size_ref)
                 size, font = size_value.value, _get_text_object_font(obj) or 0
-                descent = fonts[font] if font in fonts else fonts.setdefault(font, _descent(font))
+                if font not in descents:
+                    descents[font] = _descent(font)
+                font_advances = advances.of(font)
             _get_char_matrix(text_page, position, matrix_ref)
-            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+            a, b, c, d = matrix_now = matrix.a, matrix.b, matrix.c, matrix.d
             ra, rb, rc, rd = a * ca + b * cc, a * cb + b * cd, c * ca + d * cc, c * cb + d * cd  # turned with the page
             upright = ra * rd > 0 and rb * rc <= 0  # pdfminer's test
+            is_straight = b == 0 and c == 0 and is_plain_page
+            # The box in text space: the advance wide, the font size tall, its bottom on the font's descent line.
+            low_text, high_text = descents[font] * size, (descents[font] + 1) * size
+            x_scale, low, high = a * size, d * low_text, d * high_text
         _get_char_origin(text_page, position, x_ref, y_ref)
-        ox, oy = origin_x.value, origin_y.value
-        advance = advances.get((font, code))
+        advance = font_advances.get(code)
         if advance is None:
-            advance = advances[(font, code)] = _advance(text_page, position, font, code, (a, b, c, d), ox, size)
-        # The box in text space: the advance wide, the font size tall, its bottom on the font's descent line;
-        # mapped to the page through the character's matrix and the page's rotation, as pdfminer maps it.
-        width, low_y = advance * size, descent * size
-        high_y = low_y + size
-        if b == 0 and c == 0:  # text set straight (the usual case): two corners give the box
-            ux0, ux1, uy0, uy1 = ox, ox + a * width, oy + d * low_y, oy + d * high_y
-            if ca == 0:  # a page turned by a quarter swaps the axes
-                x0, x1, y0, y1 = cc * uy0 + ce, cc * uy1 + ce, cb * ux0 + cf, cb * ux1 + cf
-            else:
-                x0, x1, y0, y1 = ca * ux0 + ce, ca * ux1 + ce, cd * uy0 + cf, cd * uy1 + cf
+            advance = advances.measure(position, font, code, matrix_now, origin_x.value, size)
+        if is_straight:  # text set straight on an unturned page (the usual case): two corners give the box
+            x0 = origin_x.value + ce
+            x1 = x0 + x_scale * advance
+            y0, y1 = origin_y.value + cf + low, origin_y.value + cf + high
             if x0 > x1:
                 x0, x1 = x1, x0
             if y0 > y1:
                 y0, y1 = y1, y0
         else:
-            xs, ys = [], []
-            for tx, ty in ((0.0, low_y), (width, low_y), (0.0, high_y), (width, high_y)):
-                ux, uy = ox + a * tx + c * ty, oy + b * tx + d * ty
-                xs.append(ca * ux + cc * uy + ce)
-                ys.append(cb * ux + cd * uy + cf)
-            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+            box = (advance * size, low_text, high_text)
+            x0, y0, x1, y1 = _turned_box(origin_x.value, origin_y.value, matrix_now, box, ctm)
         chars.append(Char(text, x0, height - y1, x1, height - y0, y1 - y0, upright))
     return chars
+
+
+def _turned_box(
+    ox: float, oy: float, matrix: tuple[float, float, float, float], box: tuple[float, float, float], ctm: Matrix
+) -> tuple[float, float, float, float]:
+    """The page box of a character box (width, bottom, top in text space) through its matrix and the page's
+    rotation, as pdfminer's apply_matrix_rect takes it: the bounds of the four turned corners."""
+    a, b, c, d = matrix
+    ca, cb, cc, cd, ce, cf = ctm
+    width, bottom, top = box
+    xs, ys = [], []
+    for tx, ty in ((0.0, bottom), (width, bottom), (0.0, top), (width, top)):
+        ux, uy = ox + a * tx + c * ty, oy + b * tx + d * ty
+        xs.append(ca * ux + cc * uy + ce)
+        ys.append(cb * ux + cd * uy + cf)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _descent(font: int) -> float:
@@ -247,28 +262,47 @@ def _descent(font: int) -> float:
     return descent.value
 
 
-def _advance(text_page: int, index: int, font: int, code: int, matrix: tuple, origin_x: float, size: float) -> float:
-    """The character's advance width per unit of font size.
+class _Advances:
+    """Advance widths (per unit of font size) of one text page's characters, measured once per font and code point.
 
     pdfium's loose box spans the advance from the origin, widened to the glyph's ink: where the ink ends
     short of the loose box's far edge, that edge is the advance edge, exact for the font's own character
     code. Otherwise (ink reaching past the advance, turned text) pdfium's width of the code point is used,
     which maps the code point back to a character code of the font.
     """
-    a, b, c, _ = matrix
-    if b == 0 and c == 0 and a and size:
-        loose, left, right, bottom, top = pdfium.FS_RECTF(), *(ctypes.c_double() for _ in range(4))
-        if _get_loose_box(text_page, index, ctypes.byref(loose)) and _get_tight_box(
-            text_page, index, ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top)
+
+    def __init__(self, text_page: int) -> None:
+        self.text_page = text_page
+        self.by_font: dict[int, dict[int, float]] = {}
+        self._loose, self._left, self._right, self._other = pdfium.FS_RECTF(), *(ctypes.c_double() for _ in range(3))
+        self._width = ctypes.c_float()
+        self._loose_ref = ctypes.byref(self._loose)
+        self._tight_refs = tuple(ctypes.byref(v) for v in (self._left, self._right, self._other, self._other))
+        self._width_ref = ctypes.byref(self._width)
+
+    def of(self, font: int) -> dict[int, float]:
+        """The font's measured advances (code point → width), filled in by measure()."""
+        return self.by_font.setdefault(font, {})
+
+    def measure(self, index: int, font: int, code: int, matrix: tuple, origin_x: float, size: float) -> float:
+        a, b, c, _ = matrix
+        is_measurable = b == 0 and c == 0 and a and size  # text set straight: the box's edges are the advance's
+        if (
+            is_measurable
+            and _get_loose_box(self.text_page, index, self._loose_ref)
+            and _get_tight_box(self.text_page, index, *self._tight_refs)
         ):
-            if a > 0 and loose.right > right.value + INK_MARGIN_PT:
-                return (loose.right - origin_x) / (a * size)
-            if a < 0 and loose.left < left.value - INK_MARGIN_PT:
-                return (loose.left - origin_x) / (a * size)
-    width = ctypes.c_float()
-    if font and _get_glyph_width(font, code, 1.0, ctypes.byref(width)):
-        return width.value
-    return 0.0
+            if a > 0 and self._loose.right > self._right.value + INK_MARGIN_PT:
+                return self._keep(font, code, (self._loose.right - origin_x) / (a * size))
+            if a < 0 and self._loose.left < self._left.value - INK_MARGIN_PT:
+                return self._keep(font, code, (self._loose.left - origin_x) / (a * size))
+        if font and _get_glyph_width(font, code, 1.0, self._width_ref):
+            return self._keep(font, code, self._width.value)
+        return self._keep(font, code, 0.0)
+
+    def _keep(self, font: int, code: int, advance: float) -> float:
+        self.by_font[font][code] = advance
+        return advance
 
 
 # --- ruling edges --------------------------------------------------------------------------------
@@ -314,27 +348,29 @@ def path_subpaths(path: int, matrix: Matrix) -> list[tuple[str, list[Point]]]:
     subpaths: list[tuple[str, list[Point]]] = []
     x, y = ctypes.c_float(), ctypes.c_float()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    ma, mb, mc, md, me, mf = matrix
     shape, points, bezier_points = "", [], 0
     for index in range(_count_segments(path)):
         segment = _get_segment(path, index)
-        _get_point(segment, x_ref, y_ref)
         kind = _get_segment_type(segment)
-        point = apply(matrix, x.value, y.value)
+        if kind == pdfium.FPDF_SEGMENT_BEZIERTO:
+            bezier_points += 1
+            if bezier_points % 3:
+                continue  # a control point
+        elif kind not in (pdfium.FPDF_SEGMENT_MOVETO, pdfium.FPDF_SEGMENT_LINETO):
+            continue
+        _get_point(segment, x_ref, y_ref)
+        point = (ma * x.value + mc * y.value + me, mb * x.value + md * y.value + mf)
         if kind == pdfium.FPDF_SEGMENT_MOVETO:
             if shape:
                 subpaths.append((shape, points))
             shape, points = "m", [point]
-        elif kind == pdfium.FPDF_SEGMENT_BEZIERTO:
-            bezier_points += 1
-            if bezier_points % 3:
-                continue  # a control point
-            shape, points = shape + "c", [*points, point]
-        elif kind == pdfium.FPDF_SEGMENT_LINETO:
-            shape, points = shape + "l", [*points, point]
-        else:
             continue
-        if _is_closing(segment) and points:
-            shape, points = shape + "h", [*points, points[0]]
+        shape += "c" if kind == pdfium.FPDF_SEGMENT_BEZIERTO else "l"
+        points.append(point)
+        if _is_closing(segment):
+            shape += "h"
+            points.append(points[0])
     if shape:
         subpaths.append((shape, points))
     if subpaths and not subpaths[0][0].startswith("m"):
