@@ -141,7 +141,8 @@ def run(
         ensure_unlocked(output)
         resolve_inputs(*input_patterns(inputs))
         settings = load_settings(config) if config else load_settings()
-        with_engine(settings, engine) if engine else settings
+        if engine:
+            with_engine(settings, engine)  # an unknown engine stops here, before Prefect starts
     except (OutputLocked, SettingsError) as exc:
         console.print(plain(exc), style="red")
         raise typer.Exit(code=2) from None

@@ -257,6 +257,12 @@ def test_row_difference_tolerates_only_small_bbox_moves():
     assert "text" in row_difference(row, {**row, "text": "小计"})[0]
 
 
+def test_run_command_refuses_an_unknown_engine_before_starting(seed_fixture_pdf, tmp_path):
+    args = ["run", "--input", str(seed_fixture_pdf), "--output", str(tmp_path), "--engine", "pdfbox"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "未知的解析引擎" in result.output
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_parse_command_takes_the_engine(seed_fixture_pdf, tmp_path, engine):
     result = runner.invoke(app, ["parse", str(seed_fixture_pdf), "--output", str(tmp_path), "--engine", engine])

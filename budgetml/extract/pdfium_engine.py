@@ -5,6 +5,15 @@ the glyph origin, the character's matrix, the font size, the advance width and t
 pdfium's own "loose" box also covers the glyph's ink, which would move box edges by up to ~0.6 pt.
 Edges come from the path objects of the page and of its form XObjects (their matrices composed), each
 subpath read as pdfminer reads it. A page's /Rotate turns coordinates exactly as pdfminer turns them.
+
+Where the two libraries read a file differently (`budgetml verify-engines` lists such files):
+- pdfium's text page skips a text object repeated at (nearly) the same place, as printers do for fake
+  bold; pdfminer keeps both copies, so its lines read every character twice.
+- pdfium prefers a marked-content /ActualText over the glyphs' own text; pdfminer ignores /ActualText.
+- pdfium repairs damaged files that pdfminer refuses, and skips broken content that pdfminer stops at.
+- A page without its own MediaBox but with a CropBox is framed by the CropBox here (pdfium does not
+  expose the inherited MediaBox); pdfminer frames it by the MediaBox.
+- Vertical writing (Identity-V fonts) is boxed as horizontal text; pdfminer uses the vertical metrics.
 """
 
 from __future__ import annotations
@@ -87,8 +96,9 @@ def document_to_pages(data: bytes, max_pages: int = 0) -> Iterator[Page]:
 
 def read_page(page, number: int) -> Page:
     """One loaded pdfium page as a Page: top-down coordinates after the page's rotation, as pdfminer gives them."""
-    ctm = rotation_matrix(pdfium.FPDFPage_GetRotation(page), media_box(page))
-    x0, y0, x1, y1 = media_box(page)
+    box = media_box(page)
+    ctm = rotation_matrix(pdfium.FPDFPage_GetRotation(page), box)
+    x0, y0, x1, y1 = box
     corners = [apply(ctm, x, y) for x, y in ((x0, y0), (x1, y1))]
     width, height = abs(corners[0][0] - corners[1][0]), abs(corners[0][1] - corners[1][1])
     edges, has_forms = page_edges(page, ctm, height)
@@ -147,7 +157,7 @@ AFM_DESCENTS = {
     ),
     **dict.fromkeys(("Symbol", "ZapfDingbats"), 0.0),
 }
-# A loose box edge this far beyond the glyph's ink is the advance edge itself (see _advance).
+# A loose box edge this far beyond the glyph's ink is the advance edge itself (see _Advances).
 INK_MARGIN_PT = 0.01
 
 
