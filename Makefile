@@ -44,10 +44,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium fonts-noto-cjk) \
 		|| echo "chromium could not be installed: tests/test_report.py's browser test will be skipped"
 
-# Lint and format first (ruff, rules in pyproject.toml), then the tests.
+# Lint and format first (ruff, rules in pyproject.toml), then the layer contract (import-linter, contracts in
+# pyproject.toml; docs/architecture.md), then the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: $(STAMP) browser lint
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc

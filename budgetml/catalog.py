@@ -1,9 +1,15 @@
-"""Load the template catalog (configs/catalog.toml): printed titles and headers to canonical ids."""
+"""Load the template catalog (configs/catalog.toml): every printed word and template fact the stages share.
+
+Printed titles and headers map to canonical table and column ids; the catalog also names them in
+Chinese for findings and reports, lists the tables each template requires, and says which tables
+are forms. Stages ask the catalog instead of keeping their own copies of these words.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,9 +17,6 @@ from pathlib import Path
 from budgetml.normalise import squash
 
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "configs" / "catalog.toml"
-
-_LABEL_PREFIX = re.compile(r"^表\d+(?:-\d+)?[.、．]?")
-_YEAR_PREFIX = re.compile(r"^(?:\d{4}年(?:度)?)")
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,12 @@ class ColumnEntry:
 @dataclass(frozen=True)
 class TableEntry:
     id: str
-    titles: tuple[re.Pattern[str], ...]
+    name: str  # the Chinese name reviewers read ("支出总表")
+    titles: tuple[str, ...]  # printed titles of the known layouts, as printed
     columns: tuple[ColumnEntry, ...]
+    header_words: tuple[str, ...] = ()  # words printed in the header
+    body_words: tuple[str, ...] = ()  # row labels printed in the body
+    doc_kind: str = "budget"  # "budget" (预算) | "final_account" (决算)
     is_form: bool = False  # label/value form (performance targets): kept, but no line items
     ordered: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # unnamed repeated headers named by order
 
@@ -41,26 +48,77 @@ class HeadlineSource:
 @dataclass(frozen=True)
 class Headline:
     name: str
+    label: str  # Chinese label ("支出合计")
     sources: tuple[HeadlineSource, ...]
 
 
 @dataclass(frozen=True)
+class Template:
+    """A known template of one document kind and the tables a filing of it must publish."""
+
+    name: str
+    doc_kind: str
+    tables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IdentifySettings:
+    """How sure a content match must be (configs/catalog.toml [identify]; reasons there)."""
+
+    title_weight: float
+    header_weight: float
+    body_weight: float
+    accept_confidence: float
+    min_margin: float
+    close_margin: float
+    title_only_accept: float
+    scope_words: tuple[str, ...]
+    qualifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocKind:
+    doc_kind: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one loaded catalog, cached lookups
 class Catalog:
     tables: tuple[TableEntry, ...]
     headlines: tuple[Headline, ...]
     code_headers: tuple[re.Pattern[str], ...]
+    column_labels: dict[str, str]
+    templates: tuple[Template, ...]
+    identify: IdentifySettings
+    kinds: tuple[DocKind, ...]
 
     @property
     def table_ids(self) -> tuple[str, ...]:
+        """Every canonical table id, in catalog order."""
         return tuple(t.id for t in self.tables)
 
-    def match_title(self, printed: str) -> str | None:
-        """The canonical table id of a printed title, or None when the title is unknown."""
-        title = normalise_title(printed)
-        for table in self.tables:
-            if any(p.search(title) for p in table.titles):
-                return table.id
-        return None
+    @property
+    def form_table_ids(self) -> tuple[str, ...]:
+        """Tables kept as printed cells (performance target forms), not line items."""
+        return tuple(t.id for t in self.tables if t.is_form)
+
+    @property
+    def headline_labels(self) -> dict[str, str]:
+        """Headline figure name → its Chinese label, in catalog order."""
+        return {h.name: h.label for h in self.headlines}
+
+    def table_name(self, table_id: str | None) -> str:
+        """The Chinese name of a canonical table; empty for an unknown table."""
+        return next((t.name for t in self.tables if t.id == table_id), "")
+
+    def column_label(self, column: str) -> str:
+        """The Chinese label of a canonical column name; the name itself when it has none."""
+        return self.column_labels.get(column, column)
+
+    def best_template(self, tables_found: Iterable[str]) -> Template:
+        """The template whose required tables the filing matches best (overlap over union)."""
+        found = set(tables_found)
+        return max(self.templates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
 
     def column_name(self, table_id: str | None, header_path: str) -> str | None:
         """The canonical name of a column from its header path ("基本支出/人员经费"), None when unknown."""
@@ -87,27 +145,28 @@ class Catalog:
         return names
 
     def is_form(self, table_id: str | None) -> bool:
+        """Whether the table is a form kept as printed cells."""
         return any(t.id == table_id and t.is_form for t in self.tables)
 
     def is_code_header(self, header_path: str) -> bool:
+        """Whether a printed header names the classification-code column."""
         path = squash(header_path)
         return any(p.search(path) for p in self.code_headers)
 
 
-def normalise_title(printed: str) -> str:
-    """Title text for matching: folded, no spaces, without the "表 3." label and a leading year."""
-    title = _LABEL_PREFIX.sub("", squash(printed))
-    return _YEAR_PREFIX.sub("", title)
-
-
 @lru_cache(maxsize=4)
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """The catalog file read into records (cached per path)."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     tables = tuple(
         TableEntry(
             id=t["id"],
-            titles=tuple(re.compile(p) for p in t["titles"]),
+            name=t["name"],
+            titles=tuple(t["titles"]),
             columns=tuple(ColumnEntry(c["name"], tuple(re.compile(p) for p in c["patterns"])) for c in t["columns"]),
+            header_words=tuple(t.get("header_words", ())),
+            body_words=tuple(t.get("body_words", ())),
+            doc_kind=t.get("doc_kind", "budget"),
             is_form=t.get("is_form", False),
             ordered=tuple((re.compile(o["pattern"]), tuple(o["names"])) for o in t.get("ordered", [])),
         )
@@ -116,6 +175,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     headlines = tuple(
         Headline(
             name=h["name"],
+            label=h["label"],
             sources=tuple(
                 HeadlineSource(s["table"], re.compile(s["row"]) if s["row"] else None, s["column"])
                 for s in h["sources"]
@@ -123,4 +183,13 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
         )
         for h in raw["headline"]
     )
-    return Catalog(tables, headlines, tuple(re.compile(p) for p in raw["codes"]["header_patterns"]))
+    templates = tuple(Template(t["name"], t["doc_kind"], tuple(t["tables"])) for t in raw["template"])
+    return Catalog(
+        tables,
+        headlines,
+        tuple(re.compile(p) for p in raw["codes"]["header_patterns"]),
+        dict(raw["column_labels"]),
+        templates,
+        IdentifySettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw["identify"].items()}),
+        tuple(DocKind(k["doc_kind"], tuple(k["words"])) for k in raw["kind"]),
+    )

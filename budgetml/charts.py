@@ -20,6 +20,8 @@ SERIES = ("#1f5fa8", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f")
 
 @dataclass(frozen=True)
 class Marker:
+    """A value to mark on a distribution, with its label."""
+
     value: float
     label: str  # tooltip: department, year, value
 
@@ -138,6 +140,8 @@ def distribution_svg(
 
 @dataclass(frozen=True)
 class Series:
+    """One line of a chart over the years."""
+
     name: str
     points: tuple[tuple[int, float | None], ...]  # (year, value in 万元)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from budgetml import parse as parsing
 from budgetml.datasets import data_dictionary
 from budgetml.terminal import plain, plain_console
 
@@ -25,39 +23,67 @@ ENGINE_HELP = (
 def parse(
     paths: list[Path] = typer.Argument(..., help="PDF files or folders (searched recursively for *.pdf)."),
     output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder for the Parquet datasets."),
+    workers: int = typer.Option(0, help="Parallel parse workers; 0 = configs/nightly.toml (one per core)."),
+    time_limit: float = typer.Option(
+        None, "--time-limit", help="Seconds one file may take (default: configs/nightly.toml)."
+    ),
+    memory_limit: int = typer.Option(
+        None, "--memory-limit", help="MB one parse may add (default: configs/nightly.toml)."
+    ),
+    config: Path = typer.Option(None, "--config", help="Run settings; default: configs/nightly.toml."),
     engine: str = typer.Option(None, "--engine", help=ENGINE_HELP),
 ) -> None:
-    """Parse disclosures into filings / line_items / narrative Parquet files.
+    """Parse disclosures into the parse datasets (filings, line_items, tables, form_cells, narrative) in OUTPUT/data/.
+
+    Each file is parsed in an isolated worker with the time and memory limits of a nightly run, and
+    reuses the run's cache: `budgetml parse` and `budgetml run` give the same rows for the same files.
 
     Example: budgetml parse data/fixtures --output output
     """
-    engine = _engine(engine)
-    files = parsing.discover(paths)
-    if not files:
-        console.print(f"没有找到 PDF 文件：{', '.join(plain(p) for p in paths)}", style="red")
-        raise typer.Exit(code=2)
-    counts = {"ok": 0, "partial": 0, "failed": 0}
-    with Progress(
-        TextColumn("解析"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}", markup=False),
-        console=console,
-    ) as progress:
-        task = progress.add_task("", total=len(files))
+    from dataclasses import replace
 
-        def advance(parsed: parsing.ParsedFiling) -> None:
-            counts[parsed.status] += 1
-            if parsed.status != "ok":
-                progress.console.print(
-                    f"{parsed.status} {plain(parsed.source_path)}: {plain(parsed.error)}", style="yellow"
-                )
-            progress.update(task, advance=1, description=plain(Path(parsed.source_path).name))
+    from budgetml.batch import parse_to_output
+    from budgetml.incremental import InputsVanished
+    from budgetml.inputs import InputsError, find_inputs
+    from budgetml.isolation import WorkerStartError
+    from budgetml.lock import OutputLocked
+    from budgetml.progress import parse_progress
+    from budgetml.settings import SettingsError, load_settings, with_engine
 
-        written = parsing.parse_to_datasets(files, output, on_file=advance, engine=engine)
-    console.print(f"{len(files)} 个文件：成功 {counts['ok']}，部分成功 {counts['partial']}，失败 {counts['failed']}")
-    for name, path in written.items():
+    try:
+        settings = load_settings(config) if config else load_settings()
+        settings = with_engine(settings, engine) if engine else settings
+        found = find_inputs([str(p) for p in paths], Path.cwd(), settings.allowed_roots)
+    except (SettingsError, InputsError) as exc:
+        console.print(plain(exc), style="red")
+        raise typer.Exit(code=2) from None
+    limits = replace(
+        settings.limits,
+        **({"time_limit_s": float(time_limit)} if time_limit else {}),
+        **({"memory_limit_mb": int(memory_limit)} if memory_limit else {}),
+    )
+    for skipped in found.skipped:
+        console.print(f"跳过 {plain(skipped.path)}：{plain(skipped.reason)}", style="yellow")
+    try:
+        with parse_progress(len(found.files)) as advance:
+            result = parse_to_output(
+                found, output, limits, workers or settings.worker_count, settings.max_vanished_pct, advance
+            )
+    except (OutputLocked, WorkerStartError) as exc:
+        console.print(plain(exc), style="red")
+        raise typer.Exit(code=2) from None
+    except InputsVanished as exc:
+        console.print(plain(exc), style="red")
+        raise typer.Exit(code=3) from None
+    statuses = result.inputs.column("status").to_pylist()
+    duplicates = result.inputs.column("parse_outcome").to_pylist().count("duplicate")
+    counts = {s: statuses.count(s) for s in ("ok", "partial", "failed")}
+    console.print(
+        f"{len(statuses)} 个文件：成功 {counts['ok']}，部分成功 {counts['partial']}，失败 {counts['failed']}"
+        + (f"（其中 {duplicates} 个与其他文件内容相同，合并为同一份文件）" if duplicates else "")
+        + f"；本次解析 {len(result.outcomes)} 个，复用缓存 {len(result.plan.reused)} 个"
+    )
+    for name, path in result.written.items():
         console.print(f"  {name}: {plain(path)}")
 
 
@@ -67,7 +93,7 @@ def fixture(out: Path = typer.Option(Path("data/fixtures"), "--out", help="Folde
 
     Example: budgetml fixture --out data/fixtures
     """
-    from budgetml.seed import write_fixture
+    from budgetml.synth.seed import write_fixture
 
     console.print(f"fixture: {plain(write_fixture(out))}")
 
@@ -78,7 +104,7 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
 
     Example: budgetml check output
     """
-    from budgetml.checks import check_output
+    from budgetml.checks.rulebook import check_output
 
     written = check_output(output)
     import polars as pl
@@ -98,7 +124,7 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
 
     Example: budgetml docs
     """
-    from budgetml.checks import rules_markdown
+    from budgetml.checks.rulebook import rules_markdown
 
     path.write_text(data_dictionary(), encoding="utf-8")
     rules_path = path.parent / "rules.md"
@@ -132,34 +158,44 @@ def run(
     """
     import signal
     import sys
+    from contextlib import ExitStack
 
-    from budgetml.lock import OutputLocked, ensure_unlocked
+    from budgetml.incremental import InputsVanished
+    from budgetml.inputs import InputsError, find_inputs
+    from budgetml.lock import OutputLocked, output_lock
     from budgetml.runs import summary_text
-    from budgetml.settings import SettingsError, input_patterns, load_settings, resolve_inputs, with_engine
+    from budgetml.settings import SettingsError, input_patterns, load_settings, with_engine
+    from budgetml.watchdog import start_watchdog
 
-    try:  # fail fast, before Prefect's start-up
-        ensure_unlocked(output)
-        resolve_inputs(*input_patterns(inputs))
-        settings = load_settings(config) if config else load_settings()
-        if engine:
-            with_engine(settings, engine)  # an unknown engine stops here, before Prefect starts
-    except (OutputLocked, SettingsError) as exc:
-        console.print(plain(exc), style="red")
-        raise typer.Exit(code=2) from None
-    from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
+    with ExitStack() as held:
+        try:  # before Prefect's start-up: a second run stops here, whatever the timing
+            settings = load_settings(config) if config else load_settings()
+            if engine:
+                with_engine(settings, engine)  # an unknown engine stops here, before Prefect starts
+            find_inputs(*input_patterns(inputs), settings.allowed_roots)
+            held.enter_context(output_lock(output.absolute()))
+        except (OutputLocked, SettingsError, InputsError) as exc:
+            console.print(plain(exc), style="red")
+            raise typer.Exit(code=2) from None
+        start_watchdog()  # kill -9 of this process must not leave Prefect's server or a worker behind
+        from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
 
-    # SIGTERM (a scheduler's timeout, `kill`) unwinds like Ctrl-C, so Prefect's temporary server is stopped too.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    summary = nightly(
-        inputs=[str(Path(p).absolute()) for p in inputs] if inputs else None,
-        output=str(output),
-        workers=workers,
-        dask_address=dask or None,
-        settings_path=str(config.absolute()) if config else None,
-        later_stages=not parse_only,
-        show_progress=True,
-        engine=engine or None,
-    )
+        # SIGTERM (a scheduler's timeout, `kill`) unwinds like Ctrl-C, so Prefect's temporary server is stopped too.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        try:
+            summary = nightly(
+                inputs=[str(Path(p).absolute()) for p in inputs] if inputs else None,
+                output=str(output),
+                workers=workers,
+                dask_address=dask or None,
+                settings_path=str(config.absolute()) if config else None,
+                later_stages=not parse_only,
+                show_progress=True,
+                engine=engine or None,
+            )
+        except InputsVanished as exc:
+            console.print(plain(exc), style="red")
+            raise typer.Exit(code=3) from None
     console.print(summary_text(summary))
 
 
@@ -262,9 +298,7 @@ def review(
                 for reason in item.reasons[:3]:
                     console.print(f"      - {plain(reason)}")
                 for d in item.older_versions:
-                    console.print(
-                        f"      旧版本 {d.filing_id[:12]} 曾被复核为“{reviewing.STATUS_LABELS[d.status]}”：{plain(d.note)}"
-                    )
+                    console.print(f"      旧版本 {d.filing_id[:12]} 曾被复核为“{d.status_label}”：{plain(d.note)}")
             return
         if filing_id is None or status is None:
             raise reviewing.ReviewError("请给出文件编号和 --status（或用 --list 查看待复核队列）")
@@ -295,7 +329,7 @@ def sample(
     """
     import json
 
-    from budgetml.sample import generate_corpus
+    from budgetml.synth.corpus import generate_corpus
 
     try:
         labels = generate_corpus(
@@ -317,8 +351,8 @@ def evaluate(
 
     Example: budgetml evaluate --labels data/sample/labels.json --output output
     """
-    from budgetml.evaluate import LabelsError, format_report
-    from budgetml.evaluate import evaluate as run_evaluation
+    from budgetml.synth.evaluate import LabelsError, format_report
+    from budgetml.synth.evaluate import evaluate as run_evaluation
 
     try:
         report = run_evaluation(labels, output)
@@ -344,11 +378,13 @@ def verify_engines(
     Example: budgetml verify-engines data/fixtures ../shared/real
     """
     from budgetml.equivalence import compare_engines
+    from budgetml.inputs import InputsError, find_inputs
 
-    files = parsing.discover(paths)
-    if not files:
-        console.print(f"no PDF files found: {', '.join(plain(p) for p in paths)}", style="red")
-        raise typer.Exit(code=2)
+    try:
+        files = find_inputs([str(p) for p in paths], Path.cwd()).files
+    except InputsError as exc:
+        console.print(plain(exc), style="red")
+        raise typer.Exit(code=2) from None
     n_differing, shift = 0, 0.0
     for comparison in compare_engines(files):
         shift = max(shift, comparison.max_bbox_shift_pt)
@@ -366,15 +402,3 @@ def verify_engines(
     )
     if n_differing:
         raise typer.Exit(code=1)
-
-
-def _engine(engine: str | None) -> str:
-    """The engine named on the command line, else configs/nightly.toml's; an unknown name exits with code 2."""
-    from budgetml.settings import SettingsError, load_settings, with_engine
-
-    try:
-        settings = load_settings()
-        return with_engine(settings, engine).limits.engine if engine else settings.limits.engine
-    except SettingsError as exc:
-        console.print(plain(exc), style="red")
-        raise typer.Exit(code=2) from None

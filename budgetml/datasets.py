@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from budgetml.layout import dataset_path
 from budgetml.schema import DATASETS, Dataset
 
 
@@ -45,11 +46,11 @@ def check_table(dataset: Dataset, table: pa.Table) -> None:
 
 
 def write_table(dataset: Dataset, table: pa.Table, out_dir: Path) -> Path:
-    """Write atomically: a temporary file in the same folder, fsynced, then renamed over the old one."""
+    """Write OUT/data/<name>.parquet atomically: a temporary file in the same folder, fsynced, then renamed over the old one."""
     check_table(dataset, table)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / dataset.file_name
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dataset.name}.", suffix=".tmp", dir=out_dir)
+    target = dataset_path(out_dir, dataset)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dataset.name}.", suffix=".tmp", dir=target.parent)
     os.fchmod(fd, 0o644)  # mkstemp makes 0600; published datasets are for every researcher on the machine
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -64,7 +65,8 @@ def write_table(dataset: Dataset, table: pa.Table, out_dir: Path) -> Path:
 
 
 def read_table(dataset: Dataset, out_dir: Path) -> pa.Table | None:
-    path = out_dir / dataset.file_name
+    """OUT/data/<name>.parquet with its declared schema, None when absent."""
+    path = dataset_path(out_dir, dataset)
     if not path.exists():
         return None
     return pq.read_table(path, schema=dataset.arrow_schema())

@@ -20,7 +20,12 @@ import numpy as np
 import polars as pl
 from sklearn.ensemble import IsolationForest
 
-from budgetml.features import FEATURES, Feature, Scale
+from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.feature_declarations import SCORED, Feature, Scale
+from budgetml.layout import dataset_path
+from budgetml.review_store import default_store_path, filing_statuses
+from budgetml.schema import ANOMALIES
+from budgetml.schema import FEATURES as FEATURES_DATASET
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCORING_PATH = PROJECT_DIR / "configs" / "scoring.toml"
@@ -61,6 +66,7 @@ class ScoringSettings:
 
 
 def load_scoring_settings(path: Path = SCORING_PATH) -> ScoringSettings:
+    """The scoring knobs of configs/scoring.toml (its sections flattened); an unknown key or bad value is refused."""
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     values = {key: value for section in raw.values() for key, value in section.items()}
     known = {f.name for f in fields(ScoringSettings)}
@@ -75,9 +81,6 @@ def load_scoring_settings(path: Path = SCORING_PATH) -> ScoringSettings:
     if settings.max_flags < 0 or not 0 <= settings.max_flag_share <= 1 or settings.min_group_size < 1:
         raise ScoringConfigError(f"{path}: max_flags ≥ 0、0 ≤ max_flag_share ≤ 1、min_group_size ≥ 1")
     return settings
-
-
-SCORED: tuple[Feature, ...] = tuple(f for f in FEATURES if f.is_scored)
 
 
 # ---------------------------------------------------------------- peer groups
@@ -141,7 +144,7 @@ class Deviations:
 
 
 def transformed(values: np.ndarray, scale: Scale) -> np.ndarray:
-    """Values on the scale the feature is compared on (see features.Scale)."""
+    """Values on the scale the feature is compared on (see feature_declarations.Scale)."""
     if scale.transform == "log":
         return np.log10(np.maximum(values + scale.offset, 1e-12))  # maximum, not fmax: NaN (null) stays NaN
     if scale.transform == "logit":
@@ -318,6 +321,7 @@ def deviation_reason(
 
 
 def check_reason(n_errors: int, n_warnings: int) -> str:
+    """The reason a filing's failed checks give, in Chinese."""
     parts = [f"{n_errors} 项错误"] if n_errors else []
     parts += [f"{n_warnings} 项警告"] if n_warnings else []
     return f"一致性检查未通过 {'、'.join(parts)}（见检查明细）"
@@ -325,6 +329,8 @@ def check_reason(n_errors: int, n_warnings: int) -> str:
 
 @dataclass(frozen=True)
 class TopicReason:
+    """One reason a filing stands out: a topic and the features it names."""
+
     topic: str
     features: tuple[
         int, ...
@@ -469,9 +475,6 @@ def score_features(
                 ],
             }
         )
-    from budgetml.datasets import rows_to_table
-    from budgetml.schema import ANOMALIES
-
     return pl.from_arrow(rows_to_table(ANOMALIES, rows)).sort("rank")
 
 
@@ -481,23 +484,18 @@ def _float(value: float) -> float | None:
 
 def score_filings(out_dir: Path, settings: ScoringSettings | None = None, store: Path | None = None) -> Path:
     """Score features.parquet of out_dir into anomalies.parquet (keeping which filings the previous scoring flagged)."""
-    from budgetml import review
-    from budgetml.datasets import read_table, write_table
-    from budgetml.schema import ANOMALIES
-    from budgetml.schema import FEATURES as FEATURES_DATASET
-
     out_dir = Path(out_dir)
     features = read_table(FEATURES_DATASET, out_dir)
     if features is None:
         raise FileNotFoundError(f"{out_dir} 中没有 features.parquet：请先运行 budgetml features")
-    statuses = review.filing_statuses(store or review.default_store_path())
+    statuses = filing_statuses(store or default_store_path())
     scored = score_features(pl.from_arrow(features), settings, statuses, previous_flags(out_dir))
     return write_table(ANOMALIES, scored.to_arrow().cast(ANOMALIES.arrow_schema()), out_dir)
 
 
 def previous_flags(out_dir: Path) -> set[str] | None:
     """filing_ids the previous scoring of out_dir flagged (read before anomalies.parquet is overwritten); None when never scored."""
-    path = Path(out_dir) / "anomalies.parquet"
+    path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         return None
     previous = pl.read_parquet(path, columns=["filing_id", "flagged"])

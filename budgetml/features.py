@@ -1,11 +1,9 @@
-"""Per-filing features for comparing departments (features.parquet): shares, ratios, year-over-year change, indicators.
+"""The features stage (features.parquet): per filing the shares, ratios, year-over-year changes and indicator counts that make departments comparable.
 
-Every feature is declared once in FEATURES (name, formula, unit, description, Chinese label); the
-same declaration gives the dataset's columns (budgetml/schema.py), its section of docs/datasets.md,
-how the scoring compares it within a peer group and the words of the reasons reviewers read.
-
-This module must not import budgetml.schema or budgetml.datasets at module level: schema.py imports
-FEATURES from here to declare the dataset, so those imports happen inside the functions that write.
+Every feature is declared once in budgetml/feature_declarations.py (name, formula, unit, description,
+Chinese label); this module computes the values from the parse and checks datasets. A department's
+previous filing is the one budgetml/identity.py links it to; its peer type comes from its name
+(configs/department_types.toml).
 """
 
 from __future__ import annotations
@@ -19,374 +17,35 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetml import checks, forms
+from budgetml.catalog import load_catalog
+from budgetml.datasets import rows_to_table, write_table
+from budgetml.feature_declarations import CHANGE_OF, FEATURES
+from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
+from budgetml.form_cells import FormCell, cell_of, form_rows
+from budgetml.identity import FilingRef, department_key, previous_filings
+from budgetml.layout import dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
+from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, Dataset
+from budgetml.schema import FEATURES as FEATURES_DATASET
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPARTMENT_TYPES_PATH = PROJECT_DIR / "configs" / "department_types.toml"
 OTHER_TYPE = "其他"
-PERFORMANCE_TABLES = ("performance_overall", "performance_project")
 
 
-# ---------------------------------------------------------------- the declaration
-
-
-@dataclass(frozen=True)
-class Scale:
-    """How a feature's values are compared within a peer group (detect.peer_deviations).
-
-    transform: None (as is); "log": log10(value + offset), for positive figures whose spread grows with
-    their size (三公 shares, counts); "logit": log10(p / (100 − p)) of a percentage, so that 1 % and 99 %
-    are as far from 50 % as they are unusual. floor: the smallest robust spread, in transformed units,
-    a peer group is given, so a group of near-identical values does not turn a tiny difference into a
-    huge z-score. direction: "both", or "high" when only values above the peers are a concern (a
-    department that budgets no 三公 at all is not a review case).
-    """
-
-    floor: float
-    transform: str | None = None
-    offset: float = 0.0
-    direction: str = "both"
-
-    def describe(self) -> str:
-        """How the scoring compares the feature, for the data dictionary."""
-        on = {None: "as is", "log": f"on log10(value + {self.offset:g})", "logit": "as log-odds log10(p / (100 − p))"}[
-            self.transform
-        ]
-        side = ", only values above the peers counting" if self.direction == "high" else ""
-        return f"Scored against peers {on}{side}; robust spread at least {self.floor:g}."
-
-
-@dataclass(frozen=True)
-class Feature:
-    """One column of features.parquet."""
-
-    name: str
-    label: str  # Chinese name for reasons and the report, e.g. 三公经费占支出合计比例
-    formula: str  # how it is computed, in the datasets' own column names
-    unit: str | None  # "%", "个", "log10 万元"
-    description: str
-    kind: str  # share | change | count | ratio | log: how the reasons phrase it
-    topic: str  # what a reviewer would call it (三公经费, 项目支出 …); the first feature of a topic is its headline
-    scale: Scale
-    is_scored: bool = True  # part of the isolation forest's input (the failed-check counts enter the priority instead)
-    is_integer: bool = False
-
-    @property
-    def title(self) -> str:
-        """The label as a heading: a change says what it is a change of (支出合计比上年增减)."""
-        return f"{self.label}比上年增减" if self.kind == "change" else self.label
-
-
-def _share(name: str, label: str, part: str, whole: str, description: str, topic: str, scale: Scale) -> Feature:
-    return Feature(name, label, f"100 × {part} / {whole}", "%", description, "share", topic, scale)
-
-
-def _change(name: str, label: str, column: str, topic: str, floor: float) -> Feature:
-    return Feature(
-        name,
-        label,
-        f"100 × ({column} − previous) / previous",
-        "%",
-        f"Year-over-year change of {column}. previous: the same department's filing of the year before in the dataset "
-        "(matched by normalised name within region, see yoy_basis), else the previous-year figure its narrative states "
-        "(claims: amount − delta, or prev_amount); null when neither exists or previous is 0.",
-        "change",
-        topic,
-        Scale(floor),
-    )
-
-
-# Counts are compared on log10(n + 1): 0 indicators among peers with 60 is far, 55 among 60 is not.
-_COUNT = Scale(0.05, "log", 1.0)
-SANGONG, STAFF, PROJECTS, TOTAL, PERFORMANCE, CONSISTENCY = (
-    "三公经费",
-    "人员和公用经费",
-    "项目支出",
-    "支出总量",
-    "绩效目标",
-    "一致性检查",
-)
-
-FEATURES: tuple[Feature, ...] = (
-    # 三公经费. Its shares vary by orders of magnitude with a department's size: compared on a log scale,
-    # high side only (a department that budgets no 三公 at all is not a review case).
-    _share(
-        "sangong_share_pct",
-        "三公经费占支出合计比例",
-        "sangong_total",
-        "total_expenditure",
-        "Share of “三公”经费 in total spending (filings).",
-        SANGONG,
-        Scale(0.05, "log", 0.05, "high"),
-    ),
-    _share(
-        "sangong_public_pct",
-        "三公经费占公用经费比例",
-        "sangong_total",
-        "public_expenditure",
-        "Share of “三公”经费 in 公用经费 (filings).",
-        SANGONG,
-        Scale(0.05, "log", 1.0, "high"),
-    ),
-    _share(
-        "overseas_sangong_pct",
-        "因公出国（境）费占三公经费比例",
-        "overseas",
-        "sangong_total",
-        "Share of 因公出国(境)费 in the “三公” total (line_items of table sangong, column overseas).",
-        SANGONG,
-        Scale(2.0),
-    ),
-    _share(
-        "vehicle_sangong_pct",
-        "公务用车购置及运行费占三公经费比例",
-        "vehicle_total",
-        "sangong_total",
-        "Share of 公务用车购置及运行费 in the “三公” total (line_items of table sangong; vehicle_purchase + vehicle_operation when no vehicle_total).",
-        SANGONG,
-        Scale(2.0),
-    ),
-    _share(
-        "reception_sangong_pct",
-        "公务接待费占三公经费比例",
-        "reception",
-        "sangong_total",
-        "Share of 公务接待费 in the “三公” total (line_items of table sangong, column reception).",
-        SANGONG,
-        Scale(2.0),
-    ),
-    _change("sangong_change_pct", "三公经费", "sangong_total", SANGONG, 5.0),
-    # 人员和公用经费
-    _share(
-        "personnel_share_of_basic_pct",
-        "人员经费占基本支出比例",
-        "personnel_expenditure",
-        "basic_expenditure",
-        "The personnel ratio: 人员经费 as a share of 基本支出 (filings).",
-        STAFF,
-        Scale(1.0),
-    ),
-    _share(
-        "personnel_share_pct",
-        "人员经费占支出合计比例",
-        "personnel_expenditure",
-        "total_expenditure",
-        "人员经费 as a share of total spending (filings).",
-        STAFF,
-        Scale(1.0),
-    ),
-    _share(
-        "public_share_pct",
-        "公用经费占支出合计比例",
-        "public_expenditure",
-        "total_expenditure",
-        "The public-expense ratio: 公用经费 as a share of total spending (filings).",
-        STAFF,
-        Scale(0.5),
-    ),
-    _change("personnel_change_pct", "人员经费", "personnel_expenditure", STAFF, 2.0),
-    _change("basic_change_pct", "基本支出", "basic_expenditure", STAFF, 2.0),
-    # 项目支出. Shares run from 10 % to 80 % by type; 1 % or 95 % is unusual for any type: compared as log-odds.
-    _share(
-        "project_share_pct",
-        "项目支出占支出合计比例",
-        "project_expenditure",
-        "total_expenditure",
-        "项目支出 as a share of total spending (filings).",
-        PROJECTS,
-        Scale(0.05, "logit"),
-    ),
-    _change("project_change_pct", "项目支出", "project_expenditure", PROJECTS, 5.0),
-    Feature(
-        "n_projects",
-        "项目数",
-        "project rows of table projects, else project performance forms",
-        "个",
-        "Projects listed in 项目支出表 (unit, 本级 and category rows excluded), else the number of project performance forms; null when neither is printed.",
-        "count",
-        PROJECTS,
-        _COUNT,
-        is_integer=True,
-    ),
-    # 支出总量
-    _change("total_change_pct", "支出合计", "total_expenditure", TOTAL, 2.0),
-    Feature(
-        "size_log10_wan",
-        "支出规模",
-        "log10(total_expenditure)",
-        "log10 万元",
-        "Size: base-10 logarithm of total spending in 万元 (comparable across sizes spanning orders of magnitude).",
-        "log",
-        TOTAL,
-        Scale(0.1),
-    ),
-    Feature(
-        "n_units",
-        "预算单位数",
-        "distinct 6-digit unit codes in general_budget_by_unit, else income_summary",
-        "个",
-        "Budget units (预算单位) the filing consolidates; null when no table prints unit codes (Shanghai template).",
-        "count",
-        TOTAL,
-        _COUNT,
-        is_integer=True,
-    ),
-    # 绩效目标
-    Feature(
-        "n_indicators",
-        "绩效指标数",
-        "count of indicator rows in all performance forms",
-        "个",
-        "Indicator rows (三级指标 with a target value) in the performance forms; null when forms are not expected (neither the filing's template nor most filings of its district print them).",
-        "count",
-        PERFORMANCE,
-        _COUNT,
-        is_integer=True,
-    ),
-    Feature(
-        "n_performance_tables",
-        "绩效目标表数",
-        "count of performance forms (form_cells: distinct table_id, table_title)",
-        "个",
-        "Performance target forms printed (整体支出 and one per project); null when not expected (neither the template, see checks.TEMPLATES, nor most filings of its district print them).",
-        "count",
-        PERFORMANCE,
-        _COUNT,
-        is_integer=True,
-    ),
-    Feature(
-        "indicators_per_project",
-        "每个项目的绩效指标数",
-        "indicators in project forms / project forms",
-        "个",
-        "Average indicator rows per project performance form; null without project forms.",
-        "ratio",
-        PERFORMANCE,
-        _COUNT,
-    ),
-    Feature(
-        "quantity_indicator_pct",
-        "数量指标占比",
-        "100 × 数量 indicators / n_indicators",
-        "%",
-        "Share of indicators under 二级指标 数量指标.",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    Feature(
-        "quality_indicator_pct",
-        "质量指标占比",
-        "100 × 质量 indicators / n_indicators",
-        "%",
-        "Share of indicators under 二级指标 质量指标.",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    Feature(
-        "timeliness_indicator_pct",
-        "时效指标占比",
-        "100 × 时效 indicators / n_indicators",
-        "%",
-        "Share of indicators under 二级指标 时效指标.",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    Feature(
-        "cost_indicator_pct",
-        "成本指标占比",
-        "100 × 成本 indicators / n_indicators",
-        "%",
-        "Share of indicators under 成本指标 (经济/社会/生态环境成本指标).",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    Feature(
-        "benefit_indicator_pct",
-        "效益指标占比",
-        "100 × 效益 indicators / n_indicators",
-        "%",
-        "Share of indicators under 效益指标 (社会/经济/生态效益, 可持续影响).",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    Feature(
-        "satisfaction_indicator_pct",
-        "满意度指标占比",
-        "100 × 满意度 indicators / n_indicators",
-        "%",
-        "Share of indicators under 满意度指标 (服务对象满意度).",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    Feature(
-        "qualitative_target_pct",
-        "定性目标值占比",
-        "100 × targets without a number / n_indicators",
-        "%",
-        "Share of indicators whose current-year target is qualitative (提升, 达成, 良好, 完成 …) rather than a measurable number (≥95%, ≤48小时, 12份).",
-        "share",
-        PERFORMANCE,
-        Scale(3.0),
-    ),
-    # 一致性检查: not compared with peers; they enter the review priority (detect.review_priority).
-    Feature(
-        "n_failed_errors",
-        "未通过的错误级检查",
-        "checks: passed == False and severity == error",
-        "个",
-        "Failed consistency checks of severity error; null when checks.parquet is absent.",
-        "count",
-        CONSISTENCY,
-        _COUNT,
-        is_scored=False,
-        is_integer=True,
-    ),
-    Feature(
-        "n_failed_warnings",
-        "未通过的警告级检查",
-        "checks: passed == False and severity == warning",
-        "个",
-        "Failed consistency checks of severity warning; null when checks.parquet is absent.",
-        "count",
-        CONSISTENCY,
-        _COUNT,
-        is_scored=False,
-        is_integer=True,
-    ),
-)
-FEATURES_BY_NAME = {f.name: f for f in FEATURES}
-# Where a YoY change's previous figure came from.
-YOY_BASES = ("previous_filing", "narrative", "mixed")
-# The headline figures that get a year-over-year change, with their feature.
-CHANGE_OF = {
-    "total_expenditure": "total_change_pct",
-    "basic_expenditure": "basic_change_pct",
-    "project_expenditure": "project_change_pct",
-    "personnel_expenditure": "personnel_change_pct",
-    "sangong_total": "sangong_change_pct",
-}
-
-
-# ---------------------------------------------------------------- department identity and type
-
-
-department_key = checks.department_key  # one definition of "the same department across years"
+# ---------------------------------------------------------------- department type
 
 
 @dataclass(frozen=True)
 class DepartmentType:
+    """A peer type (configs/department_types.toml) and the name keywords that make a department one."""
+
     name: str
     keywords: tuple[str, ...]
 
 
 def load_department_types(path: Path = DEPARTMENT_TYPES_PATH) -> tuple[DepartmentType, ...]:
+    """The peer types in their order of precedence."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     return tuple(DepartmentType(t["name"], tuple(squash(k) for k in t["keywords"])) for t in raw["type"])
 
@@ -401,7 +60,9 @@ def department_type(name: str, types: Sequence[DepartmentType]) -> str:
 
 
 def template_has_performance(tables_found: Iterable[str]) -> bool:
-    return any(t in checks.TEMPLATES[checks.best_template(tables_found)] for t in PERFORMANCE_TABLES)
+    """Whether the template the filing matches best requires performance forms."""
+    catalog = load_catalog()
+    return any(t in catalog.best_template(tables_found).tables for t in catalog.form_table_ids)
 
 
 # ---------------------------------------------------------------- performance indicators
@@ -442,6 +103,8 @@ _HEADER = re.compile(r"^三级指标$")
 
 @dataclass(frozen=True)
 class Indicator:
+    """One indicator row of a performance form (三级指标 and its current-year target)."""
+
     table_id: str
     table_title: str
     category: str | None  # 数量 质量 时效 成本 效益 满意度; None when no heading was printed before it
@@ -461,7 +124,7 @@ def _heading(text: str) -> tuple[bool, str | None]:
     return False, None
 
 
-def form_to_indicators(cells: Sequence[forms.FormCell]) -> list[Indicator]:
+def form_to_indicators(cells: Sequence[FormCell]) -> list[Indicator]:
     """The indicator rows of one performance form: after a header row naming 三级指标, each row with a name and a value.
 
     The printed grids shift columns between pages and rows (merged heading cells), so cells are read by
@@ -471,7 +134,7 @@ def form_to_indicators(cells: Sequence[forms.FormCell]) -> list[Indicator]:
     """
     found: list[Indicator] = []
     in_block, category = False, None
-    for row in forms.form_rows(list(cells)):
+    for row in form_rows(cells):
         texts = [squash(c.text) for c in row]
         if any(_HEADER.match(t) for t in texts):
             in_block, category = True, None
@@ -497,6 +160,8 @@ def form_to_indicators(cells: Sequence[forms.FormCell]) -> list[Indicator]:
 
 @dataclass(frozen=True)
 class IndicatorCounts:
+    """The performance forms and indicators of one filing, counted."""
+
     n_forms: int
     n_project_forms: int
     n_indicators: int
@@ -505,11 +170,11 @@ class IndicatorCounts:
     n_qualitative: int
 
 
-def count_indicators(cells: Sequence[forms.FormCell]) -> IndicatorCounts:
+def count_indicators(cells: Sequence[FormCell]) -> IndicatorCounts:
     """Indicators of all performance forms of one filing (one form per table_id and title)."""
-    by_form: dict[tuple[str, str], list[forms.FormCell]] = {}
+    by_form: dict[tuple[str, str], list[FormCell]] = {}
     for cell in cells:
-        if cell.table_id in PERFORMANCE_TABLES:
+        if cell.table_id in load_catalog().form_table_ids:
             by_form.setdefault((cell.table_id, cell.table_title), []).append(cell)
     indicators = [i for form in by_form.values() for i in form_to_indicators(form)]
     by_category = {c: sum(1 for i in indicators if i.category == c) for c in INDICATOR_CATEGORIES}
@@ -596,7 +261,7 @@ class FilingInputs:
     unit_codes: frozenset[str]
     unit_names: tuple[str, ...]
     project_labels: tuple[str, ...] | None  # None: no 项目支出表
-    form_cells: tuple[forms.FormCell, ...]
+    form_cells: tuple[FormCell, ...]
     claims: tuple[dict, ...]
     failed_checks: dict[str, int] | None  # severity → count; None: checks not run
 
@@ -673,8 +338,9 @@ def filing_features(
 # ---------------------------------------------------------------- reading the datasets
 
 
-def _read(out_dir: Path, name: str, columns: list[str], where: pl.Expr | None = None) -> pl.DataFrame | None:
-    path = out_dir / f"{name}.parquet"
+def _read(out_dir: Path, dataset: Dataset, columns: list[str], where: pl.Expr | None = None) -> pl.DataFrame | None:
+    """The columns of a dataset (the rows `where` holds: read from the file, not loaded whole); None when absent."""
+    path = dataset_path(out_dir, dataset)
     if not path.exists():
         return None
     frame = pl.scan_parquet(path).select(columns)
@@ -692,38 +358,23 @@ def _group(frame: pl.DataFrame | None, key: str = "filing_id") -> dict[str, list
 def load_inputs(out_dir: Path) -> list[FilingInputs]:
     """The inputs of every ok/partial filing in out_dir (filings, line_items, form_cells, claims, checks)."""
     out_dir = Path(out_dir)
-    filings = pl.read_parquet(out_dir / "filings.parquet").filter(pl.col("status") != "failed")
+    filings = pl.read_parquet(dataset_path(out_dir, FILINGS)).filter(pl.col("status") != "failed")
     wanted = ("sangong", "general_budget_by_unit", "income_summary", "projects")
     items = _read(
         out_dir,
-        "line_items",
+        LINE_ITEMS,
         ["filing_id", "table_id", "row_index", "row_label", "code", "column", "value_wan"],
         pl.col("table_id").is_in(wanted),
     )
     cells = _read(
-        out_dir,
-        "form_cells",
-        [
-            "filing_id",
-            "table_index",
-            "table_id",
-            "table_title",
-            "unit",
-            "page",
-            "row_index",
-            "column_index",
-            "colspan",
-            "text",
-            "bbox",
-        ],
-        pl.col("table_id").is_in(PERFORMANCE_TABLES),
+        out_dir, FORM_CELLS, ["filing_id", *FORM_CELL_COLUMNS], pl.col("table_id").is_in(load_catalog().form_table_ids)
     )
     claims = _read(
         out_dir,
-        "claims",
+        CLAIMS,
         ["filing_id", "claim_index", "subject", "amount", "unit", "compare_year", "delta", "prev_amount"],
     )
-    failed = _read(out_dir, "checks", ["filing_id", "severity", "passed"])
+    failed = _read(out_dir, CHECKS, ["filing_id", "severity", "passed"])
     items_by = _group(items)
     cells_by = _group(cells)
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
@@ -760,44 +411,12 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
                 project_labels=tuple(label for _, label in projects)
                 if "projects" in (f["tables_found"] or ())
                 else None,
-                form_cells=tuple(
-                    forms.FormCell(
-                        c["table_index"],
-                        c["table_id"],
-                        c["table_title"],
-                        c["unit"],
-                        c["page"],
-                        c["row_index"],
-                        c["column_index"],
-                        c["colspan"],
-                        c["text"],
-                        tuple(c["bbox"]),
-                    )
-                    for c in cells_by.get(f["filing_id"], [])
-                ),
+                form_cells=tuple(cell_of(c) for c in cells_by.get(f["filing_id"], [])),
                 claims=tuple(claims_by.get(f["filing_id"], [])),
                 failed_checks=failed_by.get(f["filing_id"], {}) if failed is not None else None,
             )
         )
     return inputs
-
-
-def previous_filings(filings: Sequence[dict]) -> dict[str, dict]:
-    """filing_id → the same department's filing of the year before (normalised name within region; not the file name).
-
-    When a department has several filings for one year (two versions of a file), the ok one with the
-    smallest filing_id is taken, so the choice does not depend on the order of the input.
-    """
-    by_key: dict[tuple[tuple[str, str], int], dict] = {}
-    for f in sorted(filings, key=lambda f: (f["status"] != "ok", f["filing_id"])):
-        if f["year"] is not None:
-            by_key.setdefault((department_key(f["region"], f["department"]), f["year"]), f)
-    return {
-        f["filing_id"]: prev
-        for f in filings
-        if f["year"] is not None
-        and (prev := by_key.get((department_key(f["region"], f["department"]), f["year"] - 1))) is not None
-    }
 
 
 # A district where at least half of the filings print performance forms expects them from every department.
@@ -825,7 +444,8 @@ def expects_performance_forms(inputs: Sequence[FilingInputs], counts: Mapping[st
 def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType] | None = None) -> list[dict]:
     """One features.parquet row per filing."""
     types = load_department_types() if types is None else types
-    previous = previous_filings([i.filing for i in inputs])
+    by_id = {i.filing["filing_id"]: i.filing for i in inputs}
+    previous = {fid: by_id[prev] for fid, prev in previous_filings(FilingRef.of(f) for f in by_id.values()).items()}
     counts = {i.filing["filing_id"]: count_indicators(i.form_cells) for i in inputs}
     expects = expects_performance_forms(inputs, counts)
     rows = []
@@ -855,26 +475,5 @@ def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType
 
 def build_features(out_dir: Path) -> Path:
     """Compute features.parquet from the datasets in out_dir (parse and check stages); returns its path."""
-    from budgetml.datasets import rows_to_table, write_table
-    from budgetml.schema import FEATURES as FEATURES_DATASET
-
     rows = features_rows(load_inputs(Path(out_dir)))
     return write_table(FEATURES_DATASET, rows_to_table(FEATURES_DATASET, rows), Path(out_dir))
-
-
-__all__ = [
-    "FEATURES",
-    "FEATURES_BY_NAME",
-    "Feature",
-    "Indicator",
-    "build_features",
-    "count_indicators",
-    "department_key",
-    "department_type",
-    "features_rows",
-    "form_to_indicators",
-    "load_department_types",
-    "load_inputs",
-    "narrative_previous",
-    "previous_filings",
-]

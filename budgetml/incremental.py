@@ -1,12 +1,11 @@
-"""Incremental runs: decide which files need parsing, cache each file's rows by (content hash, parser version), publish the datasets.
+"""Incremental runs: decide which files need parsing, cache each file's rows by (content hash, parser version), build the parse datasets.
 
-The cache lives in OUT/.cache/parse-v{parser version}/ (e.g. parse-v4-pdfium: each extraction engine has
-its own), one folder per filing holding that filing's
-rows of every parse dataset as small Parquet files (never pickles: a new version reads nothing of an
-old one, it parses again). An entry is written as soon as its file is parsed, so a run killed half-way
-loses no finished work. The published datasets are rebuilt from the cache, every file written to a
-temporary name and renamed into place, and the input inventory (inputs.parquet) is written last: it is
-what the next run compares against.
+The cache lives in OUT/.state/cache/parse-v{parser version}/ (e.g. parse-v5-pdfium: each extraction engine
+has its own), one folder per filing holding that filing's rows of every parse dataset as small Parquet
+files (never pickles: a new version reads nothing of an old one, it parses again). An entry is written as
+soon as its file is parsed, so a run killed half-way loses no finished work. The parse datasets are rebuilt
+from the cache into the run's staged generation (generations.py) together with the input inventory
+(inputs.parquet), which is what the next run compares against once this run has published.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,13 +25,15 @@ import pyarrow.parquet as pq
 
 from budgetml.datasets import read_table, rows_to_table, write_table
 from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
+from budgetml.layout import cache_dir, dataset_path
 from budgetml.parse import ParsedFiling, parsed_to_tables, parser_version
 from budgetml.schema import DATASETS, FILINGS, INPUTS, Dataset
 from budgetml.settings import ParseLimits
+from budgetml.terminal import plain
 
-CACHE_DIR = ".cache"
-STAGING_DIR = ".staging"
-PUBLISHING_MARKER = ".publishing"  # present while datasets are being renamed into place
+
+class InputsVanished(RuntimeError):
+    """Too many input files disappeared during the run: nothing is published (the message says how many)."""
 
 
 class CacheError(RuntimeError):
@@ -60,8 +62,8 @@ def parse_datasets() -> tuple[Dataset, ...]:
 
 
 def cache_root(out_dir: Path, version: str | None = None) -> Path:
-    """The cache of one parser version (default: the default engine's)."""
-    return out_dir / CACHE_DIR / f"parse-v{version or parser_version()}"
+    """The cache of one parser version with its engine (default: the default engine's)."""
+    return cache_dir(out_dir) / f"parse-v{version or parser_version()}"
 
 
 def hash_inputs(paths: Sequence[Path]) -> list[InputFile]:
@@ -69,13 +71,22 @@ def hash_inputs(paths: Sequence[Path]) -> list[InputFile]:
     files = []
     for path in sorted(paths):
         try:
-            with open(path, "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            size = path.stat().st_size
+            digest, size = _hash_regular_file(path)
         except OSError:
             digest, size = "unreadable-" + hashlib.sha256(str(path).encode()).hexdigest(), 0
         files.append(InputFile(str(path), digest, size))
     return files
+
+
+def _hash_regular_file(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a regular file. Opened without blocking and without following a final link, so a
+    file swapped for a FIFO or a link after discovery is refused instead of hanging or leaking the run."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"不是普通文件：{path}")
+        return hashlib.file_digest(handle, "sha256").hexdigest(), info.st_size
 
 
 def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPlan:
@@ -91,14 +102,13 @@ def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPl
             reused[file.filing_id] = entry
         else:
             to_parse.append(file)
-    # The published datasets hold exactly the previous inventory's filings when that run completed
-    # (no marker left by an interrupted publish) with this parser version: reading reused rows from
-    # them is one read per dataset instead of one per filing and dataset from the cache.
+    # The published generation holds exactly its inventory's filings (a run publishes all its datasets
+    # at once): with this parser version, reading reused rows from it is one read per dataset instead
+    # of one per filing and dataset from the cache.
     is_consistent = (
         previous is not None
         and set(previous["parser_version"].to_pylist()) <= {limits.parser_version}
-        and not (out_dir / PUBLISHING_MARKER).exists()
-        and all((out_dir / d.file_name).exists() for d in parse_datasets())
+        and all(dataset_path(out_dir, d).exists() for d in parse_datasets())
     )
     published = frozenset(set(reused) & set(previous["filing_id"].to_pylist())) if is_consistent else frozenset()
     is_unchanged = is_consistent and not to_parse and not removed and all(c == "unchanged" for c in change.values())
@@ -108,7 +118,7 @@ def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPl
 
 
 def _previous_inventory(out_dir: Path) -> pa.Table | None:
-    """The last run's inputs.parquet; None when absent or of an older declaration (then every file counts as new)."""
+    """The last completed run's inputs.parquet; None when absent or of an older declaration (then every file counts as new)."""
     try:
         return read_table(INPUTS, out_dir)
     except (OSError, ValueError, pa.ArrowException):
@@ -265,38 +275,66 @@ def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table
     return rows_to_table(INPUTS, rows)
 
 
-def publish(out_dir: Path, tables: dict[str, pa.Table] | None, inputs: pa.Table) -> dict[str, Path]:
-    """Put the datasets in place (each renamed over the old one), then the inventory, then prune the cache.
+def stage_parse_datasets(
+    plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path, staged: Path
+) -> tuple[pa.Table, pa.Table]:
+    """Build the parse datasets of this run's inputs (from the cache, the published datasets and fresh results)
+    into the staged folder; returns (inputs, filings)."""
+    tables = None if plan.is_unchanged else assemble(plan, outcomes, out_dir)
+    filings = tables[FILINGS.name] if tables else read_table(FILINGS, out_dir)
+    inputs = inventory(plan, outcomes, filings, out_dir)
+    write_parse_datasets(staged, tables, inputs)
+    return inputs, filings
 
-    `tables` is None when nothing changed: the datasets stay as they are and only the inventory is rewritten.
-    A run killed in here leaves every dataset readable (old or new, never half-written) and the marker,
-    which makes the next run rebuild everything from the cache instead of trusting the inventory.
+
+def vanished(plan: RunPlan, outcomes: Sequence[ParseOutcome]) -> list[str]:
+    """Input files that were readable when the run planned and are gone or unreadable now."""
+    gone = {
+        o.source_path for o in outcomes if o.failure_kind == "unreadable" and not o.filing_id.startswith("unreadable-")
+    }
+    gone |= {f.source_path for f in plan.files if not f.filing_id.startswith("unreadable-") and not _exists(f)}
+    return sorted(gone)
+
+
+def check_vanished(plan: RunPlan, outcomes: Sequence[ParseOutcome], max_vanished_pct: float) -> list[str]:
+    """Stop the run before it publishes when more than `max_vanished_pct` % of its inputs vanished mid-run.
+
+    A share that disappears (an unmounted network folder, a folder moved away) must not be published
+    as hundreds of failed filings and scored as a partial corpus; a few removed files are ordinary.
     """
-    written: dict[str, Path] = {}
-    marker = out_dir / PUBLISHING_MARKER
-    if tables is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-        staging = out_dir / STAGING_DIR
-        shutil.rmtree(staging, ignore_errors=True)
-        by_name = {d.name: d for d in DATASETS}
-        staged = {name: write_table(by_name[name], table, staging) for name, table in tables.items()}
-        for name, path in staged.items():  # renames only: the window in which old and new mix is tiny
-            os.replace(path, out_dir / path.name)
-            written[name] = out_dir / path.name
-        staging.rmdir()
-    else:
-        written = {d.name: out_dir / d.file_name for d in parse_datasets()}
-    written[INPUTS.name] = write_table(INPUTS, inputs, out_dir)
-    marker.unlink(missing_ok=True)
-    version = inputs["parser_version"][0].as_py() if inputs.num_rows else None
-    prune_cache(out_dir, keep=set(inputs["filing_id"].to_pylist()), version=version)
+    gone = vanished(plan, outcomes)
+    if gone and len(gone) * 100 > max_vanished_pct * len(plan.files):
+        examples = "、".join(plain(path) for path in gone[:3])
+        raise InputsVanished(
+            f"本次运行期间有 {len(gone)} / {len(plan.files)} 个输入文件消失或变得不可读（上限 {max_vanished_pct:g}%），"
+            f"可能是共享目录被卸载或移走；未发布任何数据集，保留上次的结果。例如：{examples}"
+        )
+    return gone
+
+
+def _exists(file: InputFile) -> bool:
+    try:
+        os.stat(file.source_path)
+    except OSError:
+        return False
+    return True
+
+
+def write_parse_datasets(staged: Path, tables: dict[str, pa.Table] | None, inputs: pa.Table) -> dict[str, Path]:
+    """Write the parse datasets and the inventory into a staged output folder (generations.begin).
+
+    `tables` is None when nothing changed: the staged datasets (links to the published ones) stay.
+    """
+    by_name = {d.name: d for d in DATASETS}
+    written = {name: write_table(by_name[name], table, staged) for name, table in (tables or {}).items()}
+    written[INPUTS.name] = write_table(INPUTS, inputs, staged)
     return written
 
 
 def prune_cache(out_dir: Path, keep: set[str], version: str | None = None) -> None:
-    """Drop entries of other parser versions (and engines) and of filings no longer among the inputs."""
-    base, current = out_dir / CACHE_DIR, cache_root(out_dir, version)
+    """Drop entries of other parser versions (and engines) than `version` (default: the default engine's) and of
+    filings no longer among the inputs."""
+    base, current = cache_dir(out_dir), cache_root(out_dir, version)
     if not base.exists():
         return
     for version_dir in base.iterdir():

@@ -5,10 +5,16 @@ daemonic and may not start multiprocessing children) that limits its own address
 RLIMIT_AS and answers one file at a time over a socket. The parent enforces the wall-clock limit:
 a worker that overruns it, runs out of memory or dies is killed and replaced, its file recorded as a
 `failed` filing with the reason in Chinese, and the other files go on.
+
+A worker out of memory cannot be trusted to build anything, not even a message (a second MemoryError
+would end it with a traceback): it exits at once with MEMORY_EXIT_CODE and the parent, which has
+memory, writes the failure. Every failure message is the parent's, in Chinese, never a traceback;
+what a dying worker printed goes to the log only.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import resource
@@ -29,6 +35,7 @@ from budgetml.extract import DEFAULT_ENGINE
 from budgetml.parse import ParsedFiling, parse_file, parsed_to_tables, parser_version
 from budgetml.schema import INPUTS
 from budgetml.settings import ParseLimits
+from budgetml.terminal import plain
 
 # Why a failure happened, when it is not the parser's own verdict on the file (declared in schema.INPUTS).
 FAILURE_KINDS = next(c.values for c in INPUTS.columns if c.name == "failure_kind")
@@ -41,6 +48,21 @@ WORKER_START_TIMEOUT_S = (
     60  # an interpreter with pdfminer, pyarrow and polars loads in ~1 s; minutes only on a swamped machine
 )
 _PR_SET_PDEATHSIG = 1
+# A worker killed by SIGABRT inside the pdfium engine ran out of memory: pdfium aborts silently when an
+# allocation fails (its other fatal checks trap instead). The fault handler's stack names the file.
+PDFIUM_ENGINE_FILE = "pdfium_engine.py"
+FAULT_TRACE_BYTES = 8192
+MEMORY_EXIT_CODE = 86  # a worker's exit status after a MemoryError: allocates nothing on the way out
+# What C libraries print when an allocation fails under RLIMIT_AS before they abort the process.
+_MEMORY_WORDS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory", "memory allocation failed")
+_SIGNAL_NAMES = {
+    signal.SIGSEGV: "访问了无效内存",
+    signal.SIGABRT: "程序异常中止",
+    signal.SIGBUS: "总线错误",
+    signal.SIGFPE: "算术错误",
+    signal.SIGILL: "非法指令",
+}
+log = logging.getLogger(__name__)
 # Tests make a parse overrun its limits on any machine, however fast: a worker started with this
 # variable set stalls on every file whose name contains its value (see tests/flowdata.py).
 STALL_MARKER_ENV = "BUDGETML_TEST_STALL_MARKER"
@@ -200,8 +222,6 @@ class _Slot:
             outcome: ParseOutcome = self.conn.recv()
         except (EOFError, OSError):
             return self._died(file)
-        if outcome.failure_kind == "memory":
-            self.retire()  # a worker that hit its limit has exited; start a fresh one for the next file
         return outcome
 
     def time_out(self) -> ParseOutcome:
@@ -210,11 +230,11 @@ class _Slot:
         error = f"超时：超过 {self.limits.time_limit_s:g} 秒仍未解析完（文件过大或结构异常），已终止该文件的解析"
         return failed_outcome(file, "timeout", error, seconds, self.limits.engine)
 
-    def _stderr_tail(self) -> str:
+    def _stderr_tail(self, size: int = 400) -> str:
         if self.stderr is None:
             return ""
         self.stderr.seek(0)
-        return self.stderr.read()[-400:].decode("utf-8", "replace").strip()
+        return self.stderr.read()[-size:].decode("utf-8", "replace").strip()
 
     def retire(self) -> None:
         if self.proc is not None:
@@ -231,16 +251,33 @@ class _Slot:
         seconds = time.monotonic() - self.started
         code = self.proc.wait() if self.proc else None
         tail = self._stderr_tail()
+        died_in_pdfium = PDFIUM_ENGINE_FILE in self._stderr_tail(FAULT_TRACE_BYTES)
         self.retire()
-        if code == -signal.SIGKILL:
+        if tail:  # for the developer, in the log; never in the filing's error
+            log.warning("解析进程退出（%s），%s 的标准错误输出：%s", code, plain(file.source_path), plain(tail))
+        memory_error = f"内存超限：解析需要超过 {self.limits.memory_limit_mb} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
+        if code == MEMORY_EXIT_CODE:
+            kind, error = "memory", memory_error
+        elif code == -signal.SIGKILL:
             kind, error = (
                 "memory",
                 f"内存超限：解析进程被系统终止（可能超过 {self.limits.memory_limit_mb} MB 或机器内存不足）",
             )
+        elif code is not None and code < 0 and any(word in tail for word in _MEMORY_WORDS):
+            kind, error = "memory", memory_error  # a C library aborted on a failed allocation
+        elif code == -signal.SIGABRT and died_in_pdfium:
+            # pdfium aborts without a word when an allocation fails under RLIMIT_AS; the worker's fault
+            # handler (worker_main) shows the abort came from inside the pdfium engine.
+            kind, error = "memory", memory_error
         elif code is not None and code < 0:
-            kind, error = "crash", f"解析进程崩溃（信号 {signal.Signals(-code).name}）"
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            why = _SIGNAL_NAMES.get(-code, "被信号终止")
+            kind, error = (
+                "crash",
+                f"解析进程崩溃（信号 {name}，{why}；多为 PDF 结构异常触发了底层库的错误），已跳过该文件",
+            )
         else:
-            kind, error = "crash", f"解析进程意外退出（退出码 {code}）" + (f"：{tail}" if tail else "")
+            kind, error = "crash", f"解析进程意外退出（退出码 {code}），已跳过该文件"
         return failed_outcome(file, kind, error, seconds, self.limits.engine)
 
 
@@ -251,6 +288,7 @@ def worker_main() -> None:
     """Entry of a worker process: argv = [socket fd, address space a parse may add in bytes, parent pid, engine]."""
     fd, memory_bytes, parent_pid = (int(arg) for arg in sys.argv[1:4])
     engine = sys.argv[4]
+    faulthandler.enable()  # a fatal signal prints the Python stack to stderr: the parent sees where the worker died
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then kills us
     logging.disable(logging.WARNING)  # pdfminer warns about every odd object; failures come back as outcomes
@@ -265,32 +303,30 @@ def worker_main() -> None:
             source_path, filing_id = conn.recv()
         except EOFError:
             return
-        outcome = _parse_one(source_path, filing_id, memory_bytes, engine)
-        conn.send(outcome)
-        if outcome.failure_kind == "memory":
-            return  # after a MemoryError the heap may be fragmented to its limit: let a fresh worker go on
+        try:
+            conn.send(_parse_one(source_path, filing_id, engine))
+        except MemoryError:
+            os._exit(MEMORY_EXIT_CODE)  # nothing built, nothing flushed: the parent reports 内存超限
 
 
-def _parse_one(source_path: str, filing_id: str, memory_bytes: int, engine: str) -> ParseOutcome:
+def _parse_one(source_path: str, filing_id: str, engine: str) -> ParseOutcome:
     file = InputFile(source_path, filing_id, 0)
     start = time.perf_counter()
-    memory_error = (
-        f"内存超限：解析需要超过 {memory_bytes // 2**20} MB 内存（可能是解压炸弹或异常巨大的页面），已终止该文件的解析"
-    )
     marker = os.environ.get(STALL_MARKER_ENV)
     if marker and marker in Path(source_path).name:
         signal.pause()  # a test's stand-in for a parse that never ends; the parent's time limit or a kill ends it
+    parsed = parse_file(Path(source_path), engine=engine)  # a MemoryError goes up: the worker exits (worker_main)
+    seconds = time.perf_counter() - start
+    if parsed.filing_id.startswith("unreadable-"):
+        return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds, engine)
+    if parsed.filing_id != filing_id:
+        changed = "文件在本次运行期间被修改，将在下次运行时重新解析"
+        return failed_outcome(file, "changed", changed, seconds, engine)
     try:
-        parsed = parse_file(Path(source_path), engine=engine)
-        seconds = time.perf_counter() - start
-        if parsed.filing_id.startswith("unreadable-"):
-            return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds, engine)
-        if parsed.filing_id != filing_id:
-            changed = "文件在本次运行期间被修改，将在下次运行时重新解析"
-            return failed_outcome(file, "changed", changed, seconds, engine)
         tables = parsed_to_tables([parsed])
-    except MemoryError:
-        return failed_outcome(file, "memory", memory_error, time.perf_counter() - start, engine)
+    except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:  # rows that do not fit their schema
+        error = f"解析程序内部错误（请报告）：{type(exc).__name__}: {plain(str(exc))[:300]}"
+        return failed_outcome(file, None, error, seconds, engine)
     return ParseOutcome(
         source_path,
         filing_id,

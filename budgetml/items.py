@@ -1,17 +1,25 @@
-"""Turn page grids into titled tables (continued pages stitched) and tables into line items."""
+"""Turn page grids into titled tables (continued pages stitched) and tables into line items.
+
+Each grid's caption band (the lines above it, its first header row, the lines below it) gives
+the title, organisation and unit; the table is identified by content (budgetml/identify.py);
+a unit printed in a column header applies to that column; a unit stated once for the document
+applies to the tables that print none.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from budgetml.captions import Caption, is_note, line_fields, lines_to_caption, merge_fields
 from budgetml.catalog import Catalog
+from budgetml.identify import UNKNOWN, Identification, best_title_score, identify, looks_like_title
 from budgetml.normalise import (
     YUAN_PER_WAN,
     UnitError,
     decimals_printed,
-    find_unit,
+    header_unit,
     is_amount,
     normalise_code,
     parse_amount,
@@ -21,11 +29,13 @@ from budgetml.normalise import (
 )
 from budgetml.records import BBox, Cell, Grid, TextLine
 
-_NOT_TITLE = re.compile(r"^(单位|编制部门|编制单位|填报|申报|注|备注|说明|第?\d+页|-\s*\d+\s*-)")
-_NOTE = re.compile(r"^(注|备注|说明)\s*[:：]")
-_TITLE_HINT = re.compile(r"表(?:\s*[(（].*[)）])?$")
 # An empty table's unit line follows its title within this many lines.
 EMPTY_TABLE_UNIT_LINES = 3
+# A title line is shorter than this (folded characters); longer lines are narrative.
+TITLE_MAX_CHARS = 60
+# Body row labels read for identification: enough to see 收入总计 / 工资福利支出, few enough to stay cheap.
+IDENTIFY_BODY_ROWS = 60
+_PAGE_NUMBER = re.compile(r"^[-－—\s]*(?:第\s*)?\d+\s*(?:页)?[-－—\s]*$")
 
 
 @dataclass(frozen=True)
@@ -36,19 +46,23 @@ class BodyRow:
 
 @dataclass(frozen=True)
 class Table:
-    """A reconstructed table with its title, unit and header, stitched over its pages."""
+    """A reconstructed table with its caption, identification and header, stitched over its pages."""
 
     table_id: str | None
     title: str
-    unit: str | None
+    unit: str | None  # the table's unit; a column may carry its own (column_units)
     unit_error: str | None
     pages: tuple[int, ...]
     n_cols: int
-    column_paths: tuple[str, ...]  # printed header path of each column ("基本支出/人员经费")
+    column_paths: tuple[str, ...]  # printed header path of each column ("基本支出/人员经费"), units removed
     header: tuple[Cell, ...]
     rows: tuple[BodyRow, ...]
     notes: tuple[str, ...]
-    department_printed: str | None = None  # from the 编制部门：… line above the table
+    department_printed: str | None = None  # the organisation on the caption (编制部门：…/预算单位：…)
+    department_label: str | None = None  # the caption label it was printed under ("编制部门", "预算单位")
+    unit_source: str | None = None  # caption | footer | document (a column header unit is in column_units)
+    column_units: tuple[str | None, ...] = ()  # a unit printed in a column's own header, per column
+    identification: Identification = UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -90,51 +104,88 @@ def split_header(grid: Grid) -> int:
     return min(marker_rows, default=grid.n_rows)
 
 
-def column_paths(header: list[Cell], n_cols: int) -> tuple[str, ...]:
-    """The header texts above each column, top to bottom, joined with '/'."""
-    paths = []
+def column_paths(header: list[Cell], n_cols: int) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """The header texts above each column, top to bottom, joined with '/'; and each column's own unit.
+
+    A unit printed in a header ("预算数（万元）", "（元）") is taken off the text and applies to the
+    columns under it; the lowest header naming a unit wins.
+    """
+    paths, units = [], []
     for col in range(n_cols):
         parts: list[str] = []
+        unit = None
         for cell in sorted(header, key=lambda c: c.row):
             if cell.col <= col < cell.col + cell.colspan:
-                text = squash(cell.text)
+                text, named = header_unit(cell.text)
+                unit = named or unit
                 if text and (not parts or parts[-1] != text):
                     parts.append(text)
         paths.append("/".join(parts))
-    return tuple(paths)
+        units.append(unit)
+    return tuple(paths), tuple(units)
 
 
-def find_title(lines: tuple[TextLine, ...], catalog: Catalog) -> tuple[str | None, str | None]:
-    """(table_id, printed title) from the lines above a grid; the nearest catalog match wins."""
-    candidates = [line.text.strip() for line in reversed(lines) if not _NOT_TITLE.match(squash(line.text))]
-    for text in candidates:
-        table_id = catalog.match_title(text)
-        if table_id:
-            return table_id, text
-    for text in candidates:
-        if _TITLE_HINT.search(squash(text)) and not re.fullmatch(r"表\s*\d+(?:-\d+)?", squash(text)):
-            return None, text
-    return None, None
+def title_candidates(lines: tuple[TextLine, ...]) -> list[tuple[int, str]]:
+    """(line index, text) of the lines that may print a title: no caption label before the text, no note,
+    no narrative sentence; two adjacent plain lines also as one (a title wrapped over two lines)."""
+    found: list[tuple[int, str]] = []
+    plain: dict[int, str] = {}
+    for k, line in enumerate(lines):
+        text = line.text.strip()
+        if not text or is_note(text) or _PAGE_NUMBER.match(text):
+            continue
+        fields = line_fields(text)
+        text = fields.rest if fields else text
+        if not text or len(squash(text)) > TITLE_MAX_CHARS or "。" in text:
+            continue
+        found.append((k, text))
+        if not fields:
+            plain[k] = text
+    for k, text in plain.items():
+        if k + 1 in plain:
+            found.append((k, text + plain[k + 1]))
+    return found
 
 
-def grid_to_unit(lines: tuple[TextLine, ...]) -> tuple[str | None, str | None]:
-    """(unit, error) from the unit line above a grid; the text is joined because '单位：' may wrap."""
-    try:
-        return find_unit("".join(line.text for line in lines)), None
-    except UnitError as exc:
-        return None, str(exc)
+def find_title(lines: tuple[TextLine, ...], catalog: Catalog) -> tuple[int, str] | None:
+    """(line index, printed title) among the lines above a grid: the line that reads most like a known
+    title, else the nearest line printed like a title (ending in 表); None when no line is a title."""
+    candidates = title_candidates(lines)
+    scored = [(best_title_score(text, catalog), k, text) for k, text in candidates]
+    # A heading such as "五、部门支出预算情况" resembles a title's words; only a line printed like a
+    # title (ending in 表), or resembling a known title closely, may be chosen by its score.
+    known = [
+        s
+        for s in scored
+        if s[0] >= catalog.identify.accept_confidence
+        and (looks_like_title(s[2]) or s[0] >= catalog.identify.title_only_accept)
+    ]
+    if known:
+        _, k, text = max(known, key=lambda s: (s[0], s[1]))
+        return k, text
+    titled = [(k, text) for k, text in candidates if looks_like_title(text)]
+    return max(titled) if titled else None
 
 
-_ORG = re.compile(r"(?:编制部门|编制单位)[:：]\s*(\S+?)(?:\s{2,}|单位[:：]|$)")
+def header_caption(header: list[Cell], n_cols: int) -> tuple[list[Cell], list[str], str | None]:
+    """Caption printed inside the grid's top rows: (header without them, caption texts, title).
 
-
-def printed_department(lines: tuple[TextLine, ...]) -> str | None:
-    """The department on an '编制部门：…' line above a table."""
-    for line in lines:
-        match = _ORG.search(line.text.strip())
-        if match:
-            return match[1]
-    return None
+    A top row is caption when each of its cells carries a caption label (`单位：万元`), or when it
+    is one cell across the whole table printed like a title; at least one header row stays.
+    """
+    texts: list[str] = []
+    title = None
+    while len({c.row for c in header}) >= 2:
+        top = min(c.row for c in header)
+        first = [c for c in header if c.row == top and c.text]
+        if first and all(line_fields(c.text) is not None for c in first):
+            texts += [c.text for c in first]
+        elif title is None and len(first) == 1 and first[0].colspan == n_cols and looks_like_title(first[0].text):
+            title = first[0].text.strip()
+        else:
+            break
+        header = [c for c in header if c.row != top]
+    return header, texts, title
 
 
 def body_rows(grid: Grid, first_body_row: int) -> list[BodyRow]:
@@ -149,58 +200,113 @@ def row_text(cells: list[Cell] | tuple[Cell, ...]) -> str:
     return "|".join(squash(c.text) for c in sorted(cells, key=lambda c: (c.row, c.col)))
 
 
+def body_labels(rows: list[BodyRow]) -> str:
+    """The row labels (text cells) of the first body rows, joined: body evidence for identification."""
+    labels = []
+    for row in rows[:IDENTIFY_BODY_ROWS]:
+        labels += [c.text for c in row.cells if c.text and not is_amount(c.text)]
+    return " ".join(labels)
+
+
 def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], catalog: Catalog) -> list[Table]:
-    """Title each grid from the text above it and stitch untitled grids onto the table they continue."""
+    """Caption, identify and stitch every grid: untitled grids continue the table before them.
+
+    Lines above a grid before its title are the footer of the table above on the same page (a
+    note, or a unit printed below that table); the title and the lines after it are this grid's.
+    """
     tables: list[Table] = []
     previous_page = 0
     for grid in grids:
-        table_id, title = find_title(grid.above, catalog)
-        unit, unit_error = grid_to_unit(grid.above)
-        department = printed_department(grid.above)
-        n_header = split_header(grid)
-        header = [c for c in grid.cells if c.row < n_header]
-        notes = tuple(ln.text.strip() for ln in grid.above if _NOTE.match(squash(ln.text)))
-        if tables and notes:
-            tables[-1] = with_notes(tables[-1], notes)
+        found = find_title(grid.above, catalog)
+        split = found[0] if found else len(grid.above)
+        before = [ln.text for ln in grid.above[:split]]
+        caption = lines_to_caption([ln.text for ln in grid.above[split:]], found[1] if found else None)
+        footer = lines_to_caption(before)
         is_first_on_page = grid.page != previous_page
         previous_page = grid.page
+        if not found:
+            # No title: everything above is this grid's caption, except notes (they close the table above).
+            caption, footer = replace(footer, notes=()), Caption(notes=footer.notes)
         previous = tables[-1] if tables else None
+        if previous:
+            tables[-1] = previous = with_footer(previous, footer, same_page=not is_first_on_page)
+        if footer.unit and caption.unit is None and not (previous and previous.unit_source == "footer"):
+            caption = replace(caption, unit=footer.unit, unit_error=None)  # a unit printed above the title
+        n_header = split_header(grid)
+        header, header_texts, header_title = header_caption([c for c in grid.cells if c.row < n_header], grid.n_cols)
+        for text in header_texts:
+            caption = merge_fields(caption, line_fields(text))
+        if caption.title is None and header_title:
+            caption = replace(caption, title=header_title)
+        title, unit = caption.title, caption.unit
         if previous and title is None and unit is None and is_first_on_page and previous.n_cols == grid.n_cols:
             tables[-1] = continue_table(previous, grid, header, n_header)
             continue
+        table = grid_to_table(grid, header, n_header, caption, catalog)
         if (
             previous
-            and table_id is None
+            and table.table_id is None
             and unit is None
             and (is_first_on_page and title is None or catalog.is_form(previous.table_id))
         ):
             # The next part of a form, or a continuation whose columns differ (a form over pages):
             # it belongs to the table before it.
-            table_id, title, unit, unit_error = previous.table_id, previous.title, previous.unit, previous.unit_error
-        if title is None and not any(is_amount(c.text) for c in grid.cells):
+            table = replace(table, **inherited(previous))
+        elif title is None and not any(is_amount(c.text) for c in grid.cells):
             continue  # a framed box of prose (cover, contents), not a table
-        tables.append(
-            Table(
-                table_id=table_id,
-                title=title or "",
-                unit=unit,
-                unit_error=unit_error,
-                pages=(grid.page,),
-                n_cols=grid.n_cols,
-                column_paths=column_paths(header, grid.n_cols),
-                header=tuple(header),
-                rows=tuple(body_rows(grid, n_header)),
-                notes=(),
-                department_printed=department,
-            )
-        )
+        tables.append(table)
     for page, lines in trailing.items():
-        notes = tuple(ln.text.strip() for ln in lines if _NOTE.match(squash(ln.text)))
+        footer = lines_to_caption([ln.text for ln in lines])
         for k in range(len(tables) - 1, -1, -1):
             if tables[k].pages[-1] == page:
-                tables[k] = with_notes(tables[k], notes)
+                tables[k] = with_footer(tables[k], footer, same_page=True)
                 break
     return tables
+
+
+def grid_to_table(grid: Grid, header: list[Cell], n_header: int, caption: Caption, catalog: Catalog) -> Table:
+    paths, units = column_paths(header, grid.n_cols)
+    rows = body_rows(grid, n_header)
+    found = identify(caption.title, " ".join(paths), body_labels(rows), catalog) if caption.title else UNKNOWN
+    return Table(
+        table_id=found.table_id,
+        title=caption.title or "",
+        unit=caption.unit,
+        unit_error=caption.unit_error,
+        pages=(grid.page,),
+        n_cols=grid.n_cols,
+        column_paths=paths,
+        header=tuple(header),
+        rows=tuple(rows),
+        notes=caption.notes,
+        department_printed=caption.organisation,
+        department_label=caption.organisation_label,
+        unit_source="caption" if caption.unit else None,
+        column_units=units,
+        identification=found,
+    )
+
+
+def inherited(previous: Table) -> dict:
+    """What a later part of a table takes from its first part: identity, title and unit."""
+    return {
+        "table_id": previous.table_id,
+        "title": previous.title,
+        "unit": previous.unit,
+        "unit_error": previous.unit_error,
+        "unit_source": previous.unit_source,
+        "identification": previous.identification,
+        "department_printed": None,
+        "department_label": None,
+    }
+
+
+def with_footer(table: Table, footer: Caption, same_page: bool) -> Table:
+    """Add what was printed below a table: its notes, and its unit when the table printed none above."""
+    table = with_notes(table, footer.notes)
+    if same_page and table.unit is None and footer.unit:
+        table = replace(table, unit=footer.unit, unit_error=None, unit_source="footer")
+    return table
 
 
 def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) -> list[Table]:
@@ -211,27 +317,31 @@ def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) ->
     """
     found = []
     for k, line in enumerate(lines):
-        table_id = catalog.match_title(line.text)
-        if table_id is None or catalog.is_form(table_id):
+        if not looks_like_title(line.text):
             continue
-        below = lines[k + 1 : k + 1 + EMPTY_TABLE_UNIT_LINES]
-        unit, unit_error = grid_to_unit(tuple(below))
-        if unit is None and unit_error is None:
+        match = identify(line.text.strip(), "", "", catalog)
+        if match.table_id is None or catalog.is_form(match.table_id):
             continue
-        notes = tuple(ln.text.strip() for ln in lines[k + 1 :] if _NOTE.match(squash(ln.text)))
+        caption = lines_to_caption([ln.text for ln in lines[k + 1 : k + 1 + EMPTY_TABLE_UNIT_LINES]])
+        if caption.unit is None and caption.unit_error is None:
+            continue
+        notes = tuple(ln.text.strip() for ln in lines[k + 1 :] if is_note(ln.text))
         found.append(
             Table(
-                table_id,
-                line.text.strip(),
-                unit,
-                unit_error,
-                (page,),
-                0,
-                (),
-                (),
-                (),
-                notes[:1],
-                printed_department(tuple(below)),
+                table_id=match.table_id,
+                title=line.text.strip(),
+                unit=caption.unit,
+                unit_error=caption.unit_error,
+                pages=(page,),
+                n_cols=0,
+                column_paths=(),
+                header=(),
+                rows=(),
+                notes=notes[:1],
+                department_printed=caption.organisation,
+                department_label=caption.organisation_label,
+                unit_source="caption" if caption.unit else None,
+                identification=match,
             )
         )
     return found
@@ -241,24 +351,25 @@ def continue_table(table: Table, grid: Grid, header: list[Cell], n_header: int) 
     """Append a continuation grid; a repeated header is recognised by its text and dropped."""
     repeated = n_header > 0 and row_text(header) == row_text(table.header)
     first_body = n_header if repeated else 0
-    return Table(
-        table_id=table.table_id,
-        title=table.title,
-        unit=table.unit,
-        unit_error=table.unit_error,
-        pages=table.pages + (grid.page,),
-        n_cols=table.n_cols,
-        column_paths=table.column_paths,
-        header=table.header,
-        rows=table.rows + tuple(body_rows(grid, first_body)),
-        notes=table.notes,
-    )
+    return replace(table, pages=table.pages + (grid.page,), rows=table.rows + tuple(body_rows(grid, first_body)))
 
 
 def with_notes(table: Table, notes: tuple[str, ...]) -> Table:
     if not notes:
         return table
-    return Table(**{**table.__dict__, "notes": table.notes + notes})
+    return replace(table, notes=table.notes + notes)
+
+
+def with_document_unit(tables: list[Table], statements: list[tuple[int, str]]) -> list[Table]:
+    """Tables printing no unit take the unit the document states for the tables after it
+    ("以下表格金额单位均为万元"): the last statement on or before the table's first page."""
+    result = []
+    for table in tables:
+        stated = [unit for page, unit in statements if page <= table.pages[0]]
+        if table.unit is None and table.unit_error is None and stated:
+            table = replace(table, unit=stated[-1], unit_source="document")
+        result.append(table)
+    return result
 
 
 # ---------------------------------------------------------------- tables → line items
@@ -272,8 +383,10 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
     """
     if catalog.is_form(table.table_id):
         return []
-    if table.unit is None:
-        raise UnitError(table.unit_error or f"表「{table.title}」没有单位行（单位：元/万元/亿元），金额无法换算")
+    units = [
+        table.column_units[j] if j < len(table.column_units) and table.column_units[j] else table.unit
+        for j in range(table.n_cols)
+    ]
     code_cols = {j for j, path in enumerate(table.column_paths) if path and catalog.is_code_header(path)}
     canonical = catalog.column_names(table.table_id, table.column_paths)
     names = [canonical[j] or path or f"column_{j + 1}" for j, path in enumerate(table.column_paths)]
@@ -296,8 +409,11 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
             row_code = code
             if row_code is None and label:
                 row_code, label = split_code_label(label)
+            unit = units[cell.col]
+            if unit is None:
+                raise UnitError(table.unit_error or no_unit_message(table))
             amount = parse_amount(cell.text)
-            yuan = to_yuan(amount, table.unit)
+            yuan = to_yuan(amount, unit)
             items.append(
                 LineItem(
                     table_id=table.table_id,
@@ -311,7 +427,7 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
                     column_header=table.column_paths[cell.col],
                     decimals=decimals_printed(cell.text),
                     raw=cell.text,
-                    unit=table.unit,
+                    unit=unit,
                     amount_yuan=yuan,
                     value_wan=float(yuan / YUAN_PER_WAN),
                     bbox=cell.bbox,
@@ -319,6 +435,13 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
             )
             boundary = cell.col
     return items
+
+
+def no_unit_message(table: Table) -> str:
+    return (
+        f"表「{table.title or '无标题表格'}」的标题栏、表头、表下和全文都没有金额单位（单位：元/万元/亿元），"
+        "金额无法换算，不作猜测"
+    )
 
 
 def headline_figures(items: list[LineItem], catalog: Catalog) -> dict[str, Decimal | None]:

@@ -8,9 +8,14 @@ from dataclasses import dataclass
 from budgetml.normalise import fold, squash
 from budgetml.records import TextLine
 
-_DEPT_LABEL = re.compile(r"(?:预算主管部门|主管部门|编制部门|编制单位|部门名称)[:：]\s*(\S+)")
+# Cover labels naming the filing's organisation, and which level they name.
+_UNIT_LABELS = ("预算单位", "单位名称")
+_DEPARTMENT_LABELS = ("预算主管部门", "主管部门", "部门名称", "编制部门", "编制单位")
+_COVER_LABEL = re.compile(
+    "(" + "|".join(sorted(_UNIT_LABELS + _DEPARTMENT_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*(.*)$"
+)
 _COVER_TITLE = re.compile(
-    r"^(?P<name>.*?)(?P<year>20\d{2})\s*年(?:度)?\s*(?P<level>区级|市级|县级)?\s*(?P<scope>部门|单位)?\s*(?P<kind>预算|决算)"
+    r"^(?P<name>.*?)(?P<year>20\d{2})年(?:度)?(?P<level>区级|市级|县级)?(?P<scope>部门|单位)?(?P<kind>预算|决算)"
 )
 _REGION = re.compile(r"^((?:[^省市区县]{2,7}(?:省|自治区))?(?:[^省市区县]{1,7}市)?[^省市区县]{1,7}(?:区|县))")
 _HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、)")
@@ -26,10 +31,11 @@ HEADING_SIZE_RATIO = 1.1
 @dataclass(frozen=True)
 class FilingMeta:
     region: str | None
-    department: str | None
+    department: str | None  # the organisation whose budget this is: the unit of a 单位预算
     year: int | None
     doc_kind: str | None  # "budget" (预算) | "final_account" (决算)
     scope: str | None  # "department" (部门) | "unit" (单位)
+    parent_department: str | None = None  # a 单位预算's department (主管部门), when the cover prints it
 
 
 @dataclass(frozen=True)
@@ -40,39 +46,66 @@ class NarrativeSection:
 
 
 def cover_to_meta(cover: list[str], titles: list[str]) -> FilingMeta:
-    """Read region, department, year, kind and scope from the cover lines and table titles."""
-    text = [fold(line).strip() for line in cover if line.strip()]
-    department = None
-    lines = text + titles
+    """Read region, department, year, kind and scope from the cover lines and table titles.
+
+    The cover prints the organisation under a label (`预算单位：X`, `预算主管部门：X`) or in its
+    title (`X2026年单位预算`, `X 2024 年度部门决算`); names may be spaced out or broken over lines.
+    A 单位预算's department is the unit; the 主管部门 printed with it is its parent.
+    """
+    lines = [fold(line).strip() for line in cover if line.strip()]
+    labelled = cover_labels(lines)
+    joined = "".join(squash(line) for line in lines)
+    title = _COVER_TITLE.search(joined)
+    year = int(title["year"]) if title else year_from_titles(titles)
+    kind = {"预算": "budget", "决算": "final_account"}[title["kind"]] if title else kind_from_titles(titles)
+    scope = {"部门": "department", "单位": "unit", None: None}[title["scope"]] if title else None
+    unit = next((name for label, name in labelled if label in _UNIT_LABELS), None)
+    department = next((name for label, name in labelled if label in _DEPARTMENT_LABELS), None)
+    if scope is None:
+        scope = "unit" if unit else scope_from_titles(titles)
+    title_name = title["name"] if title and title["name"] else None
+    parent = None
+    if scope == "unit":
+        parent = department if unit and department and department != unit else None
+        department = unit or title_name or department
+    else:
+        department = department or unit or title_name
+    return FilingMeta(region_of(department, joined), department, year, kind, scope, parent)
+
+
+def cover_labels(lines: list[str]) -> list[tuple[str, str]]:
+    """(label, name) of every labelled organisation on the cover; a name wrapped onto the next line is joined.
+
+    A wide gap ends the name (a date printed on the same line); single spaces are letter spacing.
+    """
+    found = []
     for k, line in enumerate(lines):
-        match = _DEPT_LABEL.search(line)
-        if match:
-            department = match[1].strip()
-            following = lines[k + 1] if k + 1 < len(text) else ""
-            if following and len(following) <= COVER_WRAP_MAX_CHARS and not re.search(r"[:：]|\d{4}", following):
-                department += following  # a long name wrapped onto the next cover line
-            break
-    year = kind = scope = None
-    joined = "".join(text)
-    title_match = _COVER_TITLE.search(re.sub(r"\s+", "", joined))
-    if title_match:
-        year = int(title_match["year"])
-        kind = {"预算": "budget", "决算": "final_account"}[title_match["kind"]]
-        scope = {"部门": "department", "单位": "unit", None: None}[title_match["scope"]]
-        name = title_match["name"].strip()
-        if department is None and name:
-            department = name
-    if year is None:
-        year = year_from_titles(titles)
-    if kind is None:
-        kind = (
-            "final_account"
-            if any("决算" in t for t in titles)
-            else ("budget" if any("预算" in t for t in titles) else None)
-        )
-    if scope is None and any("部门" in squash(t) for t in titles):
-        scope = "department"
-    return FilingMeta(region_of(department, joined), department, year, kind, scope)
+        match = _COVER_LABEL.search(line)
+        name = squash(re.split(r"\s{2,}", match[2].strip())[0]) if match else ""
+        if not name:
+            continue
+        following = squash(lines[k + 1]) if k + 1 < len(lines) else ""
+        if following and len(following) <= COVER_WRAP_MAX_CHARS and not re.search(r"[:：]|\d{4}", following):
+            name += following  # a long name wrapped onto the next cover line
+        found.append((match[1], name))
+    return found
+
+
+def kind_from_titles(titles: list[str]) -> str | None:
+    if any("决算" in t for t in titles):
+        return "final_account"
+    return "budget" if any("预算" in t for t in titles) else None
+
+
+def scope_from_titles(titles: list[str]) -> str | None:
+    """单位 when the titles say 预算单位/单位 before the table's name, 部门 when they say 部门."""
+    for title in titles:
+        folded = re.sub(r"^.*?\d{4}年度?", "", squash(title))
+        if folded.startswith(("预算单位", "单位")):
+            return "unit"
+        if folded.startswith("部门"):
+            return "department"
+    return None
 
 
 def year_from_titles(titles: list[str]) -> int | None:

@@ -10,8 +10,17 @@ from decimal import Decimal
 UNIT_TO_YUAN: dict[str, Decimal] = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 YUAN_PER_WAN = Decimal(10_000)
 
-_UNIT = re.compile(r"单位\s*[:：]\s*(亿元|万元|元)")
+_UNIT = re.compile(r"单位\s*[:：]\s*(?:人民币)?(亿元|万元|元)")
 _UNIT_ANY = re.compile(r"单位\s*[:：]\s*(\S{0,4})")
+# A unit carried by a column header: "预算数（万元）", "合计(元)", "金额（单位：万元）".
+_HEADER_UNIT = re.compile(
+    r"^(?P<text>.*?)[(（]\s*(?:(?:金额)?单位\s*[:：]\s*)?(?:人民币)?(?P<unit>亿元|万元|元)\s*[)）]$"
+)
+# A unit stated once for the document: "以下表格金额单位均为万元", "本部分各表金额单位：万元".
+_DOCUMENT_UNIT = re.compile(
+    r"(?:以下|下列|本部分|各|所有|全部|本报告|本文)[^。；;]{0,8}?表[格中]?[^。；;]{0,6}?(?:金额)?单位"
+    r"\s*(?:均|统一|都|一律)?\s*(?:为|是|[:：])\s*(?:人民币)?(亿元|万元|元)"
+)
 _AMOUNT = re.compile(r"^(?P<neg>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CODE = re.compile(r"^\d{3,}$")  # 类/款/项 function codes, economic codes, unit codes (328001)
 
@@ -81,6 +90,21 @@ def find_unit(text: str) -> str | None:
     if other and other[1]:
         raise UnitError(f"未知金额单位：{other[0]}")
     return None
+
+
+def header_unit(text: str) -> tuple[str, str | None]:
+    """(header text without its unit, unit) for a header that names its unit ("预算数（万元）", "（万元）")."""
+    folded = squash(text)
+    match = _HEADER_UNIT.match(folded)
+    if match:
+        return match["text"], match["unit"]
+    return folded, None
+
+
+def document_unit(text: str) -> str | None:
+    """The unit a sentence states for the document's tables ("以下表格金额单位均为万元"), None when none."""
+    match = _DOCUMENT_UNIT.search(squash(text))
+    return match[1] if match else None
 
 
 def to_yuan(amount: Decimal, unit: str) -> Decimal:

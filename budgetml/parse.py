@@ -13,22 +13,31 @@ import pyarrow as pa
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.extract import DEFAULT_ENGINE, ExtractError, pdf_to_pages
-from budgetml.items import LineItem, Table, grids_to_tables, headline_figures, lines_to_empty_tables, table_to_items
+from budgetml.items import (
+    LineItem,
+    Table,
+    grids_to_tables,
+    headline_figures,
+    lines_to_empty_tables,
+    table_to_items,
+    with_document_unit,
+)
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
-from budgetml.normalise import YUAN_PER_WAN, UnitError
+from budgetml.normalise import YUAN_PER_WAN, UnitError, document_unit
 from budgetml.records import Grid, TextLine
-from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
+from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, YUAN
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
 # it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
-PARSER_VERSION = "4"
-FORM_TABLE_IDS = ("performance_overall", "performance_project")
+PARSER_VERSION = "5"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
 @dataclass(frozen=True)
 class ParsedFiling:
+    """One file read: its status, metadata, tables, line items, narrative and headline figures."""
+
     filing_id: str
     source_path: str
     status: str
@@ -43,11 +52,12 @@ class ParsedFiling:
 
 
 def parser_version(engine: str = DEFAULT_ENGINE) -> str:
-    """The version stamped on rows and caches: the parser's own and the extraction engine's ("4-pdfium")."""
+    """The version stamped on rows and caches: the parser's own and the extraction engine's ("5-pdfium")."""
     return f"{PARSER_VERSION}-{engine}"
 
 
 def file_id(data: bytes) -> str:
+    """The filing_id of a file's bytes: their SHA-256 in hex."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -75,6 +85,7 @@ def parse_file(path: Path, catalog: Catalog | None = None, engine: str = DEFAULT
 def parse_bytes(
     data: bytes, filing_id: str, source_path: str, catalog: Catalog, engine: str = DEFAULT_ENGINE
 ) -> ParsedFiling:
+    """A PDF's bytes through the steps: pages → grids → tables → line items, cover → metadata, text → narrative."""
     grids: list[Grid] = []
     trailing: dict[int, list[TextLine]] = {}  # text after the last grid of a page (notes such as 注：…)
     text_pages: dict[int, list[TextLine]] = {}  # pages without any table: cover and narrative
@@ -105,13 +116,23 @@ def parse_bytes(
             text_pages.pop(page, None)  # a table page (header lines, notes), not narrative
             position = next((k for k, t in enumerate(tables) if t.pages[0] > page), len(tables))
             tables[position:position] = empty
+    tables = with_document_unit(tables, document_units(text_pages, grids, trailing))
     errors: list[str] = []
     items: list[tuple[int, LineItem]] = []
     for index, table in enumerate(tables):
         try:
-            items += [(index, item) for item in table_to_items(table, catalog)]
+            table_items = table_to_items(table, catalog)
         except UnitError as exc:
             errors.append(f"第 {table.pages[0]} 页「{table.title or '无标题表格'}」：{exc}")
+            continue
+        for item in table_items:
+            if fits_yuan(item.amount_yuan):
+                items.append((index, item))
+            else:  # a failed cell, not a crash of the batch: the filing becomes partial and says which cell
+                errors.append(
+                    f"第 {item.page} 页「{table.title or '无标题表格'}」的金额 {item.raw[:40]} 超出可记录的范围"
+                    f"（最多 {YUAN.precision - YUAN.scale} 位整数、{YUAN.scale} 位小数的元），该单元格未记录"
+                )
 
     cover = [line.text for line in text_pages.get(1, [])]
     meta = cover_to_meta(cover, [t.title for t in tables])
@@ -122,7 +143,7 @@ def parse_bytes(
             filing_id,
             source_path,
             "failed",
-            "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
+            NO_KNOWN_TABLES.get(meta.doc_kind or "", NO_KNOWN_TABLES[""]),
             n_pages,
             meta,
             tuple(tables),
@@ -147,7 +168,44 @@ def parse_bytes(
     )
 
 
+def fits_yuan(amount: Decimal) -> bool:
+    """Whether an amount in 元 fits line_items.amount_yuan (decimal(24,4)) exactly: 20 integer digits, 4 decimals."""
+    if not amount.is_finite():
+        return False
+    _, digits, exponent = amount.as_tuple()
+    digits = list(digits)
+    while len(digits) > 1 and digits[-1] == 0 and exponent < 0:  # 1.500000 has one decimal, not six
+        digits.pop()
+        exponent += 1
+    return -exponent <= YUAN.scale and len(digits) + exponent <= YUAN.precision - YUAN.scale
+
+
+# Why a filing with no identified table is not read further, by document kind.
+NO_KNOWN_TABLES = {
+    "final_account": "这是部门决算：模板目录（configs/catalog.toml）尚未收录决算表，表格已保留但未识别，不做检查",
+    "": "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
+}
+
+
+def document_units(
+    text_pages: dict[int, list[TextLine]], grids: list[Grid], trailing: dict[int, list[TextLine]]
+) -> list[tuple[int, str]]:
+    """(page, unit) of every sentence stating the unit of the tables after it ("以下表格金额单位均为万元")."""
+    lines: dict[int, list[str]] = {}
+    for page, page_lines in {**text_pages, **trailing}.items():
+        lines.setdefault(page, []).extend(line.text for line in page_lines)
+    for grid in grids:
+        lines.setdefault(grid.page, []).extend(line.text for line in grid.above)
+    found = []
+    for page in sorted(lines):
+        unit = document_unit("".join(lines[page]))
+        if unit:
+            found.append((page, unit))
+    return found
+
+
 def filing_row(parsed: ParsedFiling) -> dict:
+    """The filings.parquet row of a parsed file."""
     headline = {
         name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()
     }
@@ -160,6 +218,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
         "scope": parsed.meta.scope,
         "region": parsed.meta.region,
         "department": parsed.meta.department,
+        "parent_department": parsed.meta.parent_department,
         "year": parsed.meta.year,
         "n_pages": parsed.n_pages,
         "tables_found": list(dict.fromkeys(t.table_id for t in parsed.tables if t.table_id)),
@@ -180,6 +239,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
 
 
 def item_rows(parsed: ParsedFiling) -> list[dict]:
+    """The line_items.parquet rows of a parsed file."""
     return [
         {
             "filing_id": parsed.filing_id,
@@ -208,7 +268,7 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
     """Every non-empty cell of the filing's forms, rows numbered across the form's pages and parts."""
     rows = []
     for table_index, table in enumerate(parsed.tables):
-        if table.table_id not in FORM_TABLE_IDS:
+        if not load_catalog().is_form(table.table_id):
             continue
         cells = [(0, c) for c in table.header] + [(k, c) for k, row in enumerate(table.rows) for c in row.cells]
         n_header = max((c.row + c.rowspan for c in table.header), default=0)
@@ -236,6 +296,7 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
 
 
 def table_rows(parsed: ParsedFiling) -> list[dict]:
+    """The tables.parquet rows of a parsed file."""
     counts: dict[int, int] = {}
     for table_index, _ in parsed.items:
         counts[table_index] = counts.get(table_index, 0) + 1
@@ -244,12 +305,18 @@ def table_rows(parsed: ParsedFiling) -> list[dict]:
             "filing_id": parsed.filing_id,
             "table_index": k,
             "table_id": t.table_id,
+            "confidence": t.identification.confidence,
+            "candidate_id": t.identification.candidate_id,
+            "runner_up_id": t.identification.runner_up_id,
+            "runner_up_confidence": t.identification.runner_up_confidence,
             "table_title": t.title,
             "unit": t.unit,
+            "unit_source": t.unit_source,
             "pages": list(t.pages),
             "n_rows": len(t.rows),
             "n_amounts": counts.get(k, 0),
             "department_printed": t.department_printed,
+            "department_label": t.department_label,
             "notes": list(t.notes),
         }
         for k, t in enumerate(parsed.tables)
@@ -257,6 +324,7 @@ def table_rows(parsed: ParsedFiling) -> list[dict]:
 
 
 def narrative_rows(parsed: ParsedFiling) -> list[dict]:
+    """The narrative.parquet rows of a parsed file."""
     return [
         {"filing_id": parsed.filing_id, "section_index": k, "section": s.section, "page": s.page, "text": s.text}
         for k, s in enumerate(parsed.narrative)
@@ -275,32 +343,25 @@ def parsed_to_tables(results: Iterable[ParsedFiling]) -> dict[str, pa.Table]:
     }
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files named on the command line plus every *.pdf below the named folders, sorted."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-        else:
-            found.add(path)
-    return sorted(found)
-
-
 def parse_to_datasets(
     paths: list[Path],
     out_dir: Path,
     on_file: Callable[[ParsedFiling], None] | None = None,
     engine: str = DEFAULT_ENGINE,
 ) -> dict[str, Path]:
-    """Parse every file and write filings / line_items / narrative Parquet files into out_dir."""
+    """Parse every file in this process and write the parse datasets into out_dir/data/ (tests and benchmarks;
+    `budgetml parse` and the nightly run parse in isolated, limited workers instead).
+
+    Byte-identical files are one filing (filing_id is the key): the first by path is kept.
+    """
     catalog = load_catalog()
-    results = []
-    for path in paths:
+    results: dict[str, ParsedFiling] = {}
+    for path in sorted(paths):
         parsed = parse_file(path, catalog, engine)
-        results.append(parsed)
+        results.setdefault(parsed.filing_id, parsed)
         if on_file:
             on_file(parsed)
-    tables = parsed_to_tables(results)
+    tables = parsed_to_tables(results.values())
     written = {}
     for dataset in PARSE_DATASETS:
         written[dataset.name] = write_table(dataset, tables[dataset.name], out_dir)

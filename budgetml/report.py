@@ -14,19 +14,20 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import jinja2
 import polars as pl
 from markupsafe import Markup
 
-from budgetml import charts, review
-from budgetml.checks import TABLE_NAMES
-from budgetml.detect import SCORED
-from budgetml.features import FEATURES_BY_NAME, department_key
-
-if TYPE_CHECKING:
-    from budgetml.runs import RunSummary
+from budgetml import charts
+from budgetml.catalog import load_catalog
+from budgetml.feature_declarations import FEATURES_BY_NAME, SCORED
+from budgetml.identity import department_key
+from budgetml.layout import dataset_path
+from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
+from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
+from budgetml.runs import STAGE_LABELS, RunSummary
+from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS, Dataset
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORTS_DIRNAME = "reports"
@@ -41,14 +42,9 @@ CHART_FEATURES = (
     "qualitative_target_pct",
     "size_log10_wan",
 )
-HEADLINE_LABELS = {
-    "total_expenditure": "支出合计",
-    "basic_expenditure": "基本支出",
-    "project_expenditure": "项目支出",
-    "personnel_expenditure": "人员经费",
-    "public_expenditure": "公用经费",
-    "sangong_total": "三公经费",
-}
+# The headline figures a filing's section shows, with their labels from the catalog: the spending
+# ones (income repeats total spending in a balanced budget).
+HEADLINE_LABELS = {name: label for name, label in load_catalog().headline_labels.items() if name != "total_income"}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
 
@@ -58,6 +54,8 @@ STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
 
 @dataclass(frozen=True)
 class FindingView:
+    """A failed check as the report shows it."""
+
     rule_id: str
     severity: str
     subject: str
@@ -68,15 +66,18 @@ class FindingView:
     unit: str
     pages: tuple[int, ...]
     page_links: tuple[tuple[int, str], ...]  # (page, file URI with #page=)
-    decision: review.Decision | None
+    decision: Decision | None
 
     @property
     def severity_label(self) -> str:
+        """The severity in Chinese."""
         return SEVERITY_LABELS.get(self.severity, self.severity)
 
 
 @dataclass(frozen=True)
 class DeviationView:
+    """A feature that sets a filing apart, as the report shows it."""
+
     label: str
     unit: str
     value: float | None
@@ -86,6 +87,8 @@ class DeviationView:
 
 @dataclass
 class FilingView:
+    """A filing as the report shows it: its scoring, reasons, evidence, review and years."""
+
     filing_id: str
     region: str | None
     department: str | None
@@ -104,22 +107,26 @@ class FilingView:
     reasons: tuple[str, ...] = ()
     deviations: tuple[DeviationView, ...] = ()
     findings: tuple[FindingView, ...] = ()
-    review: review.ReviewState | None = None
+    review: ReviewState | None = None
     years_chart: Markup | None = None
     years_table: tuple[dict, ...] = ()
     error: str | None = None
 
     @property
     def anchor(self) -> str:
+        """The id of the filing's section in the page."""
         return f"filing-{self.filing_id[:16]}"
 
     @property
     def title(self) -> str:
+        """The department and year, as the section's heading."""
         return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年"
 
 
 @dataclass
 class ReportContext:
+    """Everything the report template reads."""
+
     generated_at: str
     out_dir: str
     summary: RunSummary | None
@@ -132,7 +139,7 @@ class ReportContext:
     details: list[FilingView]
     all_rows: list[FilingView]
     distribution_charts: list[Markup]
-    decisions: list[tuple[review.Decision, str]]
+    decisions: list[tuple[Decision, str]]
     detail_ids: set[str]
     n_new_flags: int
     n_queue: int
@@ -143,8 +150,8 @@ class ReportContext:
 # ---------------------------------------------------------------- gathering
 
 
-def _read(out_dir: Path, name: str) -> pl.DataFrame | None:
-    path = out_dir / f"{name}.parquet"
+def _read(out_dir: Path, dataset: Dataset) -> pl.DataFrame | None:
+    path = dataset_path(out_dir, dataset)
     return pl.read_parquet(path) if path.exists() else None
 
 
@@ -188,16 +195,16 @@ def report_context(
 ) -> ReportContext:
     """Everything the report shows, read from out_dir's datasets and the review store."""
     out_dir = Path(out_dir)
-    store = Path(store) if store is not None else review.default_store_path()
-    filings = _read(out_dir, "filings")
+    store = Path(store) if store is not None else default_store_path()
+    filings = _read(out_dir, FILINGS)
     if filings is None:
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
-    checks = _read(out_dir, "checks")
-    anomalies = _read(out_dir, "anomalies")
-    features = _read(out_dir, "features")
+    checks = _read(out_dir, CHECKS)
+    anomalies = _read(out_dir, ANOMALIES)
+    features = _read(out_dir, FEATURES)
     filing_rows = {f["filing_id"]: f for f in filings.iter_rows(named=True)}
-    decisions = review.all_decisions(store)
-    states = review.review_states(decisions, filing_rows.values())
+    decisions = all_decisions(store)
+    states = review_states(decisions, filing_rows.values())
 
     counts = {s: filings.filter(pl.col("status") == s).height for s in STATUS_LABELS}
     failures = [
@@ -342,11 +349,10 @@ def report_context(
         reverse=True,
     )
     n_queue = sum(1 for v in flagged if v.review is None or v.review.current is None)
-    from budgetml.runs import STAGE_LABELS
 
     return ReportContext(
         generated_at=(now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d %H:%M"),
-        out_dir=str(out_dir),
+        out_dir=summary.output_dir if summary is not None else str(out_dir),  # a run writes into its staged folder
         summary=summary,
         counts=counts,
         failures=failures,
@@ -384,14 +390,15 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["number"] = _number
-    env.globals["review_labels"] = review.STATUS_LABELS
-    env.globals["table_names"] = TABLE_NAMES
+    env.globals["review_labels"] = REVIEW_LABELS
+    env.globals["table_names"] = {t.id: t.name for t in load_catalog().tables}
     env.globals["headline_labels"] = HEADLINE_LABELS
     env.globals["scored_features"] = SCORED
     return env
 
 
 def render_report(context: ReportContext) -> str:
+    """The report's HTML for a gathered context."""
     return _environment().get_template("report.html.j2").render(c=context)
 
 

@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.incremental import RunPlan
+from budgetml.inputs import Skipped
+from budgetml.layout import dataset_path
 from budgetml.parse import parser_version
 from budgetml.schema import RUNS, Dataset
 from budgetml.terminal import plain
@@ -54,8 +56,9 @@ class RunSummary:
     n_flags: int | None = None
     n_flags_new: int | None = None
     report_path: str | None = None
-    parser_version: str = field(default_factory=parser_version)  # with the engine: "4-pdfium"
+    parser_version: str = field(default_factory=parser_version)  # with the engine: "5-pdfium"
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
+    skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
 
 
 def summarise(
@@ -69,6 +72,7 @@ def summarise(
     executor: str,
     workers: int,
     output_dir: Path,
+    skipped: Sequence[Skipped] = (),
 ) -> RunSummary:
     """Counts of a run from its plan, the inventory it wrote (inputs.parquet) and the filings now published."""
     rows = inputs.to_pylist()
@@ -96,6 +100,7 @@ def summarise(
         n_pages_parsed=sum(r["n_pages"] or 0 for r in rows),
         failures=failed,
         output_dir=str(output_dir),
+        skipped=tuple(skipped),
         parser_version=plan.parser_version,
     )
 
@@ -153,7 +158,7 @@ _COUNTS = (
 
 def _read_evolving(out_dir: Path) -> pa.Table | None:
     """runs.parquet as declared now: columns missing from older files become nulls."""
-    path = out_dir / RUNS.file_name
+    path = dataset_path(out_dir, RUNS)
     if not path.exists():
         return None
     table = pq.read_table(path)
@@ -188,6 +193,9 @@ def summary_text(summary: RunSummary) -> str:
     if summary.failures:
         lines.append("失败的文件：")
         lines += [f"  - {plain(path)}：{plain(error)}" for path, error in summary.failures]
+    if summary.skipped:
+        lines.append("未读取的路径：")
+        lines += [f"  - {plain(s.path)}：{plain(s.reason)}" for s in summary.skipped]
     lines.append(f"输出目录：{plain(summary.output_dir)}")
     if summary.report_path:
         lines.append(f"报告：{plain(summary.report_path)}")

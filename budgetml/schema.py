@@ -1,10 +1,16 @@
-"""Every dataset column declared once, as data: type, unit, description. Used to write, check and document."""
+"""Every dataset column declared once, as data: type, unit, description. Used to write, check and document.
+
+The features dataset's columns come from budgetml/feature_declarations.py (vocabulary, like this module).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pyarrow as pa
+
+from budgetml.feature_declarations import FEATURES as FEATURE_DECLARATIONS
+from budgetml.feature_declarations import YOY_BASES
 
 # Money in yuan, exactly: 24 digits with 4 decimals holds any budget printed to 0.01 of 万元 or 元.
 YUAN = pa.decimal128(24, 4)
@@ -13,6 +19,8 @@ BBOX = pa.list_(pa.float64(), 4)
 
 @dataclass(frozen=True)
 class Column:
+    """One declared column: name, Arrow type, description, unit, nullability, allowed values."""
+
     name: str
     dtype: pa.DataType
     description: str
@@ -23,6 +31,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Dataset:
+    """One declared dataset: its name, description, key and columns."""
+
     name: str
     description: str
     key: tuple[str, ...]
@@ -30,9 +40,11 @@ class Dataset:
 
     @property
     def file_name(self) -> str:
+        """The Parquet file's name."""
         return f"{self.name}.parquet"
 
     def arrow_schema(self) -> pa.Schema:
+        """The declaration as an Arrow schema (what is written and read)."""
         return pa.schema([pa.field(c.name, c.dtype, nullable=c.nullable) for c in self.columns])
 
 
@@ -43,6 +55,26 @@ FILING_ID = Column(
     nullable=False,
 )
 PAGE = Column("page", pa.int32(), "1-based page number in the PDF.", nullable=False)
+TABLE_INDEX = Column(
+    "table_index",
+    pa.int32(),
+    "0-based position of the table in the filing (tables continued over pages count once); the same numbering in line_items, form_cells and tables.",
+    nullable=False,
+)
+TABLE_ID = Column(
+    "table_id",
+    pa.string(),
+    "Canonical table id from the catalog, identified by content (title, header words, body labels); "
+    "null when no catalog table matches clearly (the printed title is kept in table_title).",
+)
+TABLE_TITLE = Column("table_title", pa.string(), "The table's title as printed.", nullable=False)
+CELL_BBOX = Column(
+    "bbox",
+    BBOX,
+    "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
+    unit="pt",
+    nullable=False,
+)
 
 _HEADLINE_NOTE = "Read from the tables (see configs/catalog.toml [[headline]]); null when the filing lacks the table."
 
@@ -70,6 +102,12 @@ FILINGS = Dataset(
         Column("scope", pa.string(), "department (部门, consolidated) or unit (单位).", values=("department", "unit")),
         Column("region", pa.string(), "District as printed, e.g. 上海市普陀区, 武昌区."),
         Column("department", pa.string(), "Department name as printed on the cover or in 编制部门."),
+        Column(
+            "parent_department",
+            pa.string(),
+            "For a unit budget (scope unit): the department the unit belongs to, when the cover prints it "
+            "(预算主管部门：…); department is then the unit.",
+        ),
         Column("year", pa.int16(), "Budget year of the filing (the year in its titles)."),
         Column("n_pages", pa.int32(), "Number of pages read."),
         Column("tables_found", pa.list_(pa.string()), "Canonical ids of the tables found, in document order."),
@@ -100,14 +138,9 @@ LINE_ITEMS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (tables continued over pages count once).",
-            nullable=False,
-        ),
-        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
-        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        TABLE_INDEX,
+        TABLE_ID,
+        TABLE_TITLE,
         PAGE,
         Column(
             "row_index",
@@ -167,13 +200,7 @@ LINE_ITEMS = Dataset(
             nullable=False,
         ),
         Column("raw", pa.string(), "The cell text exactly as printed.", nullable=False),
-        Column(
-            "bbox",
-            BBOX,
-            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
-            unit="pt",
-            nullable=False,
-        ),
+        CELL_BBOX,
     ),
 )
 
@@ -203,12 +230,7 @@ FORM_CELLS = Dataset(
     key=("filing_id", "table_index", "row_index", "column_index"),
     columns=(
         FILING_ID,
-        Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (same numbering as line_items).",
-            nullable=False,
-        ),
+        TABLE_INDEX,
         Column(
             "table_id", pa.string(), "Canonical table id (performance_overall, performance_project).", nullable=False
         ),
@@ -234,13 +256,7 @@ FORM_CELLS = Dataset(
         Column("column_index", pa.int32(), "0-based first column of the cell in the table grid.", nullable=False),
         Column("colspan", pa.int32(), "Number of grid columns the cell spans.", nullable=False),
         Column("text", pa.string(), "The cell text as printed (wrapped lines joined).", nullable=False),
-        Column(
-            "bbox",
-            BBOX,
-            "Cell box on the page: [x0, top, x1, bottom], PDF points from the top-left corner.",
-            unit="pt",
-            nullable=False,
-        ),
+        CELL_BBOX,
     ),
 )
 
@@ -250,19 +266,30 @@ TABLES = Dataset(
     key=("filing_id", "table_index"),
     columns=(
         FILING_ID,
+        TABLE_INDEX,
+        TABLE_ID,
         Column(
-            "table_index",
-            pa.int32(),
-            "0-based position of the table in the filing (same numbering as line_items).",
+            "confidence",
+            pa.float64(),
+            "Match score (0–1) of the best catalog table, accepted or not (configs/catalog.toml [identify]).",
             nullable=False,
         ),
-        Column("table_id", pa.string(), "Canonical table id from the catalog; null when the printed title is unknown."),
-        Column("table_title", pa.string(), "The table's title as printed.", nullable=False),
+        Column("candidate_id", pa.string(), "The best-scoring catalog table, even when not accepted as table_id."),
+        Column("runner_up_id", pa.string(), "The second-best catalog table, when its score came close to the best."),
+        Column("runner_up_confidence", pa.float64(), "Match score of runner_up_id."),
+        TABLE_TITLE,
         Column(
             "unit",
             pa.string(),
-            "The unit printed on the table's 单位 line; null when none was printed.",
+            "The table's unit (单位：…); null when none was found. A column may print its own (line_items.unit).",
             values=("元", "万元", "亿元"),
+        ),
+        Column(
+            "unit_source",
+            pa.string(),
+            "Where the table's unit was printed: caption (around the title or in the first row), footer (below "
+            "the table), document (a statement such as 以下表格金额单位均为万元).",
+            values=("caption", "footer", "document"),
         ),
         Column("pages", pa.list_(pa.int32()), "1-based pages the table is printed on.", nullable=False),
         Column("n_rows", pa.int32(), "Number of body rows (header rows excluded).", nullable=False),
@@ -270,7 +297,12 @@ TABLES = Dataset(
         Column(
             "department_printed",
             pa.string(),
-            "The department named on the table's 编制部门/编制单位 line, when printed.",
+            "The organisation named on the table's caption (编制部门：…, 预算单位：…), spaces removed, when printed.",
+        ),
+        Column(
+            "department_label",
+            pa.string(),
+            "The caption label department_printed was printed under: 编制部门, 编制单位, 预算单位, 部门, 单位名称 …",
         ),
         Column(
             "notes",
@@ -502,16 +534,11 @@ CHECKS = Dataset(
     ),
 )
 
-# The features are declared once, as data, in budgetml/features.py (name, formula, unit, description);
-# that module imports nothing from here at module level, so this import cannot cycle.
-from budgetml.features import FEATURES as FEATURE_DECLARATIONS  # noqa: E402
-from budgetml.features import YOY_BASES  # noqa: E402 - the architecture step removes this mid-file import
-
 REVIEW_STATUSES = ("confirmed", "dismissed", "needs-info")
 
 FEATURES = Dataset(
     name="features",
-    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/features.py.",
+    description="One row per ok/partial filing: the figures that make departments comparable (shares, ratios, year-over-year change, performance indicators, size, failed checks). Each feature is declared in budgetml/feature_declarations.py and computed by budgetml/features.py.",
     key=("filing_id",),
     columns=(
         FILING_ID,

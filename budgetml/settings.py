@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from budgetml.extract import DEFAULT_ENGINE, ENGINES
-from budgetml.parse import discover, parser_version
+from budgetml.parse import parser_version
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NIGHTLY_PATH = PROJECT_DIR / "configs" / "nightly.toml"
@@ -49,6 +48,8 @@ class NightlySettings:
     cron: str = "30 2 * * *"
     timezone: str = "Asia/Shanghai"
     deployment_name: str = "nightly"
+    max_vanished_pct: float = 5.0  # more input files gone mid-run than this share: stop before publishing
+    allowed_roots: tuple[str, ...] = ()  # folders outside the input roots that symbolic links may point into
 
     @property
     def worker_count(self) -> int:
@@ -72,7 +73,7 @@ def available_cores() -> int:
 
 def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
     raw = _read_toml(path)
-    parse, dask, schedule = (_table(raw, name, path) for name in ("parse", "dask", "schedule"))
+    parse, dask, schedule, inputs = (_table(raw, name, path) for name in ("parse", "dask", "schedule", "inputs"))
     limits = _build(
         ParseLimits,
         {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb", "engine") if k in parse},
@@ -85,9 +86,15 @@ def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
     values = {**parse, "dask_address": dask.pop("address", ""), **schedule}
     if dask:
         raise SettingsError(f"{path}: [dask] 中有未知的键 {sorted(dask)}")
-    settings = _build(NightlySettings, {**values, "limits": limits}, path, "parse/schedule")
+    if "allowed_roots" in inputs:
+        inputs["allowed_roots"] = tuple(_resolve_root(str(p)) for p in inputs["allowed_roots"])
+    if "max_vanished_pct" in inputs:
+        inputs["max_vanished_pct"] = float(inputs["max_vanished_pct"])
+    settings = _build(NightlySettings, {**values, **inputs, "limits": limits}, path, "parse/schedule/inputs")
     if settings.workers < 0 or settings.batch_files < 1 or limits.time_limit_s <= 0 or limits.memory_limit_mb < 256:
         raise SettingsError(f"{path}: workers ≥ 0、batch_files ≥ 1、time_limit_s > 0、memory_limit_mb ≥ 256")
+    if not 0 <= settings.max_vanished_pct <= 100:
+        raise SettingsError(f"{path}: [inputs] max_vanished_pct 应在 0 到 100 之间")
     return settings
 
 
@@ -116,30 +123,6 @@ def load_sources(path: Path = SOURCES_PATH) -> tuple[Source, ...]:
     return tuple(sources)
 
 
-def resolve_inputs(patterns: list[str], base: Path = PROJECT_DIR) -> list[Path]:
-    """Folders, files and glob patterns → the PDF files they name, absolute and sorted.
-
-    Relative patterns are taken from `base` (the project folder for configs/sources.toml, the
-    working directory for the command line).
-
-    A named folder or file that does not exist is an error, not an empty input: an unmounted share
-    must not look like a corpus whose files were all removed.
-    """
-    named: list[Path] = []
-    for pattern in patterns:
-        full = Path(pattern) if Path(pattern).is_absolute() else base / pattern
-        if glob.has_magic(str(full)):
-            named += [Path(p) for p in glob.glob(str(full), recursive=True)]
-        elif full.exists():
-            named.append(full)
-        else:
-            raise SettingsError(f"输入路径不存在：{full}")
-    files = [p.resolve() for p in discover(named)]
-    if not files:
-        raise SettingsError(f"没有找到 PDF 文件：{', '.join(patterns)}（为免清空已有数据集，本次不运行）")
-    return files
-
-
 def input_patterns(inputs: list[str] | None) -> tuple[list[str], Path]:
     """The patterns to read and the folder they are relative to: the command line's, else configs/sources.toml's."""
     if inputs:
@@ -149,6 +132,11 @@ def input_patterns(inputs: list[str] | None) -> tuple[list[str], Path]:
 
 def source_patterns(sources: tuple[Source, ...]) -> list[str]:
     return [p for source in sources for p in source.paths]
+
+
+def _resolve_root(path: str) -> str:
+    """An allowed root as written in the config: relative to the project folder."""
+    return str((PROJECT_DIR / path).resolve())
 
 
 def _read_toml(path: Path) -> dict:

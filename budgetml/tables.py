@@ -1,8 +1,9 @@
 """Reconstruct table grids from page geometry: ruled grids from edges, unruled ones from whitespace.
 
-Geometry only: nothing here knows about budgets. The steps read from the function names:
-chars_to_lines → edges_to_rules → rules_to_components → component_to_grid (ruled) and
-lines_to_blocks → block_to_grid (unruled), then page_to_grids puts them in reading order.
+Geometry only: nothing here knows about budgets, except that a caption line (`单位：万元`,
+`编制部门：…`, `注：…`, see budgetml/captions.py) is never part of an unruled table. The steps read
+from the function names: chars_to_lines → edges_to_rules → rules_to_components → component_to_grid
+(ruled) and lines_to_blocks → block_to_grid (unruled), then page_to_grids puts them in reading order.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from budgetml.captions import is_caption_line
 from budgetml.records import Cell, Char, Edge, Grid, Page, TextLine
 
 
@@ -27,6 +29,7 @@ class TableSettings:
     column_gap_em: float = 0.9  # a gap this wide (in font sizes) separates unruled columns
     min_rows: int = 2  # an unruled table needs at least this many lines with numbers …
     min_numbers_single_row: int = 3  # … or one line with this many numbers (a one-row 三公 table)
+    min_unruled_cols: int = 2  # a single column of lines with numbers is prose (a wrapped paragraph), not a table
     max_row_gap_em: float = 3.0  # a vertical gap this large (in font sizes) ends an unruled table
     max_text_rows: int = 2  # this many text lines that fit no column, in a row, end an unruled table
     max_header_gap_em: float = 1.2  # an unruled header line sits at most this far above the table
@@ -335,6 +338,8 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
         while j < len(rows):
             if rows[j][0].top - rows[j - 1][0].bottom > settings.max_row_gap_em * rows[j][0].size:
                 break
+            if is_caption_row(rows[j]):
+                break  # a note or unit line below the table: its footer, not a row
             if is_data_line(rows[j]):
                 end, loose_lines = j + 1, 0
             elif not fits_columns(rows[j], rows[i:end]) and not is_wrapped_above(rows[j - 1], rows[j], settings):
@@ -345,6 +350,7 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
         start = i
         while (
             start > 0
+            and not is_caption_row(rows[start - 1])
             and (len(rows[start - 1]) >= 2 or is_wrapped_above(rows[start - 1], rows[start], settings))
             and (rows[start][0].top - rows[start - 1][0].bottom <= settings.max_header_gap_em * rows[start][0].size)
         ):
@@ -355,6 +361,11 @@ def rows_to_blocks(rows: list[list[TextLine]], settings: TableSettings = SETTING
             blocks.append((start, end))
         i = end
     return blocks
+
+
+def is_caption_row(segments: list[TextLine]) -> bool:
+    """A line printing a caption (`部门：…  金额单位：万元`) or a note: around a table, never in it."""
+    return is_caption_line("  ".join(s.text for s in segments))
 
 
 def fits_columns(line: list[TextLine], table_lines: list[list[TextLine]]) -> bool:
@@ -491,7 +502,10 @@ def page_to_grids(page: Page, settings: TableSettings = SETTINGS) -> tuple[list[
     taken: set[int] = set()
     for start, end in rows_to_blocks(rows, settings):
         first_data = next(k for k in range(start, end) if is_data_line(rows[k]))
-        found.append(block_to_grid(rows[start:end], first_data - start, page.number, settings))
+        grid = block_to_grid(rows[start:end], first_data - start, page.number, settings)
+        if grid.n_cols < settings.min_unruled_cols:
+            continue
+        found.append(grid)
         taken.update(range(start, end))
     for k, segments in enumerate(rows):
         if k not in taken:

@@ -1,11 +1,15 @@
-"""The nightly run as a Prefect flow: discover inputs → parse (parallel, isolated, incremental) → datasets → later stages.
+"""The nightly run as a Prefect flow: discover inputs → parse (parallel, isolated, incremental) → datasets → later stages → publish.
 
 The flow only wires library functions into tasks; everything it does is in budgetml/. Parsing runs
 as one task driving local worker processes (budgetml.isolation), or, with a Dask scheduler address,
 as a subflow whose batch tasks run on the cluster through prefect-dask's DaskTaskRunner.
 
-The later stages run when their library function exists (each is a separate issue):
-    budgetml.checks.check_output(out_dir: Path) -> dict        writes claims.parquet, checks.parquet
+All datasets of a run are written into a staged generation (budgetml.generations) and published
+together at the end: a run killed at any stage leaves the last completed run's datasets, and "new
+since the last run" is always counted against those.
+
+The later stages, each a library function over the (staged) output folder (skipped with later_stages=False):
+    budgetml.checks.rulebook.check_output(out_dir: Path) -> dict  writes claims.parquet, checks.parquet
     budgetml.features.build_features(out_dir: Path) -> object  writes features.parquet
     budgetml.detect.score_filings(out_dir: Path) -> object     writes anomalies.parquet
     budgetml.report.write_report(out_dir: Path, summary: budgetml.runs.RunSummary) -> Path
@@ -13,7 +17,8 @@ The later stages run when their library function exists (each is a separate issu
 
 from __future__ import annotations
 
-import importlib
+import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -29,31 +34,63 @@ from prefect.context import get_run_context
 from prefect.futures import as_completed
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from budgetml import incremental, isolation, runs
+from budgetml import generations, incremental, isolation, runs
+from budgetml.checks.rulebook import check_output
 from budgetml.datasets import read_table
+from budgetml.detect import score_filings
+from budgetml.features import build_features
+from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
-from budgetml.lock import output_lock
+from budgetml.layout import migrate_flat_layout
+from budgetml.lock import OutputLocked, output_lock
 from budgetml.progress import parse_progress
-from budgetml.schema import DATASETS, FILINGS
-from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, resolve_inputs, with_engine
+from budgetml.report import write_report
+from budgetml.schema import DATASETS, INPUTS, RUNS
+from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, with_engine
 from budgetml.terminal import plain
+from flows.served import ServedParametersRefused, check_served_parameters
 
 FLOW_NAME = "budgetml-nightly"
+# Tests interrupt a run at a chosen point on any machine, however fast: with this variable set to
+# "STAGE:PATH" the run creates PATH when it reaches STAGE (a stage name, "publish", or "parse" after
+# the first parsed file is cached) and waits there until PATH is removed (or the run is killed).
+PAUSE_AT_ENV = "BUDGETML_TEST_PAUSE_AT"
+_paused: set[str] = set()
+
+
+class _ExpectedStops(logging.Filter):
+    """A run that stops on purpose (inputs vanished, folder locked, parameters refused) says why in one Chinese
+    line; Prefect's log of the failed flow run keeps the message without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(
+            record.exc_info[1], (incremental.InputsVanished, OutputLocked, ServedParametersRefused)
+        ):
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_ExpectedStops())
 
 
 @task(cache_policy=NO_CACHE)
-def discover_inputs(patterns: list[str], base: str, out_dir: str, limits: ParseLimits) -> incremental.RunPlan:
-    """Hash every input file and compare with the cache and the previous run."""
-    paths = resolve_inputs(patterns, Path(base))
-    plan = incremental.plan_run(paths, Path(out_dir), limits)
-    get_run_logger().info(
+def discover_inputs(
+    patterns: list[str], base: str, out_dir: str, settings: NightlySettings
+) -> tuple[incremental.RunPlan, tuple[Skipped, ...]]:
+    """Find the input files (regular files inside the input roots), hash them, compare with the cache and the last run."""
+    logger = get_run_logger()
+    found = find_inputs(patterns, Path(base), settings.allowed_roots)
+    for skipped in found.skipped:
+        logger.warning("跳过 %s：%s", plain(skipped.path), plain(skipped.reason))
+    plan = incremental.plan_run(found.files, Path(out_dir), settings.limits)
+    logger.info(
         "%d 个文件：待解析 %d，复用缓存 %d，移除 %d",
         len(plan.files),
         len(plan.to_parse),
         len(plan.reused),
         len(plan.removed),
     )
-    return plan
+    return plan, found.skipped
 
 
 @task(cache_policy=NO_CACHE)
@@ -68,6 +105,7 @@ def parse_local(
             incremental.store_outcome(Path(out_dir), outcome, limits)
             _log_outcome(logger, outcome)
             advance(outcome)
+            pause_for_test("parse")
 
         return isolation.parse_isolated(files, limits, workers, on_outcome)
 
@@ -105,14 +143,12 @@ def parse_on_dask(
 
 
 @task(cache_policy=NO_CACHE)
-def write_datasets(plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str) -> tuple[pa.Table, pa.Table]:
-    """Rebuild the parse datasets from cache and fresh results, publish them; returns (inputs, filings)."""
-    out = Path(out_dir)
-    tables = None if plan.is_unchanged else incremental.assemble(plan, outcomes, out)
-    filings = tables[FILINGS.name] if tables else read_table(FILINGS, out)
-    inputs = incremental.inventory(plan, outcomes, filings, out)
-    incremental.publish(out, tables, inputs)
-    get_run_logger().info("数据集%s：%s", "未变，保持原样" if tables is None else "已更新", out)
+def write_datasets(
+    plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str, staged: str
+) -> tuple[pa.Table, pa.Table]:
+    """Rebuild the parse datasets from cache and fresh results into the staged generation; returns (inputs, filings)."""
+    inputs, filings = incremental.stage_parse_datasets(plan, outcomes, Path(out_dir), Path(staged))
+    get_run_logger().info("解析数据集%s", "未变" if plan.is_unchanged else "已重建")
     return inputs, filings
 
 
@@ -125,10 +161,20 @@ def run_stage(name: str, function: Callable, out_dir: str):
 
 
 @task(cache_policy=NO_CACHE)
-def record_run(summary: runs.RunSummary, out_dir: str) -> str:
-    path = runs.append_run(Path(out_dir), summary)
+def record_run(summary: runs.RunSummary, staged: str) -> str:
+    """Append the run to the staged runs.parquet: it is published with the datasets it describes."""
+    path = runs.append_run(Path(staged), summary)
     get_run_logger().info("\n%s", runs.summary_text(summary))
     return str(path)
+
+
+@task(cache_policy=NO_CACHE)
+def publish(out_dir: str, staged: str, keep: set[str], parser_version: str) -> str:
+    """Make the staged generation the published datasets (one rename), then drop cache entries no input needs."""
+    generation = generations.publish(Path(out_dir), Path(staged))
+    incremental.prune_cache(Path(out_dir), keep, parser_version)
+    get_run_logger().info("已发布数据集：%s", plain(generation))
+    return str(generation)
 
 
 @flow(name=FLOW_NAME, description="部门预算公开：增量解析新的或变更的 PDF，写入数据集，并运行后续检查阶段。")
@@ -146,6 +192,7 @@ def nightly(
     settings_path names another file; workers, dask_address and engine (pdfium | pdfminer) override it.
     later_stages=False stops after the parse datasets (checks, features, scoring and report are skipped)."""
     started, clock = datetime.now(UTC), time.perf_counter()
+    check_served_parameters(inputs, output, settings_path, dask_address)
     settings = load_settings(Path(settings_path)) if settings_path else load_settings()
     settings = with_engine(settings, engine) if engine else settings
     workers = workers or settings.worker_count
@@ -155,15 +202,21 @@ def nightly(
     stages: list[tuple[str, float]] = []
 
     def timed(stage: str, call: Callable, *args, **kwargs):
+        pause_for_test(stage)
         start = time.perf_counter()
         result = call(*args, **kwargs)
         stages.append((stage, time.perf_counter() - start))
         return result
 
     with output_lock(out):
-        plan = timed("discover", discover_inputs, list(patterns), str(base), str(out), settings.limits)
+        migrate_flat_layout(out)
+        plan, skipped = timed("discover", discover_inputs, list(patterns), str(base), str(out), settings)
         outcomes = timed("parse", _parse, list(plan.to_parse), out, settings, workers, dask_address, show_progress)
-        inputs_table, filings = timed("write", write_datasets, plan, outcomes, str(out))
+        incremental.check_vanished(plan, outcomes, settings.max_vanished_pct)  # raises: nothing is published
+        # A parse-only run publishes no later datasets: they would describe an older set of filings.
+        carry = None if later_stages else {d.name for d in incremental.parse_datasets()} | {INPUTS.name, RUNS.name}
+        staged = generations.begin(out, carry)
+        inputs_table, filings = timed("write", write_datasets, plan, outcomes, str(out), str(staged))
         summary = runs.summarise(
             plan,
             inputs_table,
@@ -174,16 +227,17 @@ def nightly(
             executor=f"dask {dask_address}" if dask_address else "local",
             workers=workers,
             output_dir=out,
+            skipped=skipped,
         )
         if later_stages:
-            summary = _later_stages(summary, out, timed)
-        write_report = _stage_function("budgetml.report", "write_report") if later_stages else None
-        if write_report is not None:
+            summary = _later_stages(summary, staged, timed)
             so_far = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
-            path = timed("report", task(write_report, name="report", cache_policy=NO_CACHE), out, so_far)
-            summary = replace(summary, report_path=str(path))
+            path = timed("report", task(write_report, name="report", cache_policy=NO_CACHE), staged, so_far)
+            summary = replace(summary, report_path=str(generations.published_path(out, staged, path)))
         summary = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
-        record_run(summary, str(out))
+        record_run(summary, str(staged))
+        pause_for_test("publish")
+        publish(str(out), str(staged), set(inputs_table["filing_id"].to_pylist()), settings.limits.parser_version)
     return summary
 
 
@@ -208,34 +262,26 @@ def _parse(
 @dataclass(frozen=True)
 class LaterStage:
     stage: str
-    module: str
-    function: str  # called as function(out_dir: Path)
+    function: Callable  # called as function(out_dir: Path)
     dataset: str | None = None  # what it writes, when its rows are counted in the run summary
     counted: pc.Expression | None = None  # the rows that count (findings, flags)
     fields: tuple[str, str] = ("", "")  # summary fields for the count and for those new since the last run
 
 
 LATER_STAGES = (
-    LaterStage(
-        "checks", "budgetml.checks", "check_output", "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")
-    ),
-    LaterStage("features", "budgetml.features", "build_features"),
-    LaterStage(
-        "scoring", "budgetml.detect", "score_filings", "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")
-    ),
+    LaterStage("checks", check_output, "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")),
+    LaterStage("features", build_features),
+    LaterStage("scoring", score_filings, "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")),
 )
 
 
 def _later_stages(summary: runs.RunSummary, out: Path, timed: Callable) -> runs.RunSummary:
-    """Run checks, features and scoring where their library function exists; count findings and flags new since the last run."""
+    """Run checks, features and scoring; count findings and flags new since the last run."""
     declared = {d.name: d for d in DATASETS}
     for later in LATER_STAGES:
-        function = _stage_function(later.module, later.function)
-        if function is None:
-            continue
         dataset = declared.get(later.dataset) if later.dataset else None
         before = read_table(dataset, out) if dataset else None
-        timed(later.stage, run_stage, later.stage, function, str(out))
+        timed(later.stage, run_stage, later.stage, later.function, str(out))
         after = read_table(dataset, out) if dataset else None
         if after is not None:
             total, new = runs.count_new(dataset, before, after, later.counted)
@@ -243,14 +289,15 @@ def _later_stages(summary: runs.RunSummary, out: Path, timed: Callable) -> runs.
     return summary
 
 
-def _stage_function(module: str, name: str) -> Callable | None:
-    """The stage's library function, or None while its module does not exist yet (an error inside it still raises)."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
+def pause_for_test(stage: str) -> None:
+    """See PAUSE_AT_ENV; does nothing unless a test set it for this stage."""
+    wanted, _, marker = os.environ.get(PAUSE_AT_ENV, "").partition(":")
+    if wanted != stage or not marker or stage in _paused:
+        return
+    _paused.add(stage)  # once per process
+    Path(marker).touch()
+    while Path(marker).exists():
+        time.sleep(0.02)
 
 
 def _run_id() -> str:

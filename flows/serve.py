@@ -2,6 +2,12 @@
 
 Scheduling needs a running server: with Prefect's temporary server, flow.serve() never runs anything.
 Ctrl-C stops the flow's runner first (which pauses the schedule), then the server.
+
+The server has no authentication, so it is locked to its own origin: CORS answers only
+http://127.0.0.1:PORT (a web page from anywhere else open in the operator's browser may not call it)
+and Prefect's CSRF protection is on. A run of the served deployment accepts only the configured
+output folder and inputs inside the configured input roots (check_served_parameters): whoever can
+reach the API still cannot make the flow read or write elsewhere. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from budgetml.settings import PROJECT_DIR, load_settings
+from flows.served import SERVED_OUTPUT_ENV, SERVED_ROOTS_ENV, served_input_roots
 
 SERVER_START_TIMEOUT_S = 120  # ~8 s on this 2-core machine; the first start also creates the database
 SERVER_STOP_TIMEOUT_S = 30
@@ -44,11 +51,18 @@ def start_server(port: int) -> subprocess.Popen:
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(PROJECT_DIR / ".prefect")),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
+        # No authentication: only the server's own UI may call it from a browser.
+        "PREFECT_SERVER_CORS_ALLOWED_ORIGINS": own_origin(port),
+        "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
     }
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).with_name("prefect")
     command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off"]
     return subprocess.Popen(command, env=env, cwd=PROJECT_DIR, start_new_session=True, stdin=subprocess.DEVNULL)
+
+
+def own_origin(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
 
 
 def wait_until_healthy(api_url: str, server: subprocess.Popen, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
@@ -89,6 +103,8 @@ def serve_flow(api_url: str, output: Path, inputs: list[str] | None = None, cron
 
     settings = load_settings()
     parameters = {"output": str(output), **({"inputs": list(inputs)} if inputs else {})}
+    os.environ[SERVED_OUTPUT_ENV] = str(Path(output).resolve())
+    os.environ[SERVED_ROOTS_ENV] = os.pathsep.join(str(r) for r in served_input_roots(inputs, settings.allowed_roots))
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         nightly.serve(
             name=settings.deployment_name,

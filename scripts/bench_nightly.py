@@ -4,7 +4,7 @@ Usage: .venv/bin/python scripts/bench_nightly.py [--files 1000] [--changed 10] [
 
 The corpus is N copies of the seed fixture (data/seed rendered, 49 pages), each made distinct by a
 same-length change of its /Author metadata, so every copy has its own content hash and is parsed
-in full. (Swap in budgetml.sample's generated corpus once it is stable.) The runs go through the
+in full. (Swap in budgetml.synth.sample's generated corpus once it is stable.) The runs go through the
 real command line, `budgetml run`, in a subprocess: Prefect's temporary server start-up is
 included in every run's time. --full also runs the later stages (checks … report); by default the
 runs stop after the parse datasets (--parse-only), which is what the warm-rerun target is about.
@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 
 from budgetml.incremental import hash_inputs
 from budgetml.isolation import parse_isolated
-from budgetml.seed import write_fixture
+from budgetml.layout import dataset_path
 from budgetml.settings import ParseLimits
+from budgetml.synth.seed import write_fixture
 
 REPO = Path(__file__).resolve().parent.parent
 AUTHOR = b"/Author (anonymous)"
@@ -52,7 +53,7 @@ def run_flow(inputs: Path, out: Path, full: bool) -> tuple[float, dict]:
     start = time.perf_counter()
     subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
-    return wall, pq.read_table(out / "runs.parquet").to_pylist()[-1]
+    return wall, pq.read_table(dataset_path(out, "runs")).to_pylist()[-1]
 
 
 def describe(name: str, wall: float, run: dict) -> str:
@@ -84,7 +85,7 @@ def main() -> None:
     changed_wall, changed = run_flow(inputs, out, args.full)
     print(describe(f"after {args.changed} files changed", changed_wall, changed), flush=True)
 
-    inventory = pq.read_table(out / "inputs.parquet").to_pylist()
+    inventory = pq.read_table(dataset_path(out, "inputs")).to_pylist()
     parse_s = dict((s["stage"], s["duration_s"]) for s in cold["stage_durations"])["parse"]
     peak = max((r["peak_rss_mb"] or 0) for r in inventory) if changed["n_parsed"] else float("nan")
     print(f"\ncold parse stage: {cold['n_pages_parsed'] / parse_s:.1f} pages/s with {cold['workers']} workers")

@@ -26,7 +26,7 @@ CATALOG = load_catalog()
 
 
 def default_files() -> list[Path]:
-    from budgetml.seed import write_fixture
+    from budgetml.synth.seed import write_fixture
 
     return [write_fixture(REPO / "data" / "fixtures"), *sorted((REPO.parent / "shared" / "real").glob("*.pdf"))]
 

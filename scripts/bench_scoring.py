@@ -25,6 +25,7 @@ import polars as pl
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.detect import score_filings
 from budgetml.features import FEATURES
+from budgetml.layout import dataset_path
 from budgetml.schema import FEATURES as FEATURES_DATASET
 
 # (type, project share range): what is normal differs by what a department does.
@@ -182,7 +183,7 @@ def main() -> None:
         store = out / "decisions.sqlite"
         timings, cpu = [], []
         for _ in range(args.repeat):
-            (out / "anomalies.parquet").unlink(missing_ok=True)
+            dataset_path(out, "anomalies").unlink(missing_ok=True)
             start, start_cpu = time.perf_counter(), time.process_time()
             path = score_filings(out, store=store)
             timings.append(time.perf_counter() - start)

@@ -66,6 +66,7 @@ def filing(
         "scope": "department",
         "region": region,
         "department": department,
+        "parent_department": None,
         "year": year,
         "n_pages": 30,
         "tables_found": WUHAN_TABLES if tables is None else tables,

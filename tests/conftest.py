@@ -34,7 +34,7 @@ def putuo_parsed():
 
 @pytest.fixture(scope="session")
 def seed_fixture_pdf(tmp_path_factory):
-    from budgetml.seed import write_fixture
+    from budgetml.synth.seed import write_fixture
 
     return write_fixture(tmp_path_factory.mktemp("fixture"))
 
@@ -49,7 +49,7 @@ def seed_parsed(seed_fixture_pdf):
 @pytest.fixture(scope="session")
 def seed_checked(seed_fixture_pdf, tmp_path_factory):
     """The seed fixture parsed and checked: the output folder with all datasets."""
-    from budgetml.checks import check_output
+    from budgetml.checks.rulebook import check_output
     from budgetml.parse import parse_to_datasets
 
     out = tmp_path_factory.mktemp("seed_out")

@@ -7,8 +7,8 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-from budgetml.render import Disclosure, render_pdf
-from budgetml.seed import seed_disclosure
+from budgetml.synth.render import Disclosure, TableSpec, render_pdf
+from budgetml.synth.seed import seed_disclosure
 from tests import badpdfs
 
 
@@ -22,6 +22,18 @@ def budget_pdf(path: Path, department: str = "测试局") -> Path:
     seed = _seed()
     # parts[4] is the 第二部分 title page; 4 tables follow it.
     render_pdf(replace(seed, cover_lines=(f"武昌区{department}", "2025 年部门预算"), parts=seed.parts[4:9]), path)
+    return path
+
+
+def huge_amount_pdf(path: Path, printed: str = "123,456,789,012,345,678,901,234.00") -> Path:
+    """A small budget filing whose first amount (in 万元) has far more digits than decimal(24,4) holds in 元."""
+    seed = _seed()
+    parts = list(seed.parts[4:9])
+    first = next(k for k, part in enumerate(parts) if isinstance(part, TableSpec))
+    rows = list(parts[first].rows)
+    rows[0] = (rows[0][0], printed, *rows[0][2:])
+    parts[first] = replace(parts[first], rows=tuple(rows))
+    render_pdf(replace(seed, cover_lines=("武昌区巨额局", "2025 年部门预算"), parts=tuple(parts)), path)
     return path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from budgetml.claims import narrative_to_claims
+from budgetml.checks.claims import narrative_to_claims
 
 
 def claims_of(text: str, year: int | None = None):

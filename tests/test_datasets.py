@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budgetml import datasets
+from budgetml.layout import dataset_path
 from budgetml.schema import DATASETS, FILINGS, LINE_ITEMS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ def test_amounts_round_trip_exactly(tmp_path_factory, amounts):
     out = tmp_path_factory.mktemp("rt")
     table = datasets.rows_to_table(LINE_ITEMS, [item_row(a) for a in amounts])
     datasets.write_table(LINE_ITEMS, table, out)
-    back = pl.read_parquet(out / "line_items.parquet")
+    back = pl.read_parquet(dataset_path(out, "line_items"))
     assert [Decimal(v) for v in back["amount_yuan"].to_list()] == amounts
     assert sum(back["amount_yuan"].to_list()) == sum(amounts)
 
@@ -77,7 +78,7 @@ def test_missing_column_is_refused():
 def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
     good = datasets.rows_to_table(LINE_ITEMS, [item_row(Decimal("1.00"))])
     datasets.write_table(LINE_ITEMS, good, tmp_path)
-    before = (tmp_path / "line_items.parquet").read_bytes()
+    before = dataset_path(tmp_path, "line_items").read_bytes()
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
@@ -85,8 +86,8 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.pq, "write_table", crash)
     with pytest.raises(OSError):
         datasets.write_table(LINE_ITEMS, datasets.rows_to_table(LINE_ITEMS, [item_row(Decimal("2.00"))]), tmp_path)
-    assert (tmp_path / "line_items.parquet").read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["line_items.parquet"]
+    assert dataset_path(tmp_path, "line_items").read_bytes() == before
+    assert [p.name for p in dataset_path(tmp_path, "line_items").parent.iterdir()] == ["line_items.parquet"]
 
 
 def test_datasets_md_is_generated_from_the_schema():
@@ -104,4 +105,4 @@ def test_every_column_is_documented():
 def test_empty_batch_writes_empty_datasets_with_schema(tmp_path):
     table = datasets.rows_to_table(FILINGS, [])
     datasets.write_table(FILINGS, table, tmp_path)
-    assert pl.read_parquet(tmp_path / "filings.parquet").columns == [c.name for c in FILINGS.columns]
+    assert pl.read_parquet(dataset_path(tmp_path, "filings")).columns == [c.name for c in FILINGS.columns]

@@ -10,7 +10,8 @@ import pytest
 
 from budgetml import detect
 from budgetml.detect import ScoringSettings, deviation_reason, load_scoring_settings, review_budget, score_features
-from budgetml.features import FEATURES_BY_NAME, build_features
+from budgetml.feature_declarations import FEATURES_BY_NAME
+from budgetml.features import build_features
 from tests.budgetdata import fid, peer_corpus, write_output
 
 SETTINGS = load_scoring_settings()

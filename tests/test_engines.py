@@ -11,7 +11,7 @@ import pytest
 from pdfminer.fontmetrics import FONT_METRICS
 from typer.testing import CliRunner
 
-from budgetml import incremental
+from budgetml import generations, incremental
 from budgetml.catalog import load_catalog
 from budgetml.cli import app
 from budgetml.datasets import read_table
@@ -211,14 +211,16 @@ def test_caches_of_the_two_engines_never_mix(tmp_path):
     flowdata.budget_corpus(folder, 2)
 
     def run(engine: str) -> incremental.RunPlan:
+        """The parse stage as the flow wires it (see tests/test_incremental.run_once), with one engine."""
         limits = ParseLimits(60, 2048, engine)
         plan = incremental.plan_run(sorted(folder.glob("*.pdf")), out, limits)
         outcomes = parse_isolated(
             list(plan.to_parse), limits, workers=1, on_outcome=lambda o: incremental.store_outcome(out, o, limits)
         )
-        tables = None if plan.is_unchanged else incremental.assemble(plan, outcomes, out)
-        filings = tables["filings"] if tables else None
-        incremental.publish(out, tables, incremental.inventory(plan, outcomes, filings, out))
+        staged = generations.begin(out)
+        inputs, _ = incremental.stage_parse_datasets(plan, outcomes, out, staged)
+        generations.publish(out, staged)
+        incremental.prune_cache(out, set(inputs["filing_id"].to_pylist()), limits.parser_version)
         return plan
 
     assert len(run("pdfminer").to_parse) == 2

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from budgetml.evaluate import LabelsError, evaluate, format_report, tolerance_wan
+from budgetml.layout import dataset_path
+from budgetml.synth.evaluate import LabelsError, evaluate, format_report, tolerance_wan
 
 HEADLINE = {
     "total_income": 1000.0,
@@ -67,7 +68,7 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps({"filings": LABELS}, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "out"
-    out.mkdir()
+    dataset_path(out, "filings").parent.mkdir(parents=True)
     pl.DataFrame(
         [
             filing_row("A"),
@@ -77,7 +78,7 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
             filing_row("D"),
             filing_row("F"),
         ]
-    ).write_parquet(out / "filings.parquet")
+    ).write_parquet(dataset_path(out, "filings"))
     pl.DataFrame(
         {
             "filing_id": ["A", "A", "B", "C", "F", "F"],
@@ -86,7 +87,7 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
             "code": ["201", "20101", "204", "205", "208", "206"],
             "value_wan": [100.0, 99.99, 12.3456, 5.004, 3.0, 1.0],
         }
-    ).write_parquet(out / "line_items.parquet")
+    ).write_parquet(dataset_path(out, "line_items"))
     return labels, out
 
 
@@ -98,13 +99,13 @@ def write_checks(out: Path) -> None:
             "severity": ["error", "error", "warning", "error", "error", "error", "info"],
         },
         schema={"filing_id": pl.String, "passed": pl.Boolean, "severity": pl.String},
-    ).write_parquet(out / "checks.parquet")
+    ).write_parquet(dataset_path(out, "checks"))
 
 
 def write_anomalies(out: Path) -> None:
     pl.DataFrame(
         {"filing_id": ["A", "B", "C", "D"], "score": [0.2, 0.9, 0.95, 0.8], "flagged": [False, True, True, True]}
-    ).write_parquet(out / "anomalies.parquet")
+    ).write_parquet(dataset_path(out, "anomalies"))
 
 
 def test_headline_line_items_and_metadata(corpus):
@@ -167,7 +168,7 @@ def test_datasets_missing_entirely(tmp_path):
 
 def test_anomalies_without_the_score_column_are_not_scored(corpus):
     labels, out = corpus
-    pl.DataFrame({"filing_id": ["A"], "flagged": [True]}).write_parquet(out / "anomalies.parquet")
+    pl.DataFrame({"filing_id": ["A"], "flagged": [True]}).write_parquet(dataset_path(out, "anomalies"))
     report = evaluate(labels, out)
     assert report.outliers is None and "not scored yet: anomalies.parquet has no column 'score'" in report.notes
 

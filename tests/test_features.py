@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -10,15 +11,17 @@ import pytest
 
 from budgetml import features
 from budgetml.datasets import data_dictionary
-from budgetml.features import FEATURES, build_features, department_type, form_to_indicators, load_department_types
-from budgetml.forms import FormCell
+from budgetml.feature_declarations import FEATURES
+from budgetml.features import build_features, department_type, form_to_indicators, load_department_types
+from budgetml.form_cells import FormCell
+from budgetml.layout import data_dir, dataset_path
 from budgetml.schema import FEATURES as FEATURES_DATASET
 from tests.budgetdata import SHANGHAI_TABLES, claim, fid, filing, finding, form, item, write_output
 
 
 def built(out: Path) -> dict[str, dict]:
     build_features(out)
-    return {r["filing_id"]: r for r in pl.read_parquet(out / "features.parquet").iter_rows(named=True)}
+    return {r["filing_id"]: r for r in pl.read_parquet(dataset_path(out, "features")).iter_rows(named=True)}
 
 
 def test_shares_ratios_and_counts_have_the_known_values(tmp_path):
@@ -273,7 +276,7 @@ def test_indicators_of_the_real_seed_project_form(seed_checked):
             c["text"],
             tuple(c["bbox"]),
         )
-        for c in pl.read_parquet(seed_checked / "form_cells.parquet")
+        for c in pl.read_parquet(dataset_path(seed_checked, "form_cells"))
         .filter(pl.col("table_title") == "项目支出绩效目标表(计划管理经费)")
         .iter_rows(named=True)
     ]
@@ -286,9 +289,7 @@ def test_indicators_of_the_real_seed_project_form(seed_checked):
 
 def test_seed_filing_features(seed_checked, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    for path in seed_checked.glob("*.parquet"):
-        (out / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(data_dir(seed_checked), data_dir(out))
     (r,) = built(out).values()
     assert r["department_type"] == "科技和经济信息化"
     assert r["n_performance_tables"] == 5 and r["n_projects"] == 4 and r["n_units"] == 2

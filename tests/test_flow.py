@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -15,7 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from budgetml import incremental
-from budgetml.lock import OutputLocked, output_lock
+from budgetml.layout import dataset_path
+from budgetml.lock import OutputLocked
 from budgetml.schema import FILINGS, INPUTS, LINE_ITEMS, RUNS
 from tests import flowdata
 
@@ -75,7 +80,7 @@ def settings_file(folder: Path, workers: int = 2, batch_files: int = 8) -> str:
 
 
 def rows(out: Path, dataset) -> list[dict]:
-    return pq.read_table(out / dataset.file_name).to_pylist()
+    return pq.read_table(dataset_path(out, dataset)).to_pylist()
 
 
 def test_bad_inputs_in_one_run_then_a_warm_rerun_parses_nothing(api_url, nightly, tmp_path):
@@ -99,23 +104,17 @@ def test_bad_inputs_in_one_run_then_a_warm_rerun_parses_nothing(api_url, nightly
     assert history[0]["run_id"] == first.run_id != second.run_id
 
 
-def test_the_whole_flow_runs_each_later_stage_that_exists(api_url, nightly, tmp_path):
-    from flows.nightly import LATER_STAGES, _stage_function
-
+def test_the_whole_flow_runs_every_later_stage(api_url, nightly, tmp_path):
     folder, out = tmp_path / "in", tmp_path / "out"
     flowdata.budget_corpus(folder, 2)
-    expected = [s.stage for s in LATER_STAGES if _stage_function(s.module, s.function)]
-    expected += ["report"] if _stage_function("budgetml.report", "write_report") else []
     first = nightly(inputs=[str(folder)], output=str(out))
-    assert [s for s, _ in first.stage_durations] == ["discover", "parse", "write", *expected]
+    later = ["checks", "features", "scoring", "report"]
+    assert [s for s, _ in first.stage_durations] == ["discover", "parse", "write", *later]
     second = nightly(inputs=[str(folder)], output=str(out))
-    if "checks" in expected:
-        assert first.n_findings is not None and first.n_findings_new == first.n_findings
-        assert (second.n_findings, second.n_findings_new) == (first.n_findings, 0)  # same files: nothing new
-    if "scoring" in expected:
-        assert second.n_flags_new == 0
-    if "report" in expected:
-        assert Path(second.report_path).exists()
+    assert first.n_findings is not None and first.n_findings_new == first.n_findings
+    assert (second.n_findings, second.n_findings_new) == (first.n_findings, 0)  # same files: nothing new
+    assert second.n_flags_new == 0
+    assert Path(second.report_path).exists()
 
 
 def test_parse_on_a_local_dask_cluster(api_url, nightly, tmp_path):
@@ -138,65 +137,190 @@ def test_parse_on_a_local_dask_cluster(api_url, nightly, tmp_path):
     assert len(list(incremental.cache_root(out).iterdir())) == 4  # results were cached by the flow process
 
 
-def test_run_killed_mid_way_leaves_the_previous_datasets_and_the_next_run_completes(api_url, nightly, tmp_path):
+def cli_run(folder: Path, out: Path, env: dict, *extra: str) -> subprocess.Popen:
+    """`budgetml run` in the background (its own session, so that only what the test kills dies)."""
+    command = [sys.executable, "-m", "budgetml.cli", "run", "--input", str(folder), "--output", str(out), *extra]
+    return subprocess.Popen(
+        command, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def wait_for(condition, proc: subprocess.Popen, what: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert proc.poll() is None, f"the run ended before {what}:\n{proc.stdout.read()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {what} within {timeout_s:g} s"
+        time.sleep(0.05)
+
+
+def test_kill_9_of_the_run_leaves_no_process_and_the_next_run_completes(nightly, tmp_path):
+    """Prefect's temporary server and the parse workers die with the run: 6 of 6 kills used to orphan the server."""
     folder, out = tmp_path / "in", tmp_path / "out"
     flowdata.budget_corpus(folder, 2)
     nightly(inputs=[str(folder)], output=str(out), later_stages=False)
     before = {d.name: rows(out, d) for d in (FILINGS, LINE_ITEMS, INPUTS)}
-    for k in range(10):
+    for k in range(4):
         flowdata.budget_pdf(folder / f"new-{k:02d}.pdf", f"新增{k:02d}局")
+    flowdata.stalling_pdf(folder / "zz-long.pdf")  # parsed last (smallest): a worker is mid-parse at the kill
 
     mark = uuid.uuid4().hex  # every process of the killed run inherits it: finds orphans
-    env = {**os.environ, "PREFECT_API_URL": api_url, "BUDGETML_TEST_MARK": mark}
-    command = [
-        sys.executable,
-        "-m",
-        "budgetml.cli",
-        "run",
-        "--input",
-        str(folder),
-        "--output",
-        str(out),
-        "--workers",
-        "1",
-    ]
-    proc = subprocess.Popen(
-        command, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # Prefect starts its temporary server
+    proc = cli_run(folder, out, {**env, "BUDGETML_TEST_MARK": mark}, "--workers", "1", "--parse-only")
     try:
-        deadline = time.monotonic() + 90
-        while len(list(incremental.cache_root(out).glob("*/filings.parquet"))) < 3:  # the killed run cached a new file
-            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
-            time.sleep(0.05)
+        wait_for(lambda: len(list(incremental.cache_root(out).glob("*/filings.parquet"))) >= 6, proc, "6 cached files")
+        wait_for(
+            lambda: _processes_marked(mark, "uvicorn") and _processes_marked(mark, "worker_main"), proc, "children"
+        )
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, signal.SIGKILL)  # the run only, as a scheduler or an operator would
         proc.wait()
+    deadline = time.monotonic() + 5
+    while _processes_marked(mark, "budgetml.watchdog", invert=True) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_marked(mark, "budgetml.watchdog", invert=True), "processes outlived the killed run by 5 s"
 
     assert {d.name: rows(out, d) for d in (FILINGS, LINE_ITEMS, INPUTS)} == before
-    time.sleep(0.5)
-    assert not _processes_marked(mark), "worker processes outlived the killed run"
-
+    (folder / f"zz-long{flowdata.STALL_MARKER}.pdf").unlink()
     after = nightly(inputs=[str(folder)], output=str(out), later_stages=False)
-    assert after.n_files == 12 and after.n_failed == 0
-    assert after.n_reused >= 3 and after.n_parsed == 12 - after.n_reused  # work finished before the kill is kept
-    assert len(rows(out, FILINGS)) == 12
+    assert after.n_files == 6 and after.n_failed == 0
+    assert after.n_reused == 6 and after.n_parsed == 0  # work finished before the kill is kept
+    assert len(rows(out, FILINGS)) == 6
+
+
+# Fields of a run that depend on when it ran or on what an earlier, killed run left in the cache.
+RUN_SPECIFIC = {"inputs": {"parse_outcome", "parse_s", "n_pages", "peak_rss_mb"}}
+RUN_COUNTS = (
+    "n_files", "n_new", "n_changed", "n_unchanged", "n_removed", "n_duplicate", "n_failed",
+    "n_findings", "n_findings_new", "n_flags", "n_flags_new",
+)  # fmt: skip
+
+
+def published(out: Path) -> dict[str, list[dict]]:
+    """Every published dataset but runs.parquet, without run-specific columns; and the counts of every recorded run."""
+    tables = {}
+    for path in sorted(dataset_path(out, "runs").parent.glob("*.parquet")):
+        table = pq.read_table(path)
+        if path.stem == "runs":
+            tables["runs"] = [{k: r[k] for k in RUN_COUNTS} for r in table.to_pylist()]
+        else:
+            tables[path.stem] = table.drop_columns(sorted(RUN_SPECIFIC.get(path.stem, set()))).to_pylist()
+    return tables
+
+
+@pytest.fixture(scope="module")
+def two_nights(api_url, nightly, tmp_path_factory, seed_fixture_pdf):
+    """Night 1 over three filings; night 2 adds the seed filing (real inconsistencies: new findings and a new flag)."""
+    base = tmp_path_factory.mktemp("nights")
+    folder, first = base / "in", base / "first"
+    flowdata.budget_corpus(folder, 3)
+    nightly(inputs=[str(folder)], output=str(first))
+    shutil.copy(seed_fixture_pdf, folder / "seed.pdf")
+    flowdata.budget_pdf(folder / "dept-03.pdf", "测试03局")
+    uninterrupted = base / "uninterrupted"
+    shutil.copytree(first, uninterrupted, symlinks=True)
+    summary = nightly(inputs=[str(folder)], output=str(uninterrupted))
+    assert summary.n_findings_new > 0 and summary.n_flags_new > 0, summary
+    return folder, first, published(first), published(uninterrupted)
+
+
+@pytest.mark.parametrize("stage", ["parse", "checks", "features", "report", "publish"])
+def test_a_run_killed_at_any_stage_resumes_to_the_uninterrupted_result(two_nights, api_url, nightly, stage, tmp_path):
+    """The last completed run's datasets stay whole, and "new since the last run" is counted against them after a kill."""
+    folder, first, first_published, expected = two_nights
+    out = tmp_path / "out"
+    shutil.copytree(first, out, symlinks=True)
+    marker = tmp_path / "paused"
+    env = {**os.environ, "PREFECT_API_URL": api_url, "BUDGETML_TEST_PAUSE_AT": f"{stage}:{marker}"}
+    proc = cli_run(folder, out, env, "--workers", "1")
+    try:
+        wait_for(marker.exists, proc, f"the pause at {stage}")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert published(out) == first_published  # readers still see night 1, whole
+    nightly(inputs=[str(folder)], output=str(out))
+    resumed = published(out)
+    assert resumed == expected
+    assert [r["n_flags_new"] for r in resumed["runs"]] == [r["n_flags_new"] for r in expected["runs"]]
+
+
+def test_parse_and_run_give_the_same_rows_and_the_run_migrates_a_flat_folder(api_url, nightly, tmp_path):
+    from typer.testing import CliRunner
+
+    from budgetml.cli import app
+    from tests import badpdfs
+    from tests.test_incremental import flatten
+
+    folder = tmp_path / "in"
+    flowdata.budget_corpus(folder, 2)
+    badpdfs.odd_key_pdf(folder / "odd.pdf")
+    flowdata.huge_amount_pdf(folder / "huge.pdf")
+    shutil.copy(folder / "dept-00.pdf", folder / "dept-00 copy.pdf")
+    result = CliRunner().invoke(app, ["parse", str(folder), "--output", str(tmp_path / "parsed")])
+    assert result.exit_code == 0, result.output
+    run_out = tmp_path / "run"
+    summary = nightly(inputs=[str(folder)], output=str(run_out), later_stages=False)
+    assert (summary.n_files, summary.n_duplicate) == (5, 1)
+    parsed, ran = published(tmp_path / "parsed"), published(run_out)
+    assert parsed.keys() == ran.keys() - {"runs"}
+    assert {k: ran[k] for k in parsed} == parsed
+    assert {r["status"] for r in parsed["filings"]} == {"ok", "partial", "failed"}
+
+    flatten(run_out)  # as the previous version left it: datasets, .cache and .lock side by side
+    again = nightly(inputs=[str(folder)], output=str(run_out), later_stages=False)
+    assert again.n_parsed == 0 and again.n_unchanged == 5  # migrated without reparsing
+    assert sorted(p.name for p in run_out.iterdir()) == [".state", "data"]
+    assert {k: published(run_out)[k] for k in parsed if k != "inputs"} == {
+        k: parsed[k] for k in parsed if k != "inputs"
+    }
 
 
 def test_a_second_run_on_a_locked_output_fails_with_the_holders_pid(api_url, nightly, tmp_path):
+    from tests.test_lock import HOLD
+
     folder = tmp_path / "in"
     flowdata.budget_corpus(folder, 1)
-    with output_lock(tmp_path / "out"), pytest.raises(OutputLocked, match=f"进程 {os.getpid()}"):
-        nightly(inputs=[str(folder)], output=str(tmp_path / "out"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "out")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(OutputLocked, match=f"进程 {holder.pid}"):
+            nightly(inputs=[str(folder)], output=str(tmp_path / "out"))
+    finally:
+        holder.kill()
+        holder.wait()
 
 
-def _processes_marked(mark: str) -> list[int]:
+def test_too_many_inputs_vanishing_mid_run_stops_before_publishing(api_url, nightly, tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    flowdata.budget_corpus(folder, 4)
+    nightly(inputs=[str(folder)], output=str(out), later_stages=False)
+    before = published(out)
+    for k in range(4, 8):
+        flowdata.budget_pdf(folder / f"dept-{k:02d}.pdf", f"测试{k:02d}局")
+    marker = tmp_path / "paused"
+    env = {**os.environ, "PREFECT_API_URL": api_url, "BUDGETML_TEST_PAUSE_AT": f"parse:{marker}"}
+    proc = cli_run(folder, out, env, "--workers", "1", "--parse-only")
+    wait_for(marker.exists, proc, "the first parsed file")
+    shutil.move(folder, tmp_path / "moved-away")  # the share is unmounted mid-run
+    marker.unlink()
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 3, output
+    assert "个输入文件消失或变得不可读" in output and "Traceback" not in output
+    assert published(out) == before
+
+
+def _processes_marked(mark: str, command: str = "", invert: bool = False) -> list[int]:
+    """Processes carrying the test's mark whose command line holds `command` (or, with invert, does not)."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and f"BUDGETML_TEST_MARK={mark}".encode() in (proc / "environ").read_bytes():
-                found.append(int(proc.name))
+            if not proc.name.isdigit() or f"BUDGETML_TEST_MARK={mark}".encode() not in (proc / "environ").read_bytes():
+                continue
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
+        if not command or (command in cmdline) != invert:
+            found.append(int(proc.name))
     return found
 
 
@@ -207,7 +331,7 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
 
     flowdata.budget_corpus(tmp_path / "in", 1)
     out = tmp_path / "out"
-    code = f"from flows.serve import serve_flow; serve_flow({api_url!r}, {str(out)!r})"
+    code = f"from flows.serve import serve_flow; serve_flow({api_url!r}, {str(out)!r}, [{str(tmp_path / 'in')!r}])"
     env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     serving = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -234,8 +358,22 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
             timeout=120,
         )
         assert run.state.is_completed(), run.state
-        assert pq.read_table(out / "filings.parquet").column("status").to_pylist() == ["ok"]
-        assert pq.read_table(out / "runs.parquet").column("run_id").to_pylist() == [str(run.id)]
+        assert pq.read_table(dataset_path(out, "filings")).column("status").to_pylist() == ["ok"]
+        assert pq.read_table(dataset_path(out, "runs")).column("run_id").to_pylist() == [str(run.id)]
+        # Whoever reaches the API chooses the parameters: other folders than the configured ones are refused.
+        elsewhere = tmp_path / "elsewhere"
+        refused = [
+            {"inputs": [str(tmp_path / "in")], "output": str(elsewhere)},
+            {"inputs": ["/etc"], "later_stages": False},
+            {"inputs": [f"{tmp_path / 'in'}/../../*"], "later_stages": False},
+            {"inputs": [str(tmp_path / "in")], "settings_path": str(tmp_path / "evil.toml")},
+        ]
+        for parameters in refused:
+            run = run_deployment("budgetml-nightly/nightly", parameters=parameters, timeout=120)
+            assert run.state.is_failed(), (parameters, run.state)
+            assert "拒绝运行" in str(run.state.message), run.state.message
+        assert not elsewhere.exists()
+        assert pq.read_table(dataset_path(out, "runs")).num_rows == 1
     finally:
         serving.send_signal(signal.SIGINT)  # Ctrl-C
         try:
@@ -244,3 +382,34 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
             if serving.poll() is None:
                 os.killpg(serving.pid, signal.SIGKILL)
     assert exit_code in (0, -signal.SIGINT, 130)
+
+
+def test_the_server_answers_cors_for_its_own_origin_only_and_wants_a_csrf_token(api_url):
+    """A web page open in the operator's browser used to be able to start runs: `access-control-allow-origin: *`."""
+    own = api_url.removesuffix("/api")
+    for origin, is_allowed in ((own, True), ("http://evil.example", False), ("null", False)):
+        preflight = urllib.request.Request(
+            f"{api_url}/deployments/filter",
+            method="OPTIONS",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        try:
+            with urllib.request.urlopen(preflight, timeout=10) as response:
+                allowed = response.headers.get("access-control-allow-origin")
+        except urllib.error.HTTPError as exc:
+            allowed = exc.headers.get("access-control-allow-origin")
+        assert allowed == (origin if is_allowed else None), (origin, allowed)
+    # A "simple" cross-site POST needs no preflight: without the CSRF token the server refuses it.
+    post = urllib.request.Request(
+        f"{api_url}/flows/",
+        data=json.dumps({"name": "planted-by-a-web-page"}).encode(),
+        method="POST",
+        headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(post, timeout=10)
+    assert refused.value.code == 403

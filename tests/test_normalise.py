@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from budgetml.normalise import (
     UnitError,
     decimals_printed,
+    document_unit,
     find_unit,
     fold,
+    header_unit,
     normalise_code,
     parse_amount,
     split_code_label,
@@ -128,3 +130,32 @@ def test_split_code_label():
 
 def test_fold_fullwidth_keeps_cjk_and_quotes():
     assert fold("（一）１２３：“三公”") == "(一)123:“三公”"
+
+
+@pytest.mark.parametrize(
+    "header, text, unit",
+    [
+        ("预算数（万元）", "预算数", "万元"),
+        ("合计(元)", "合计", "元"),
+        ("金额（单位：万元）", "金额", "万元"),
+        ("（亿元）", "", "亿元"),
+        ("预算数", "预算数", None),
+        ("因公出国(境)费", "因公出国(境)费", None),
+    ],
+)
+def test_header_unit(header, text, unit):
+    assert header_unit(header) == (text, unit)
+
+
+@pytest.mark.parametrize(
+    "sentence, unit",
+    [
+        ("以下表格金额单位均为万元。", "万元"),
+        ("本部分各表金额单位：元", "元"),
+        ("注：以下表格中金额单位为万元", "万元"),
+        ("单位：万元", None),  # a table's own unit line, not a statement for the document
+        ("2026年收入预算9628.22万元，比上年增加793.14万元", None),
+    ],
+)
+def test_document_unit(sentence, unit):
+    assert document_unit(sentence) == unit

@@ -1,12 +1,23 @@
-"""One small generated document per parser bug found while generating the sample corpus."""
+"""One small generated document per parser bug: found while generating the sample corpus, or reported (issue 9)."""
 
 from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
 
 import pytest
 
 from budgetml.parse import filing_row, parse_file
-from budgetml.render import Disclosure, TableSpec, render_pdf
-from budgetml.render import HeaderCell as H
+from budgetml.synth.render import Disclosure, Section, TableSpec, render_pdf
+from budgetml.synth.render import HeaderCell as H
+from tests.presentations import (
+    SEED_DEPARTMENT,
+    as_unit_budget,
+    expected_headlines,
+    shanghai_filing,
+    unruled_caption_line_seed,
+    write_printed,
+)
 
 SUMMARY = TableSpec(
     "部门支出总表",
@@ -86,3 +97,151 @@ def test_two_sided_summary_names_income_and_expenditure(tmp_path, ruled):
         ("收入总计", "income"),
         ("支出总计", "expenditure"),
     }
+
+
+# ---------------------------------------------------------------- issue 9: layouts the parser was not built on
+
+HEADLINES = (
+    "total_income",
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "sangong_total",
+)
+
+
+def code_totals(parsed, table_id: str) -> dict[str, object]:
+    return {i.code: i.amount_yuan for _, i in parsed.items if i.table_id == table_id and i.column == "total" and i.code}
+
+
+def test_unruled_caption_line_set_just_above_the_table(tmp_path, seed_parsed):
+    """`部门：…    金额单位：万元` on one line right above an unruled table is its caption, not a header row:
+    before, every table had "没有单位行" and the filing none of its headline figures."""
+    parsed = parse_file(unruled_caption_line_seed(tmp_path / "unruled-caption.pdf"))
+    assert parsed.status == "ok", parsed.error
+    assert {k: parsed.headlines[k] for k in HEADLINES} == {k: seed_parsed.headlines[k] for k in HEADLINES}
+    assert all(parsed.headlines[k] is not None for k in HEADLINES)
+    amount_tables = [
+        t for t in parsed.tables if t.table_id and t.table_id not in ("performance_overall", "performance_project")
+    ]
+    assert len(amount_tables) == 11
+    for table in amount_tables:
+        assert (table.unit, table.department_printed, table.department_label) == ("万元", SEED_DEPARTMENT, "部门")
+    assert code_totals(parsed, "expenditure_summary") == code_totals(seed_parsed, "expenditure_summary")
+
+
+@pytest.fixture(scope="module")
+def shanghai():
+    return shanghai_filing()
+
+
+@pytest.mark.parametrize(
+    "cover",
+    [
+        None,  # 上海市普陀区2026年区级单位预算 / 预算单位：X
+        ("{name}2026年单位预算",),
+        ("上 海 市 普 陀 区 2026 年 单 位 预 算", "预算主管部门：{name}", "预算单位：{name}"),
+    ],
+)
+def test_unit_budget_rendering(tmp_path, shanghai, cover):
+    """A 单位预算: titles `2026年预算单位…`, captions and cover `预算单位：X`. Before, four of nine tables
+    were not identified, total_expenditure was null and the department came out as 上海市普陀区."""
+    name = shanghai.profile.full_name
+    printed = as_unit_budget(shanghai, tuple(line.format(name=name) for line in cover) if cover else None)
+    parsed = parse_file(write_printed(printed, tmp_path / "unit.pdf"))
+    assert parsed.status == "ok", parsed.error
+    amount_ids = [t.table_id for t in parsed.tables if t.table_id and not t.table_id.startswith("performance")]
+    assert amount_ids == [t.table_id for t in printed.parts if hasattr(t, "table_id")]
+    assert len(amount_ids) == 9
+    assert {k: parsed.headlines[k] for k in HEADLINES} == expected_headlines(printed)
+    assert (parsed.meta.department, parsed.meta.scope, parsed.meta.region) == (name, "unit", "上海市普陀区")
+    amount_tables = [t for t in parsed.tables if t.table_id in amount_ids]
+    assert {(t.department_printed, t.department_label) for t in amount_tables} == {(name, "预算单位")}
+
+
+def test_unit_and_department_budget_read_the_same_items(tmp_path, shanghai):
+    department = parse_file(write_printed(shanghai, tmp_path / "department.pdf"))
+    unit = parse_file(write_printed(as_unit_budget(shanghai), tmp_path / "unit.pdf"))
+    assert department.meta.scope == "department" and unit.meta.scope == "unit"
+
+    def items(parsed):
+        return sorted((i.table_id or "", i.code or "", i.row_label, i.column, i.amount_yuan) for _, i in parsed.items)
+
+    assert items(unit) == items(department)
+
+
+def one_table_filing(tmp_path, spec: TableSpec, before: tuple[Section, ...] = ()):
+    path = tmp_path / "one.pdf"
+    render_pdf(Disclosure(("武昌区统计局", "2025年部门预算"), (*before, spec)), path)
+    return parse_file(path)
+
+
+def summary_with(**changes) -> TableSpec:
+    return dataclasses.replace(SUMMARY, **changes)
+
+
+def test_unit_printed_in_the_column_headers(tmp_path):
+    spec = summary_with(
+        unit="",
+        header=(H("科目编码", 0, 0), H("科目名称", 0, 1), H("合计（万元）", 0, 2)),
+    )
+    parsed = one_table_filing(tmp_path, spec)
+    assert parsed.status == "ok", parsed.error
+    (table,) = parsed.tables
+    assert (table.table_id, table.unit, table.column_paths[2], table.column_units[2]) == (
+        "expenditure_summary",
+        None,
+        "合计",
+        "万元",
+    )
+    assert parsed.headlines["total_expenditure"] == Decimal("1000000.00")
+    assert {i.unit for _, i in parsed.items} == {"万元"}
+
+
+def test_unit_stated_once_for_the_document(tmp_path):
+    statement = Section("第二部分 部门预算表", ("以下表格金额单位均为万元。",), new_page=True)
+    parsed = one_table_filing(tmp_path, summary_with(unit=""), (statement,))
+    assert parsed.status == "ok", parsed.error
+    assert (parsed.tables[0].unit, parsed.tables[0].unit_source) == ("万元", "document")
+    assert parsed.headlines["total_expenditure"] == Decimal("1000000.00")
+
+
+def test_unit_printed_below_the_table(tmp_path):
+    parsed = one_table_filing(tmp_path, summary_with(unit="", note="单位：万元"))
+    assert parsed.status == "ok", parsed.error
+    assert (parsed.tables[0].unit, parsed.tables[0].unit_source) == ("万元", "footer")
+
+
+def test_no_unit_anywhere_is_said_in_the_error_and_not_guessed(tmp_path):
+    parsed = one_table_filing(tmp_path, summary_with(unit=""))
+    assert parsed.status == "partial"
+    assert "都没有金额单位" in parsed.error and "不作猜测" in parsed.error
+    assert parsed.headlines["total_expenditure"] is None
+    assert filing_row(parsed)["error"] == parsed.error
+
+
+def test_caption_and_title_printed_inside_the_grid(tmp_path):
+    spec = summary_with(
+        title="",
+        unit="",
+        header=(
+            H("部门支出总表", 0, 0, colspan=3),
+            H("编制部门：武昌区统计局    单位：万元", 1, 0, colspan=3),
+            H("科目编码", 2, 0),
+            H("科目名称", 2, 1),
+            H("合计", 2, 2),
+        ),
+        label=None,
+    )
+    parsed = one_table_filing(tmp_path, spec)
+    assert parsed.status == "ok", parsed.error
+    (table,) = parsed.tables
+    assert (table.table_id, table.title, table.unit, table.department_printed) == (
+        "expenditure_summary",
+        "部门支出总表",
+        "万元",
+        "武昌区统计局",
+    )
+    assert table.column_paths == ("科目编码", "科目名称", "合计")

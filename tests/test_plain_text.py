@@ -65,3 +65,32 @@ def test_review_prints_a_reviewer_name_with_brackets(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "复核人 [/b]" in result.output
+
+
+def test_every_command_prints_a_hostile_output_folder_and_file_name_as_plain_text(tmp_path):
+    """Paths, errors, findings and reasons pass through parse, check, features, score, report, review and evaluate."""
+    # No brackets in the folder: polars reads a path holding `[` as a glob pattern (the operator picks this name).
+    out = tmp_path / "out\x1b\n伪造的日志行"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    badpdfs.odd_key_pdf(folder / f"odd{HOSTILE.replace('/', '')}.pdf")  # no / in a file name
+    shutil.copy(flowdata.budget_pdf(tmp_path / "good.pdf"), folder / "[bold]good.pdf")
+    labels = tmp_path / "labels.json"
+    labels.write_text('{"filings": []}', encoding="utf-8")
+    store = str(tmp_path / "decisions.sqlite")
+    commands = [
+        ["parse", str(folder), "--output", str(out)],
+        ["check", str(out)],
+        ["features", str(out)],
+        ["score", str(out), "--store", store],
+        ["report", str(out), "--store", store],
+        ["review", "--list", "--output", str(out), "--store", store],
+        ["review", "0" * 12, "--status", "dismissed", "--output", str(out), "--store", store],  # an error naming out
+        ["evaluate", "--labels", str(labels), "--output", str(out)],
+    ]
+    for args in commands:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code in (0, 2), (args, result.output)
+        assert "\x1b" not in result.output and "\n伪造的日志行" not in result.output, (args, result.output)
+        assert "Traceback" not in result.output, (args, result.output)
+    assert plain(out) in CliRunner().invoke(app, ["check", str(out)]).output

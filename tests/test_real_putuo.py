@@ -171,7 +171,7 @@ def test_real_inconsistencies_are_found(tmp_path):
         pytest.skip("real PDF not available")
     import polars as pl
 
-    from budgetml.checks import check_output
+    from budgetml.checks.rulebook import check_output
     from budgetml.parse import parse_to_datasets
 
     parse_to_datasets([PUTUO_PDF], tmp_path)
@@ -185,3 +185,18 @@ def test_real_inconsistencies_are_found(tmp_path):
     # Every table-internal identity of the real filing holds.
     internal = failed.filter(pl.col("rule_id").str.starts_with("table.") | pl.col("rule_id").str.starts_with("cross."))
     assert internal.height == 0, internal["message"].to_list()
+
+
+def test_identified_by_content_without_doubt(putuo_parsed):
+    """Each table clearly ahead of its runner-up (收支总表 and 财政拨款收支总表 are the closest pair)."""
+    for table in putuo_parsed.tables:
+        found = table.identification
+        assert found.candidate_id == table.table_id and found.confidence >= 0.95, table.title
+        assert found.runner_up_confidence is None or found.confidence - found.runner_up_confidence >= 0.15
+
+
+def test_captions_name_the_department_under_their_label(putuo_parsed):
+    """Every table prints `编制部门：上海市普陀区司法局  单位：元` (the 三公 table `单位:万元`), continued pages included."""
+    captions = {(t.department_printed, t.department_label, t.unit_source) for t in putuo_parsed.tables}
+    assert captions == {("上海市普陀区司法局", "编制部门", "caption")}
+    assert putuo_parsed.meta.parent_department is None

@@ -9,8 +9,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from budgetml.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, looks_numeric, render_pdf
-from budgetml.seed import FIXTURE_NAME, seed_disclosure, seed_tables, write_fixture
+from budgetml.synth.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, looks_numeric, render_pdf
+from budgetml.synth.seed import FIXTURE_NAME, seed_disclosure, seed_tables, write_fixture
 
 LABEL_LINE = re.compile(r"表 \d+(?:-\d+)?")
 FOOTER_LINE = re.compile(r"\n?- \d+ -$")

@@ -14,6 +14,7 @@ import pytest
 from budgetml import datasets, review
 from budgetml.detect import score_filings
 from budgetml.features import build_features
+from budgetml.layout import data_dir, dataset_path
 from budgetml.report import write_report
 from budgetml.runs import RunSummary
 from budgetml.schema import FILINGS
@@ -26,13 +27,12 @@ HOSTILE = "<script>alert('x')</script>区档案局"
 def reported(seed_checked, tmp_path_factory):
     """The seed filing (real checks with pages) among 48 hand-made 教育局 filings, one with an extreme 三公 share, and one whose printed name is hostile HTML."""
     out = tmp_path_factory.mktemp("report_out")
-    for path in seed_checked.glob("*.parquet"):
-        shutil.copy(path, out / path.name)
+    shutil.copytree(data_dir(seed_checked), data_dir(out))
     peers = peer_corpus()
     outlier = next(r for r in peers if r["filing_id"] == fid("9-2025"))
     outlier["sangong_total"] = round(outlier["total_expenditure"] * 0.03, 2)
     peers.append(filing(fid("hostile"), HOSTILE, 2025, region="武昌区", sangong=90.0, source_path="/data/hostile.pdf"))
-    seed = pl.read_parquet(out / "filings.parquet").to_dicts()
+    seed = pl.read_parquet(dataset_path(out, "filings")).to_dicts()
     datasets.write_table(FILINGS, datasets.rows_to_table(FILINGS, seed + peers), out)
     store = out.parent / "decisions.sqlite"
     build_features(out)
@@ -69,7 +69,7 @@ def reported(seed_checked, tmp_path_factory):
 
 def test_report_shows_flags_reasons_evidence_charts_and_decisions(reported):
     out, path, html, seed = reported
-    anomalies = pl.read_parquet(out / "anomalies.parquet")
+    anomalies = pl.read_parquet(dataset_path(out, "anomalies"))
     flagged = anomalies.filter(pl.col("flagged")).sort("rank")
     assert path.parent == out / "reports" and path.name.startswith("report-")
     assert html.count('class="flag-row"') == flagged.height > 0
@@ -146,7 +146,7 @@ def test_report_opens_in_chromium_without_console_errors(reported, tmp_path):
     out, path, _, _ = reported
     dom, console = open_in_chromium(path.as_uri(), "--dump-dom")
     assert console == []
-    flagged = pl.read_parquet(out / "anomalies.parquet").filter(pl.col("flagged")).height
+    flagged = pl.read_parquet(dataset_path(out, "anomalies")).filter(pl.col("flagged")).height
     assert dom.count('class="flag-row"') == flagged and dom.count("<svg") >= 9 and "第 21 页" in dom
     shot = tmp_path / "report.png"
     _, console = open_in_chromium(path.as_uri(), f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars")

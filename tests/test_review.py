@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from budgetml import review
+from budgetml import review, review_store
 from budgetml.cli import app
 from budgetml.detect import score_filings
 from budgetml.features import build_features
@@ -47,7 +47,7 @@ def test_a_dismissal_survives_two_reruns(tmp_path):
         row = again.filter(pl.col("filing_id") == target).row(0, named=True)
         assert row["rank"] == 1 and not row["flagged"] and row["review_status"] == "dismissed"
         assert target not in [q.filing_id for q in review.review_queue(out, store)]
-    assert [d.note for d in review.all_decisions(store)] == ["三公含一次性购车，已核实"]
+    assert [d.note for d in review_store.all_decisions(store)] == ["三公含一次性购车，已核实"]
     html = write_report(out, store=store).read_text(encoding="utf-8")
     assert "三公含一次性购车，已核实" in html and "已排除" in html
 
@@ -79,7 +79,7 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
     rerun(out, store)
     review.record_decision(out, target, "needs-info", "请单位补充购车说明", "李四", store=store)
     review.record_decision(out, target, "confirmed", "购车未列入预算说明", "李四", store=store)
-    review.record(
+    review_store.record(
         store,
         {"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025},
         "dismissed",
@@ -87,9 +87,10 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
         "王五",
         rule_id="table.total_row",
     )
-    assert review.filing_statuses(store) == {target: "confirmed"}
-    (state,) = review.review_states(
-        review.all_decisions(store), [{"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025}]
+    assert review_store.filing_statuses(store) == {target: "confirmed"}
+    (state,) = review_store.review_states(
+        review_store.all_decisions(store),
+        [{"filing_id": target, "region": "区5", "department": "第5区教育局", "year": 2025}],
     ).values()
     assert state.current.status == "confirmed" and [d.status for d in state.history] == [
         "needs-info",
@@ -105,8 +106,8 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
 
 def test_store_has_a_schema_version_and_wal(tmp_path):
     store = tmp_path / "d.sqlite"
-    assert review.all_decisions(store) == [] and not store.exists()  # reading does not create the store
-    review.record(
+    assert review_store.all_decisions(store) == [] and not store.exists()  # reading does not create the store
+    review_store.record(
         store,
         {"filing_id": "a" * 64, "region": "武昌区", "department": "武昌区统计局", "year": 2025},
         "dismissed",
@@ -114,11 +115,11 @@ def test_store_has_a_schema_version_and_wal(tmp_path):
         "张三",
     )
     with sqlite3.connect(store) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == review.SCHEMA_VERSION
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == review_store.SCHEMA_VERSION
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        connection.execute(f"PRAGMA user_version = {review.SCHEMA_VERSION + 1}")
+        connection.execute(f"PRAGMA user_version = {review_store.SCHEMA_VERSION + 1}")
     with pytest.raises(review.ReviewError, match="结构版本"):
-        review.all_decisions(store)
+        review_store.all_decisions(store)
 
 
 def test_bad_input_is_refused_with_a_reason(tmp_path):
@@ -169,8 +170,8 @@ def test_review_command(tmp_path):
 
 
 def test_default_store_is_configured_in_the_project():
-    path = review.default_store_path()
-    assert path.is_absolute() and path.name == "decisions.sqlite" and path.parent.parent == review.PROJECT_DIR
+    path = review_store.default_store_path()
+    assert path.is_absolute() and path.name == "decisions.sqlite" and path.parent.parent == review_store.PROJECT_DIR
 
 
 def test_stage_commands_run_and_show_an_example(tmp_path):

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from budgetml.layout import dataset_path
 from budgetml.runs import RunSummary, append_run, count_new, summary_text
 from budgetml.schema import RUNS, Column, Dataset
 
@@ -62,12 +63,12 @@ def summary(**changes) -> RunSummary:
 
 def test_append_run_keeps_history_and_reads_older_files_without_new_columns(tmp_path):
     append_run(tmp_path, summary())
-    older = pq.read_table(tmp_path / RUNS.file_name).drop_columns(
+    older = pq.read_table(dataset_path(tmp_path, RUNS)).drop_columns(
         ["report_path", "n_flags"]
     )  # as written before those columns existed
-    pq.write_table(older, tmp_path / RUNS.file_name)
+    pq.write_table(older, dataset_path(tmp_path, RUNS))
     append_run(tmp_path, summary(run_id="run-2", n_flags=4, report_path="/out/report.html"))
-    runs = pq.read_table(tmp_path / RUNS.file_name).to_pylist()
+    runs = pq.read_table(dataset_path(tmp_path, RUNS)).to_pylist()
     assert [r["run_id"] for r in runs] == ["run-1", "run-2"]
     assert [r["n_flags"] for r in runs] == [None, 4]
     assert runs[1]["stage_durations"] == [

@@ -12,23 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from budgetml.render import Section, TableSpec
-from budgetml.sample import (
+from budgetml.synth.config import _check_config, load_sample_config
+from budgetml.synth.corpus import build_printed, generate_corpus
+from budgetml.synth.inconsistencies import inject_inconsistency
+from budgetml.synth.render import Section, TableSpec
+from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     OUTLIER_KINDS,
     YUAN_PER_WAN,
-    _check_config,
     apply_outlier,
     build_departments,
     derive_numbers,
-    generate_corpus,
-    load_sample_config,
     select_districts,
     simulate,
     to_wan,
 )
-from budgetml.sample_render import PrintedFiling, inject_inconsistency, pct_value, to_disclosure
-from budgetml.sample_templates import build_printed
+from budgetml.synth.sample_render import PrintedFiling, pct_value, to_disclosure
 
 CONFIG = load_sample_config()
 SEED = 11

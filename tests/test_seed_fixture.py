@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from budgetml.normalise import is_amount
-from budgetml.seed import seed_tables
+from budgetml.synth.seed import seed_tables
 from tests.conftest import SEED_TEXT
 
 TABLE_IDS = {
@@ -56,8 +56,8 @@ def render_variant(tmp_path, variant: str):
     import dataclasses
 
     from budgetml.parse import parse_file
-    from budgetml.render import TableSpec, render_pdf
-    from budgetml.seed import seed_disclosure
+    from budgetml.synth.render import TableSpec, render_pdf
+    from budgetml.synth.seed import seed_disclosure
 
     def change(spec: TableSpec) -> TableSpec:
         if variant == "rect":  # ruling drawn as thin filled rectangles (as the Shanghai PDF does)

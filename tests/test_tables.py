@@ -114,3 +114,55 @@ def test_unruled_wrapped_label_attaches_to_its_row():
     chars += text_chars("合计", 50, 146) + text_chars("100.80", 250, 146)
     grids, _ = page_to_grids(Page(1, 600, 800, tuple(chars), ()))
     assert grid_rows(grids[0]) == [["项目", "金额"], ["机关事业单位基本养老保险缴费支出", "100.80"], ["合计", "100.80"]]
+
+
+def unruled_lines(lines: list[tuple[float, list[tuple[str, float]]]]) -> Page:
+    """A page of text lines, each (top, [(text, x), ...]), no rules."""
+    chars = [c for top, parts in lines for text, x in parts for c in text_chars(text, x, top)]
+    return Page(1, 600, 800, tuple(chars), ())
+
+
+def test_unruled_caption_line_just_above_the_table_is_not_a_header():
+    # "部门：…   金额单位：万元" set as tight above the header as the header rows are to each other.
+    page = unruled_lines(
+        [
+            (80, [("部门收支总表", 200)]),
+            (100, [("部门：武昌区统计局", 50), ("金额单位：万元", 400)]),
+            (112, [("项目", 50), ("预算数", 250), ("项目", 320), ("预算数", 450)]),
+            (128, [("一般公共预算", 50), ("1801.99", 250), ("国防支出", 320), ("1801.99", 450)]),
+            (144, [("收入总计", 50), ("1801.99", 250), ("支出总计", 320), ("1801.99", 450)]),
+            (160, [("注：本表反映部门收支。", 50)]),
+        ]
+    )
+    grids, trailing = page_to_grids(page)
+    assert len(grids) == 1
+    assert grid_rows(grids[0])[0] == ["项目", "预算数", "项目", "预算数"]
+    assert [line.text for line in grids[0].above] == ["部门收支总表", "部门：武昌区统计局  金额单位：万元"]
+    assert [line.text for line in trailing] == ["注：本表反映部门收支。"]
+
+
+def test_unruled_table_does_not_run_into_a_unit_line_below_it():
+    page = unruled_lines(
+        [
+            (100, [("科目名称", 50), ("合计", 250), ("基本支出", 350)]),
+            (116, [("行政运行", 50), ("532.85", 250), ("532.85", 350)]),
+            (132, [("合计", 50), ("532.85", 250), ("532.85", 350)]),
+            (148, [("单位：万元", 250)]),  # printed under the table, in a column's position
+        ]
+    )
+    grids, trailing = page_to_grids(page)
+    assert grids[0].n_rows == 3
+    assert [line.text for line in trailing] == ["单位：万元"]
+
+
+def test_a_paragraph_with_numbers_is_not_an_unruled_table():
+    # Narrative lines whose numbers stand apart from the words (as in the real 决算 PDFs): their
+    # pieces overlap line to line, so they make one column, and one column is prose, not a table.
+    page = unruled_lines(
+        [
+            (100, [("年初预算为", 50), ("10210.34", 110), ("万元，支出决算为", 160)]),
+            (116, [("出决算为", 50), ("9746.50", 100), ("万元", 145)]),
+        ]
+    )
+    grids, trailing = page_to_grids(page)
+    assert grids == [] and len(trailing) == 2

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from budgetml.extract import pdfium_engine, pdfminer_engine
 from budgetml.extract.guards import INFLATE_LIMIT_MB, ExtractError, check_header, refuse_bombs
+from budgetml.extract.pdfminer_engine import interpret_only
 from budgetml.records import Page
 
 ENGINES = ("pdfium", "pdfminer")
@@ -32,15 +34,5 @@ def pdf_to_pages(
         raise ValueError(f"unknown extraction engine {engine!r}; choose one of {', '.join(ENGINES)}")
     check_header(data)
     refuse_bombs(data, inflate_limit_mb)
-    if engine == "pdfium":
-        from budgetml.extract.pdfium_engine import document_to_pages
-    else:
-        from budgetml.extract.pdfminer_engine import document_to_pages
-    yield from document_to_pages(data, max_pages)
-
-
-def interpret_only(data: bytes) -> int:
-    """Bare pdfminer interpretation of every page (the benchmarks' baseline); returns the number of pages."""
-    from budgetml.extract.pdfminer_engine import interpret_only as interpret
-
-    return interpret(data)
+    reader = pdfium_engine if engine == "pdfium" else pdfminer_engine
+    yield from reader.document_to_pages(data, max_pages)

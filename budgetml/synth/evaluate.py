@@ -15,7 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetml.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
+from budgetml.layout import dataset_path
+from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
+from budgetml.terminal import plain
 
 # Amounts are printed with 2 decimals in their table's unit, so half the last digit is the widest gap
 # a correct reading can show after conversion: 0.005 万元 in 万元 tables, 0.005 元 in 元 tables.
@@ -97,7 +99,7 @@ class EvaluationReport:
 
 
 class LabelsError(ValueError):
-    """The labels file is missing or is not one budgetml.sample wrote."""
+    """The labels file is missing or is not one budgetml.synth.sample wrote."""
 
 
 def read_labels(labels_path: Path) -> list[dict]:
@@ -113,7 +115,7 @@ def read_labels(labels_path: Path) -> list[dict]:
 
 
 def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -> EvaluationReport:
-    """Compare the datasets in output_dir with the labels written by budgetml.sample.generate_corpus.
+    """Compare the datasets in output_dir with the labels written by budgetml.synth.corpus.generate_corpus.
 
     Raises LabelsError when the labels file is missing or malformed; missing datasets are only noted.
     """
@@ -154,7 +156,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
 
 
 def _read(output_dir: Path, name: str, notes: list[str], columns: Sequence[str] | None = None) -> pl.DataFrame | None:
-    path = output_dir / f"{name}.parquet"
+    path = dataset_path(output_dir, name)
     if not path.exists():
         notes.append(f"not scored yet: {name}.parquet missing")
         return None
@@ -300,7 +302,7 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
 
 def format_report(report: EvaluationReport) -> str:
     """The report as a few small plain-text tables, for the terminal."""
-    lines = [f"labels: {report.labels_path}", f"datasets: {report.output_dir}", ""]
+    lines = [f"labels: {plain(report.labels_path)}", f"datasets: {plain(report.output_dir)}", ""]
     status = ", ".join(f"{k} {v}" for k, v in report.status_counts.items())
     lines.append(f"filings labelled: {report.n_labelled} (parse status: {status})")
     lines.append("")

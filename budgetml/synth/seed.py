@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from budgetml.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, render_pdf
+from budgetml.synth.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, render_pdf
+from budgetml.synth.table_headers import WUHAN_LAYOUTS, TableLayout
 
-SEED_PATH = Path(__file__).resolve().parents[1] / "data" / "seed" / "wuchang-jingxinju-2025-budget.txt"
+SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "seed" / "wuchang-jingxinju-2025-budget.txt"
 FIXTURE_NAME = "wuchang-jingxinju-2025-budget.pdf"
 
 
@@ -52,162 +53,7 @@ def write_fixture(out_dir: Path, seed_path: Path = SEED_PATH) -> Path:
     return out
 
 
-# --- how each table is printed -----------------------------------------------------------------
-# The seed text keeps the body rows intact but garbles multi-level headers (merged cells come out as
-# empty tabs, narrow columns as one character per word), so each header grid is written here as data,
-# following the 2025 Wuhan district template. Body rows always come from the text.
-
-
-@dataclass(frozen=True)
-class _TableLayout:
-    header: tuple[HeaderCell, ...]
-    col_widths: tuple[float, ...]
-    col_aligns: tuple[str, ...] = ()
-    landscape: bool = False
-
-
-_H = HeaderCell
-_CODE_NAME = ("left", "left")  # codes print left-aligned like names, not as amounts
-
-
-def _two_sided_header(item: str) -> tuple[HeaderCell, ...]:
-    """收入 | 支出 side by side, as in 部门收支总表 and 财政拨款收支总表."""
-    return (
-        _H("收 入", 0, 0, colspan=2),
-        _H("支 出", 0, 2, colspan=2),
-        _H(item, 1, 0),
-        _H("预算数", 1, 1),
-        _H(item, 1, 2),
-        _H("预算数", 1, 3),
-    )
-
-
-def _fund_header(budget: str) -> tuple[HeaderCell, ...]:
-    """科目 | 本年…预算支出 (合计, 基本支出, 项目支出), as in 表8 and 表9."""
-    return (
-        _H("科目编码", 0, 0, rowspan=2),
-        _H("科目名称", 0, 1, rowspan=2),
-        _H(budget, 0, 2, colspan=3),
-        _H("合计", 1, 2),
-        _H("基本支出", 1, 3),
-        _H("项目支出", 1, 4),
-    )
-
-
-def _basic_split_header(code: str, name: str) -> tuple[HeaderCell, ...]:
-    """编码 | 名称 | 合计 | 基本支出 (小计, 人员经费, 公用经费) | 项目支出, as in 表5-1 and 表5-2."""
-    return (
-        _H(code, 0, 0, rowspan=2),
-        _H(name, 0, 1, rowspan=2),
-        _H("合计", 0, 2, rowspan=2),
-        _H("基本支出", 0, 3, colspan=3),
-        _H("项目支出", 0, 6, rowspan=2),
-        _H("小计", 1, 3),
-        _H("人员经费", 1, 4),
-        _H("公用经费", 1, 5),
-    )
-
-
-_INCOME_SOURCES = (
-    "小计",
-    "一般公共预算",
-    "政府性基金预算",
-    "国有资本经营预算",
-    "财政专户管理资金",
-    "事业收入",
-    "事业单位经营收入",
-    "上级补助收入",
-    "附属单位上缴收入",
-    "其他收入",
-)
-_FUNDS = ("一般公共预算", "政府性基金预算", "国有资本经营预算")
-
-_LAYOUTS: dict[str, _TableLayout] = {
-    "表1": _TableLayout(_two_sided_header("项 目"), (3.2, 1.3, 3.2, 1.3)),
-    "表2": _TableLayout(
-        (
-            _H("部门(单位)代码", 0, 0, rowspan=2),
-            _H("部门(单位)名称", 0, 1, rowspan=2),
-            _H("合计", 0, 2, rowspan=2),
-            _H("本年收入", 0, 3, colspan=len(_INCOME_SOURCES)),
-            *(_H(name, 1, 3 + i) for i, name in enumerate(_INCOME_SOURCES)),
-            _H("上年结转结余", 0, 13, rowspan=2),
-            # The seed text prints 13 amount columns but names only 12; the last header is lost in
-            # the extraction. 用事业基金弥补收支差额 is the usual 13th column of this table.
-            _H("用事业基金弥补收支差额", 0, 14, rowspan=2),
-        ),
-        (1.3, 1.9, *(1.0,) * 13),
-        col_aligns=(*_CODE_NAME, *("auto",) * 13),
-        landscape=True,
-    ),
-    "表3": _TableLayout(
-        (_H("科目编码", 0, 0), _H("科目名称", 0, 1), _H("合计", 0, 2), _H("基本支出", 0, 3), _H("项目支出", 0, 4)),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
-    ),
-    "表4": _TableLayout(_two_sided_header("项目"), (3.2, 1.3, 3.2, 1.3)),
-    "表5-1": _TableLayout(
-        _basic_split_header("科目编码", "科目名称"),
-        (1.3, 3.2, 1.2, 1.2, 1.2, 1.2, 1.2),
-        col_aligns=(*_CODE_NAME, *("auto",) * 5),
-    ),
-    "表5-2": _TableLayout(
-        _basic_split_header("单位编码", "单位名称"),
-        (1.2, 3.4, 1.2, 1.2, 1.2, 1.2, 1.2),
-        col_aligns=(*_CODE_NAME, *("auto",) * 5),
-    ),
-    "表6": _TableLayout(
-        (
-            _H("部门预算支出经济分类科目", 0, 0, colspan=2),
-            _H("本年一般公共预算基本支出", 0, 2, colspan=3),
-            _H("科目编码", 1, 0),
-            _H("科目名称", 1, 1),
-            _H("合计", 1, 2),
-            _H("人员经费", 1, 3),
-            _H("公用经费", 1, 4),
-        ),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
-    ),
-    "表7": _TableLayout(
-        (
-            _H("“三公”经费合计", 0, 0, rowspan=2),
-            _H("因公出国(境)费", 0, 1, rowspan=2),
-            _H("公务用车购置及运行费", 0, 2, colspan=3),
-            _H("公务接待费", 0, 5, rowspan=2),
-            _H("小计", 1, 2),
-            _H("公务用车购置费", 1, 3),
-            _H("公务用车运行费", 1, 4),
-        ),
-        (1.0,) * 6,
-    ),
-    "表8": _TableLayout(
-        _fund_header("本年政府性基金预算支出"),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
-    ),
-    "表9": _TableLayout(
-        _fund_header("本年国有资本经营预算支出"),
-        (1.3, 3.4, 1.3, 1.3, 1.3),
-        col_aligns=(*_CODE_NAME, "auto", "auto", "auto"),
-    ),
-    "表10": _TableLayout(
-        (
-            _H("项目名称", 0, 0, rowspan=2),
-            _H("项目单位", 0, 1, rowspan=2),
-            _H("合计", 0, 2, rowspan=2),
-            _H("本年拨款", 0, 3, colspan=3),
-            _H("财政拨款结转结余", 0, 6, colspan=3),
-            _H("财政专户管理资金", 0, 9, rowspan=2),
-            _H("单位资金", 0, 10, rowspan=2),
-            *(_H(name, 1, 3 + i) for i, name in enumerate(_FUNDS)),
-            *(_H(name, 1, 6 + i) for i, name in enumerate(_FUNDS)),
-        ),
-        (2.8, 2.8, *(1.0,) * 9),
-        landscape=True,
-    ),
-}
-
+# The header grid of every other table is data in budgetml/synth/table_headers.py (WUHAN_LAYOUTS).
 # 表11 and 表12-x are forms (performance targets): transcribed row by row with no header grid; each
 # filled cell is merged with the empty cells to its right, which is how the printed forms look.
 _FORMS = frozenset({"表11", "表12-1", "表12-2", "表12-3", "表12-4"})
@@ -352,12 +198,12 @@ def _tables_part(lines: Sequence[str]) -> list[Section | TableSpec]:
     parts: list[Section | TableSpec] = [Section(" ".join(title), (), new_page=True, heading_style="title")]
     regions = list(_table_regions(lines[first_table:]))
     labels = [_label_key(region[0]) for region in regions]
-    if sorted(labels) != sorted([*_LAYOUTS, *_FORMS]):
+    if sorted(labels) != sorted([*WUHAN_LAYOUTS, *_FORMS]):
         raise ValueError(f"seed text: tables {labels} do not match the known layouts")
     for region in regions:
         text = _read_table_text(region)
         key = _label_key(text.label)
-        parts.append(_form_spec(text) if key in _FORMS else _grid_spec(text, _LAYOUTS[key]))
+        parts.append(_form_spec(text) if key in _FORMS else _grid_spec(text, WUHAN_LAYOUTS[key]))
     return parts
 
 
@@ -418,7 +264,7 @@ def _read_table_text(region: Sequence[str]) -> _TableText:
     return _TableText(label.strip(), title, unit, unit_prefix, org_line, note, tuple(rows))
 
 
-def _grid_spec(text: _TableText, layout: _TableLayout) -> TableSpec:
+def _grid_spec(text: _TableText, layout: TableLayout) -> TableSpec:
     """A table with a header grid: the text's header rows are replaced by the layout's, checked against them."""
     n_cols = len(layout.col_widths)
     n_header = max(cell.row + cell.rowspan for cell in layout.header)
@@ -444,7 +290,7 @@ def _grid_spec(text: _TableText, layout: _TableLayout) -> TableSpec:
     )
 
 
-def _check_header_text(text: _TableText, layout: _TableLayout, header_rows: Sequence[_TextRow]) -> None:
+def _check_header_text(text: _TableText, layout: TableLayout, header_rows: Sequence[_TextRow]) -> None:
     """Every header word the text kept must be one of the layout's header cells."""
     known = {_squeeze(cell.text) for cell in layout.header}
     for row in header_rows:

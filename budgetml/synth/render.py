@@ -354,6 +354,7 @@ def _write_pdf(doc: Disclosure, filename: str, layout: LayoutSettings) -> None:
     # invariant=1 freezes the creation date and document id, so equal models give equal bytes.
     canvas = Canvas(filename, pagesize=A4, invariant=1, pageCompression=1)
     canvas.setTitle(" ".join(doc.cover_lines))
+    # The module's name before budgetml/synth/ existed: kept so that rendered PDFs (and filing ids) stay the same.
     canvas.setCreator("budgetml.render")
     pages = _Pages(canvas, layout, doc.page_numbers)
     _draw_cover(pages, doc.cover_lines)

@@ -1,4 +1,7 @@
-"""Read the performance forms (绩效目标表) from their printed cells: composition rows, budgets, targets, funding, activities."""
+"""Read the performance forms (绩效目标表) from their printed cells: composition rows, budgets, targets, funding, activities.
+
+The checks of budgetml/checks/performance.py read these; the cells themselves are budgetml/form_cells.py records.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budgetml.form_cells import FormCell, form_rows
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
 # "910.02万元", "≤1595.4万元", "25 万", "110000", "100%": a number, an optional comparator and suffix.
@@ -14,20 +18,6 @@ _VALUE = re.compile(
 )
 _COMPOSITION = re.compile(r"^(人员类|运转类|特定目标类)项目支出$")
 _NUMBERED_SOURCE = re.compile(r"^(?:\d+[.、．]|使用上年度)")
-
-
-@dataclass(frozen=True)
-class FormCell:
-    table_index: int
-    table_id: str
-    table_title: str
-    unit: str | None
-    page: int
-    row_index: int
-    column_index: int
-    colspan: int
-    text: str
-    bbox: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -43,10 +33,12 @@ class FormValue:
 
     @property
     def yuan(self) -> Decimal | None:
+        """The value in yuan; None when its unit is unknown or a percentage."""
         return self.number * UNIT_TO_YUAN[self.unit] if self.unit in UNIT_TO_YUAN else None
 
 
 def read_value(cell: FormCell) -> FormValue | None:
+    """The number a cell prints, with its comparator and unit; None when the cell is not a number."""
     match = _VALUE.match(squash(cell.text))
     if not match:
         return None
@@ -62,16 +54,10 @@ def read_value(cell: FormCell) -> FormValue | None:
     )
 
 
-def form_rows(cells: list[FormCell]) -> list[list[FormCell]]:
-    """The form's rows in order, each row's cells left to right."""
-    rows: dict[tuple[int, int], list[FormCell]] = {}
-    for cell in cells:
-        rows.setdefault((cell.table_index, cell.row_index), []).append(cell)
-    return [sorted(rows[k], key=lambda c: c.column_index) for k in sorted(rows)]
-
-
 @dataclass(frozen=True)
 class CompositionRow:
+    """A 支出构成 row of the overall form: its label and the values printed after it."""
+
     label: str  # 人员类项目支出 | 运转类项目支出 | 特定目标类项目支出 | 合计
     values: tuple[FormValue, ...]  # current amount, share %, then the previous years' amounts
 
@@ -115,6 +101,8 @@ def labelled_value(rows: list[list[FormCell]], label: re.Pattern[str]) -> FormVa
 
 @dataclass(frozen=True)
 class CostTarget:
+    """A 成本控制 target (≤ …) of a project form, annual or long-term."""
+
     is_annual: bool
     value: FormValue
 
@@ -139,6 +127,8 @@ def cost_targets(rows: list[list[FormCell]]) -> list[CostTarget]:
 
 @dataclass(frozen=True)
 class Funding:
+    """The 项目当年资金来源 block of a project form."""
+
     total: FormValue | None
     sources: tuple[FormValue, ...]  # the numbered sources and 使用上年度财政拨款结转, not the 其中 lines
 

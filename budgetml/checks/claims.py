@@ -45,6 +45,8 @@ _GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当
 
 @dataclass(frozen=True)
 class Claim:
+    """One amount the narrative states, with what it is of and how it compares (a row of claims.parquet)."""
+
     page: int
     section: str
     sentence: str
@@ -69,10 +71,12 @@ class Claim:
 
 
 def decimals_of(number: str) -> int:
+    """The decimal places printed in a number."""
     return len(number.split(".", 1)[1]) if "." in number else 0
 
 
 def to_decimal(number: str) -> Decimal:
+    """A printed number (thousands separators allowed) as an exact Decimal."""
     return Decimal(number.replace(",", ""))
 
 
@@ -93,6 +97,7 @@ def subject_before(text: str, start: int) -> str:
 
 
 def is_previous_statement(match: re.Match[str] | None, year: int | None) -> bool:
+    """Whether a "YYYY年…为" before an amount states a previous year's figure (an outturn, or a year before the filing's)."""
     if match is None:
         return False
     if year is not None:
@@ -196,6 +201,7 @@ def item_reference(subject: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def page_of(page_at: list[tuple[int, int]], offset: int) -> int:
+    """The page a character offset of a section's text is printed on."""
     page = page_at[0][1]
     for start, number in page_at:
         if start <= offset:

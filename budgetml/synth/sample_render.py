@@ -1,37 +1,22 @@
-"""The printed filing of a sample department-year: its records, the injected inconsistencies, its layout as a PDF.
+"""The printed filing of a sample department-year: its records, how its numbers print, its layout as a PDF.
 
-A PrintedFiling (built by budgetml/sample_templates.py) holds tables of amounts and narrative facts
-rather than text, so they can be checked and changed: `inject_inconsistency` makes one printed cell or
-fact wrong and says exactly which; `to_disclosure` lays the filing out in its district's layout
-variation for budgetml.render; `filing_label` records what a correct parser should read from it.
+A PrintedFiling (built by budgetml/synth/wuhan_template.py or shanghai_template.py) holds tables of amounts
+and narrative facts rather than text, so they can be checked and changed (budgetml/synth/inconsistencies.py
+makes one printed cell or fact wrong); `to_disclosure` lays the filing out in its district's layout variation
+for budgetml/synth/render.py.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from budgetml.render import BodySpan, Disclosure, HeaderCell, LayoutSettings, Section, TableSpec, render_pdf
-from budgetml.sample import (
-    YUAN_PER_WAN,
-    ZERO,
-    Change,
-    FilingLabel,
-    FilingNumbers,
-    Injection,
-    LayoutVariant,
-    SampleConfig,
-    file_sha256,
-    money,
-    to_wan,
-)
-
-# The Wuhan header grids are the seed template's, written once in budgetml/seed.py (a private name there:
-# seed.py has no public accessor for its layouts yet).
-from budgetml.seed import _LAYOUTS as WUHAN_LAYOUTS  # noqa: PLC2701
+from budgetml.synth.config import LayoutVariant
+from budgetml.synth.render import BodySpan, Disclosure, LayoutSettings, Section, TableSpec, render_pdf
+from budgetml.synth.sample import YUAN_PER_WAN, ZERO, FilingNumbers
+from budgetml.synth.table_headers import SHANGHAI_HEADERS, WUHAN_LABELS, WUHAN_LAYOUTS
 
 UNIT_YUAN = {"元": Decimal(1), "万元": YUAN_PER_WAN}
 PRINTED = Decimal("0.01")  # every table prints amounts to 2 decimals
@@ -263,298 +248,8 @@ def printed_pct(fact: Fact, style: str) -> Decimal:
     return abs(pct_value(fact.value - fact.previous, fact.previous, style)) + fact.pct_shift
 
 
-# --- inconsistencies: one printed value made wrong -------------------------------------------------------
-
-
-def inject_inconsistency(
-    config: SampleConfig, printed: PrintedFiling, previous: PrintedFiling, kind: str, rng: random.Random
-) -> tuple[PrintedFiling, Injection]:
-    """Change the printed cells or narrative fact that make one internal inconsistency; return the labelled change.
-
-    `previous` is the department's previous-year filing, whose figures prev_year_mismatch misstates.
-    """
-    s = config.inconsistencies
-    tables = printed.tables
-    sign = rng.choice((1, -1))
-
-    def delta_for(amount: Decimal) -> Decimal:
-        """A visible error: a share of the value, at least min_cell_delta_wan, in whole 0.01 万元."""
-        share = Decimal(repr(rng.uniform(*s.cell_delta_share)))
-        return money(max(amount * share, Decimal(repr(s.min_cell_delta_wan)) * YUAN_PER_WAN), _WAN_STEP)
-
-    def signed(amount: Decimal, delta: Decimal) -> Decimal:
-        return amount - delta if sign < 0 and delta < amount else amount + delta
-
-    if kind == "summary_total_mismatch":
-        table = tables["income_expenditure_summary"]
-        key, column = "expenditure_total", "expenditure"
-        true = table.row(key).cells[column]
-        wrong = signed(true, delta_for(true))
-        result = printed.with_table(table.with_cell(key, column, wrong))
-        changes = (_cell_change(table, key, column, true, wrong),)
-        description = f"{table.title}“{table.row(key).label}”与收入总计及各项支出之和不符"
-    elif kind == "hierarchy_sum_mismatch":
-        table = tables["expenditure_summary"]
-        row = max((r for r in table.rows if r.code and len(r.code) == 5), key=lambda r: r.cells["total"])
-        part = "basic" if row.cells["basic"] >= row.cells["project"] else "project"
-        delta = delta_for(row.cells[part])
-        wrong = signed(row.cells[part], delta)
-        moved = wrong - row.cells[part]
-        changed = table.with_cell(row.key, part, wrong).with_cell(row.key, "total", row.cells["total"] + moved)
-        result = printed.with_table(changed)
-        changes = (
-            _cell_change(table, row.key, "total", row.cells["total"], row.cells["total"] + moved),
-            _cell_change(table, row.key, part, row.cells[part], wrong),
-        )
-        description = f"{table.title}中{row.code} {row.label}（款）不等于其下各项之和，也使所属类的合计对不上"
-    elif kind == "cross_table_mismatch":
-        table = tables["general_budget_by_function"]
-        a, b = table.row("2080505"), table.row("2080506")
-        moved = money(
-            min(a.cells["total"], b.cells["total"]) * Decimal(repr(rng.uniform(*s.cross_table_share))), _WAN_STEP
-        )
-        columns = [c for c in ("total", "basic", "personnel") if c in table.columns]
-        changed = table
-        changes_list = []
-        for row, delta in ((a, moved), (b, -moved)):
-            for column in columns:
-                changed = changed.with_cell(row.key, column, row.cells[column] + delta)
-                changes_list.append(_cell_change(table, row.key, column, row.cells[column], row.cells[column] + delta))
-        result = printed.with_table(changed)
-        changes = tuple(changes_list)
-        description = f"{table.title}中养老保险缴费与职业年金两行的金额与部门支出总表不一致（合计仍相等）"
-    elif kind == "narrative_percent_wrong":
-        facts = printed.facts
-        fact = (
-            facts["total.yoy"]
-            if printed.style == "wuhan" and _has_percent(facts["total.yoy"])
-            else _largest_item_fact(facts, with_change=True)
-        )
-        step = Decimal("0.1") if printed.style == "wuhan" else PRINTED
-        true_pct = printed_pct(fact, printed.style)
-        shift = Decimal(repr(rng.uniform(*s.percent_shift_points))).quantize(step, rounding=ROUND_HALF_UP)
-        if sign < 0 and shift < true_pct:
-            shift = -shift
-        result = printed.with_fact(replace(fact, pct_shift=shift))
-        changes = (
-            Change(
-                fact=fact.key,
-                section=printed.section_of(fact.key),
-                expected=float(true_pct),
-                printed=float(true_pct + shift),
-                unit="%",
-            ),
-        )
-        description = f"情况说明中的增减百分比（{true_pct + shift}%）与所述金额不符，应为 {true_pct}%"
-    elif kind == "narrative_amount_mismatch":
-        facts = printed.facts
-        if printed.style == "wuhan":
-            fact = max((f for k, f in facts.items() if k.startswith("class.")), key=lambda f: f.value)
-        else:
-            fact = facts["admin_operation.amount"]
-        wrong = signed(fact.value, delta_for(fact.value))
-        result = printed.with_fact(replace(fact, value=wrong))
-        changes = (
-            Change(
-                table=fact.source[0] if fact.source else None,
-                column=fact.source[2] if fact.source else None,
-                fact=fact.key,
-                section=printed.section_of(fact.key),
-                expected=_narrative_wan(fact.value),
-                printed=_narrative_wan(wrong),
-            ),
-        )
-        description = "情况说明所述金额与预算表不一致"
-    elif kind == "sangong_sum_mismatch":
-        table = tables["sangong"]
-        true = table.row("total").cells["sangong_total"]
-        delta = money(Decimal(repr(rng.uniform(*s.sangong_delta_wan))) * YUAN_PER_WAN, _WAN_STEP)
-        wrong = signed(true, delta)
-        result = printed.with_table(table.with_cell("total", "sangong_total", wrong))
-        changes = (_cell_change(table, "total", "sangong_total", true, wrong),)
-        description = "“三公”经费合计不等于因公出国（境）费、公务用车购置及运行费与公务接待费之和"
-    elif kind == "unit_error_x10000":
-        table = tables["sangong"]
-        true = table.row("total").cells["sangong_total"]
-        wrong_table = replace(table, scale=YUAN_PER_WAN)
-        result = printed.with_table(wrong_table)
-        changes = (
-            Change(
-                table="sangong",
-                column="sangong_total",
-                expected=to_wan(table.read_back(true)),
-                printed=to_wan(wrong_table.read_back(true)),
-            ),
-        )
-        description = "“三公”经费表按元填列金额，单位行却写万元：金额放大一万倍"
-    elif kind == "prev_year_mismatch":
-        fact = _largest_item_fact(printed.facts, with_change=False)
-        code = fact.key.split(".")[1]
-        stated = previous.tables["expenditure_summary"].value(code, "total")
-        shift = Decimal(repr(rng.uniform(*s.previous_shift)))
-        wrong = money(fact.previous * (1 + sign * shift), _WAN_STEP)
-        result = printed.with_fact(replace(fact, previous=wrong))
-        changes = (
-            Change(
-                table="expenditure_summary",
-                code=code,
-                column="total",
-                fact=fact.key,
-                section=printed.section_of(fact.key),
-                expected=to_wan(stated),
-                printed=_narrative_wan(wrong),
-            ),
-        )
-        description = f"情况说明所述{code}的上年预算数与上年公开的部门支出总表不一致"
-    else:
-        raise ValueError(f"unknown inconsistency kind {kind!r}")
-    return result, Injection(kind, "inconsistency", description, changes)
-
-
-_WAN_STEP = Decimal(100)  # injected differences are whole 0.01 万元, so they print exactly in 元 and 万元 tables
-
-
-def _cell_change(table: PrintedTable, key: str, column: str, true: Decimal, wrong: Decimal) -> Change:
-    row = table.row(key)
-    return Change(
-        table=table.table_id,
-        row=row.label or None,
-        code=row.code,
-        column=column,
-        expected=to_wan(table.read_back(true)),
-        printed=to_wan(table.read_back(wrong)),
-    )
-
-
-def _narrative_wan(amount: Decimal) -> float:
-    return float((amount / YUAN_PER_WAN).quantize(PRINTED, rounding=ROUND_HALF_UP))
-
-
-def _has_percent(fact: Fact) -> bool:
-    return bool(fact.previous) and fact.value != fact.previous and fact.form in ("change", "stated")
-
-
-def _largest_item_fact(facts: Mapping[str, Fact], with_change: bool) -> Fact:
-    """The year-on-year statement of the largest 项 (with a percentage to misprint, if asked)."""
-    items = [f for k, f in facts.items() if k.startswith("item.") and f.kind == "yoy" and f.previous]
-    if with_change:
-        items = [f for f in items if _has_percent(f)]
-    return max(items, key=lambda f: (f.value, f.key))
-
-
 # --- layout: PrintedFiling → Disclosure ------------------------------------------------------------------
 
-_H = HeaderCell
-
-
-def _sh_function_header(group: str) -> tuple[HeaderCell, ...]:
-    """普陀's function tables: 项目 over code (类/款/项) and name, the money group over its columns."""
-    return (
-        _H("项目", 0, 0, colspan=4),
-        _H(group, 0, 4, colspan=3),
-        _H("功能分类科目编码", 1, 0, colspan=3),
-        _H("功能分类科目名称", 1, 3, rowspan=2),
-        _H("合计", 1, 4, rowspan=2),
-        _H("基本支出", 1, 5, rowspan=2),
-        _H("项目支出", 1, 6, rowspan=2),
-        _H("类", 2, 0),
-        _H("款", 2, 1),
-        _H("项", 2, 2),
-    )
-
-
-_SH_CODE3 = (0.45, 0.45, 0.45)
-_SH_HEADERS: dict[str, tuple[tuple[HeaderCell, ...], tuple[float, ...]]] = {
-    "income_expenditure_summary": (
-        (
-            _H("本年收入", 0, 0, colspan=2),
-            _H("本年支出", 0, 2, colspan=2),
-            _H("项目", 1, 0),
-            _H("预算数", 1, 1),
-            _H("项目", 1, 2),
-            _H("预算数", 1, 3),
-        ),
-        (3.0, 1.6, 3.0, 1.6),
-    ),
-    "income_summary": (
-        (
-            _H("项目", 0, 0, colspan=4),
-            _H("收入预算", 0, 4, colspan=5),
-            _H("功能分类科目编码", 1, 0, colspan=3),
-            _H("功能分类科目名称", 1, 3, rowspan=2),
-            _H("合计", 1, 4, rowspan=2),
-            _H("财政拨款收入", 1, 5, rowspan=2),
-            _H("事业收入", 1, 6, rowspan=2),
-            _H("事业单位经营收入", 1, 7, rowspan=2),
-            _H("其他收入", 1, 8, rowspan=2),
-            _H("类", 2, 0),
-            _H("款", 2, 1),
-            _H("项", 2, 2),
-        ),
-        (*_SH_CODE3, 2.2, 1.45, 1.45, 1.0, 1.0, 1.0),
-    ),
-    "expenditure_summary": (_sh_function_header("支出预算"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "fiscal_grant_summary": (
-        (
-            _H("财政拨款收入", 0, 0, colspan=2),
-            _H("财政拨款支出", 0, 2, colspan=5),
-            _H("项目", 1, 0),
-            _H("预算数", 1, 1),
-            _H("项目", 1, 2),
-            _H("合计", 1, 3),
-            _H("一般公共预算", 1, 4),
-            _H("政府性基金预算", 1, 5),
-            _H("国有资本经营预算", 1, 6),
-        ),
-        (2.0, 1.5, 2.3, 1.5, 1.5, 1.1, 1.1),
-    ),
-    "general_budget_by_function": (_sh_function_header("一般公共预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "gov_fund": (_sh_function_header("政府性基金预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "state_capital": (_sh_function_header("国有资本经营预算支出"), (*_SH_CODE3, 2.6, 1.5, 1.5, 1.5)),
-    "basic_expenditure_by_economic": (
-        (
-            _H("项目", 0, 0, colspan=3),
-            _H("一般公共预算基本支出", 0, 3, colspan=3),
-            _H("部门预算经济分类科目编码", 1, 0, colspan=2),
-            _H("经济分类科目名称", 1, 2, rowspan=2),
-            _H("合计", 1, 3, rowspan=2),
-            _H("人员经费", 1, 4, rowspan=2),
-            _H("公用经费", 1, 5, rowspan=2),
-            _H("类", 2, 0),
-            _H("款", 2, 1),
-        ),
-        (0.55, 0.55, 2.6, 1.5, 1.5, 1.5),
-    ),
-    "sangong": (
-        (
-            _H("“三公”经费预算数", 0, 0, colspan=6),
-            _H("机关运行经费预算数", 0, 6, rowspan=3),
-            _H("合计", 1, 0, rowspan=2),
-            _H("因公出国(境)费", 1, 1, rowspan=2),
-            _H("公务接待费", 1, 2, rowspan=2),
-            _H("公务用车购置及运行费", 1, 3, colspan=3),
-            _H("小计", 2, 3),
-            _H("购置费", 2, 4),
-            _H("运行费", 2, 5),
-        ),
-        (1.0,) * 7,
-    ),
-}
-
-# Wuhan tables by canonical id: the seed template's label key.
-_WUHAN_KEYS = {
-    "income_expenditure_summary": "表1",
-    "income_summary": "表2",
-    "expenditure_summary": "表3",
-    "fiscal_grant_summary": "表4",
-    "general_budget_by_function": "表5-1",
-    "general_budget_by_unit": "表5-2",
-    "basic_expenditure_by_economic": "表6",
-    "sangong": "表7",
-    "gov_fund": "表8",
-    "state_capital": "表9",
-    "projects": "表10",
-}
 _TWO_SIDED = frozenset({"income_expenditure_summary", "fiscal_grant_summary"})
 
 
@@ -599,7 +294,7 @@ def cell_text(table: PrintedTable, amount: Decimal | None, layout: LayoutVariant
 
 def _table_spec(table: PrintedTable, layout: LayoutVariant) -> TableSpec:
     if layout.style == "wuhan":
-        seed = WUHAN_LAYOUTS[_WUHAN_KEYS[table.table_id]]
+        seed = WUHAN_LAYOUTS[WUHAN_LABELS[table.table_id]]
         header, widths, aligns, landscape = (
             seed.header,
             seed.col_widths,
@@ -607,7 +302,7 @@ def _table_spec(table: PrintedTable, layout: LayoutVariant) -> TableSpec:
             seed.landscape or layout.landscape,
         )
     else:
-        header, widths = _SH_HEADERS[table.table_id]
+        header, widths = SHANGHAI_HEADERS[table.table_id]
         n_code = {"basic_expenditure_by_economic": 2, "sangong": 0, **dict.fromkeys(_TWO_SIDED, 0)}.get(
             table.table_id, 3
         )
@@ -693,29 +388,3 @@ def _code_parts(code: str | None, n: int) -> tuple[str, ...]:
         return ("",) * n
     pieces = [code[:3], code[3:5], code[5:7]][:n]
     return tuple(pieces)
-
-
-# --- labels ------------------------------------------------------------------------------------------------
-
-
-def filing_label(
-    printed: PrintedFiling, rel_path: str, written: Path, previous_path: str | None, injections: tuple[Injection, ...]
-) -> FilingLabel:
-    p = printed.profile
-    headline = {k: (to_wan(v) if v is not None else None) for k, v in printed.headline_figures().items()}
-    return FilingLabel(
-        path=rel_path,
-        filing_id=file_sha256(written),
-        region=p.region,
-        department=p.full_name,
-        department_type=p.dtype.id,
-        year=printed.year,
-        layout=p.layout.id,
-        style=p.style,
-        previous_path=previous_path,
-        headline_wan=headline,
-        headline_units=printed.headline_units(),
-        expenditure_items_wan={code: to_wan(v) for code, v in printed.expenditure_items().items()},
-        expenditure_items_unit=printed.tables["expenditure_summary"].unit,
-        injections=injections,
-    )

@@ -1,0 +1,138 @@
+"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet and checks.parquet.
+
+The rules are grouped by family, one module each (imported here, which registers them): completeness
+and names, table identities, cross-table, performance forms and units, narrative claims. A new family
+(决算 rules, say) is a new module listed in FAMILIES.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from budgetml.checks import completeness, cross_table, identities, narrative, performance
+from budgetml.checks.inputs import FilingData, load_filings
+from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
+from budgetml.datasets import rows_to_table, write_table
+from budgetml.schema import CHECKS, CLAIMS
+
+FAMILIES = (completeness, identities, cross_table, performance, narrative)
+
+
+def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Finding]]:
+    """Every rule over one filing; a rule that fails unexpectedly is recorded as not run, never raised."""
+    results = []
+    for r in rules:
+        try:
+            results += [(r, finding) for finding in IMPLEMENTATIONS[r.rule_id](f)]
+        except Exception as exc:  # noqa: BLE001 - a rule must not stop the others
+            reason = message("rule_error", error=f"{type(exc).__name__}: {exc}")
+            results.append((r, cannot_run(r.rule_id, reason)))
+    return results
+
+
+def claim_rows(f: FilingData) -> list[dict]:
+    """The claims.parquet rows of one filing."""
+    return [
+        {
+            "filing_id": f.filing_id,
+            "claim_index": k,
+            "page": c.page,
+            "section": c.section,
+            "sentence": c.sentence,
+            "subject": c.subject,
+            "code": c.code,
+            "item_names": list(c.item_names),
+            "amount": c.amount,
+            "unit": c.unit,
+            "compare_year": c.compare_year,
+            "compare_basis": c.compare_basis,
+            "delta": c.delta,
+            "percent": c.percent,
+            "share_pct": c.share_pct,
+            "prev_amount": c.prev_amount,
+        }
+        for k, c in enumerate(f.claims)
+    ]
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dict]:
+    """The checks.parquet rows of one filing's findings, numbered per rule."""
+    rows = []
+    counters: dict[str, int] = {}
+    for r, finding in results:
+        index = counters.get(r.rule_id, 0)
+        counters[r.rule_id] = index + 1
+        has_both = finding.actual is not None and finding.expected is not None
+        rows.append(
+            {
+                "filing_id": f.filing_id,
+                "rule_id": r.rule_id,
+                "finding_index": index,
+                "severity": r.severity,
+                "passed": finding.passed,
+                "subject": finding.subject,
+                "expected": _float(finding.expected),
+                "actual": _float(finding.actual),
+                "diff": float(finding.actual - finding.expected) if has_both else None,
+                "tolerance": _float(finding.tolerance),
+                "unit": finding.unit,
+                "message": finding.message,
+                "pages": [e.page for e in finding.evidence],
+                "bboxes": [list(e.bbox) if e.bbox else None for e in finding.evidence],
+            }
+        )
+    return rows
+
+
+def check_output(out_dir: Path) -> dict[str, Path]:
+    """Run every rule over the datasets in out_dir; write claims.parquet and checks.parquet there."""
+    rules = load_rules()
+    claims, findings = [], []
+    for f in load_filings(Path(out_dir)):
+        claims += claim_rows(f)
+        findings += finding_rows(f, run_rules(f, rules))
+    return {
+        CLAIMS.name: write_table(CLAIMS, rows_to_table(CLAIMS, claims), Path(out_dir)),
+        CHECKS.name: write_table(CHECKS, rows_to_table(CHECKS, findings), Path(out_dir)),
+    }
+
+
+def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
+    """docs/rules.md, generated from the registry and the module each rule is implemented in."""
+    rules = rules or load_rules()
+    lines = [
+        "# Consistency rules",
+        "",
+        "Generated from `configs/rules.toml` by `budgetml docs`; do not edit by hand. Each rule is implemented",
+        "by the function registered under its id in the module named below (`budgetml/checks/<family>.py`).",
+        "",
+    ]
+    lines += ["| rule_id | severity | title | tables | tolerance | module |", "|---|---|---|---|---|---|"]
+    for r in rules:
+        lines.append(
+            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(r.tables) or '—'} | {r.tolerance}"
+            f" | `{_module(r)}` |"
+        )
+    lines.append("")
+    for r in rules:
+        lines += [
+            f"## `{r.rule_id}` — {r.title}",
+            "",
+            r.description,
+            "",
+            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Implemented in `{_module(r)}`.",
+            "",
+        ]
+        if r.messages:
+            lines += ["Messages:", ""]
+            lines += [f"- `{key}`: {template}" for key, template in r.messages.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _module(r: Rule) -> str:
+    return IMPLEMENTATIONS[r.rule_id].__module__

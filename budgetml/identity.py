@@ -1,0 +1,105 @@
+"""Which filings are one department in different years: department keys, renamed departments, the previous filing.
+
+A department is known across years by its key: the district and the department's name as printed,
+normalised (full-width folded, spaces removed, a second name in parentheses such as （武昌区数据局）
+dropped), a former name mapped to the current one where configs/department_aliases.toml says the
+department was renamed. The checks (prev_year.matches), the features (year-over-year change), the
+report (a department's years) and the review store (older versions of a file) all use this one key
+and `previous_filings`, the one rule for which filing of last year a filing is compared with.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+from budgetml.normalise import squash
+
+ALIASES_PATH = Path(__file__).resolve().parent.parent / "configs" / "department_aliases.toml"
+_SECOND_NAME = re.compile(r"[(（].*?[)）]")
+
+DepartmentKey = tuple[str, str]  # (normalised region, normalised current name)
+
+
+class AliasError(ValueError):
+    """configs/department_aliases.toml is malformed; the message names the entry."""
+
+
+def name_key(name: str | None) -> str:
+    """A department or district name as compared: folded, no spaces, no second name in parentheses."""
+    return _SECOND_NAME.sub("", squash(name or ""))
+
+
+@lru_cache(maxsize=4)
+def load_aliases(path: Path = ALIASES_PATH) -> Mapping[DepartmentKey, str]:
+    """(region, former name) → current name, all normalised by `name_key`; read-only."""
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    current_of: dict[DepartmentKey, str] = {}
+    for entry in raw.get("alias", []):
+        missing = {"region", "former", "current"} - set(entry)
+        if missing:
+            raise AliasError(f"{path}: 别名条目 {entry} 缺少 {sorted(missing)}")
+        key = (squash(entry["region"]), name_key(entry["former"]))
+        if key in current_of:
+            raise AliasError(f"{path}: {entry['region']} 的原名称“{entry['former']}”出现了两次")
+        current_of[key] = name_key(entry["current"])
+    for (region, _), current in current_of.items():
+        if (region, current) in current_of:
+            raise AliasError(f"{path}: “{current}”既是现名称又是原名称，请直接写最终名称")
+    return MappingProxyType(current_of)
+
+
+def department_key(
+    region: str | None, department: str | None, aliases: Mapping[DepartmentKey, str] | None = None
+) -> DepartmentKey:
+    """A department across years: its normalised name within its normalised region, former names mapped to the current one."""
+    aliases = load_aliases() if aliases is None else aliases
+    key = (squash(region or ""), name_key(department))
+    return key[0], aliases.get(key, key[1])
+
+
+@dataclass(frozen=True)
+class FilingRef:
+    """What the previous-filing rule reads of a filing (a filings.parquet row)."""
+
+    filing_id: str
+    status: str  # ok | partial | failed
+    region: str | None
+    department: str | None
+    year: int | None
+
+    @classmethod
+    def of(cls, row: Mapping) -> FilingRef:
+        """The reference of a filings.parquet row (a dict with at least these five columns)."""
+        return cls(row["filing_id"], row["status"], row["region"], row["department"], row["year"])
+
+
+def previous_filings(
+    filings: Iterable[FilingRef], aliases: Mapping[DepartmentKey, str] | None = None
+) -> dict[str, str]:
+    """filing_id → filing_id of the same department's filing of the year before, for every filing that has one.
+
+    Failed filings are neither linked nor linked to. When a department has several filings for one year
+    (two versions of a file, a corrected reprint), the one compared with is the ok one before a partial
+    one, then the smallest filing_id. Why this rule: filing_id is the SHA-256 of the file's bytes, so the
+    choice depends neither on the order in which files were found or reused nor on their names, and a
+    fully parsed filing is the better comparison; "the last one read" changed with the input order.
+    """
+    usable = [f for f in filings if f.status != "failed"]
+    chosen: dict[tuple[DepartmentKey, int], FilingRef] = {}
+    for f in sorted(usable, key=lambda f: (f.status != "ok", f.filing_id)):
+        if f.year is not None:
+            chosen.setdefault((department_key(f.region, f.department, aliases), f.year), f)
+    found = {}
+    for f in usable:
+        if f.year is None:
+            continue
+        previous = chosen.get((department_key(f.region, f.department, aliases), f.year - 1))
+        if previous is not None:
+            found[f.filing_id] = previous.filing_id
+    return found

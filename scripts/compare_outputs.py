@@ -1,0 +1,109 @@
+"""Compare two output folders dataset by dataset: are the rows identical, apart from what differs from run to run?
+
+Usage: python scripts/compare_outputs.py BEFORE AFTER [--show N]
+
+Every dataset declared in budgetml/schema.py is looked for in both folders (at the top or anywhere below,
+outside hidden folders, so a folder that keeps its datasets in data/ compares with one that does not).
+Rows are matched by the dataset's key (runs, keyed by its run id, by order); values are compared exactly (floats too: NaN equals NaN). Ignored:
+the run's own identity and timing (runs: run_id, started_at, duration_s, stage_durations, report_path;
+inputs: parse_s, peak_rss_mb). Exit status 0 when every dataset is identical, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from budgetml.schema import DATASETS, Dataset
+
+# Columns that differ between two runs over the same inputs by nature: when and how fast it ran, and its id.
+VOLATILE = {
+    "runs": {"run_id", "started_at", "duration_s", "stage_durations", "report_path"},
+    "inputs": {"parse_s", "peak_rss_mb"},
+}
+
+
+def find_dataset(folder: Path, dataset: Dataset) -> Path | None:
+    """The dataset's file in folder: at the top, else the one found below it outside hidden folders."""
+    top = folder / dataset.file_name
+    if top.exists():
+        return top
+    found = [
+        p for p in sorted(folder.rglob(dataset.file_name)) if not any(part.startswith(".") for part in p.parts[-3:-1])
+    ]
+    return found[0] if found else None
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def compare_dataset(dataset: Dataset, before: Path, after: Path, show: int) -> list[str]:
+    """Differences between the two files of one dataset, as lines to print (none: identical)."""
+    a, b = pq.read_table(before), pq.read_table(after)
+    problems = []
+    if a.schema.remove_metadata() != b.schema.remove_metadata():
+        problems.append(f"  schema differs:\n    before {a.schema}\n    after  {b.schema}")
+    ignored = VOLATILE.get(dataset.name, set())
+    key = [k for k in dataset.key if k not in ignored]  # runs: its key is the run's id; rows match by order
+    rows_a = {tuple(r[k] for k in key) if key else (n,): r for n, r in enumerate(a.to_pylist())}
+    rows_b = {tuple(r[k] for k in key) if key else (n,): r for n, r in enumerate(b.to_pylist())}
+    if len(rows_a) != a.num_rows or len(rows_b) != b.num_rows:
+        problems.append(f"  key {key} is not unique: {a.num_rows} rows before, {b.num_rows} after")
+    only_a, only_b = rows_a.keys() - rows_b.keys(), rows_b.keys() - rows_a.keys()
+    if only_a:
+        problems.append(f"  {len(only_a)} rows only before, e.g. {sorted(only_a, key=str)[:show]}")
+    if only_b:
+        problems.append(f"  {len(only_b)} rows only after, e.g. {sorted(only_b, key=str)[:show]}")
+    changed = []
+    for row_key in sorted(rows_a.keys() & rows_b.keys(), key=str):
+        ra, rb = rows_a[row_key], rows_b[row_key]
+        for column in ra:
+            if column not in ignored and not _same(ra[column], rb.get(column)):
+                changed.append((row_key, column, ra[column], rb.get(column)))
+    if changed:
+        problems.append(f"  {len(changed)} values differ in {len({c[0] for c in changed})} rows:")
+        problems += [f"    {row_key} {column}: {va!r} → {vb!r}" for row_key, column, va, vb in changed[:show]]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--show", type=int, default=5, help="Differences shown per dataset.")
+    args = parser.parse_args(argv)
+    identical = True
+    for dataset in DATASETS:
+        before, after = find_dataset(args.before, dataset), find_dataset(args.after, dataset)
+        if before is None and after is None:
+            print(f"{dataset.name}: absent from both")
+            continue
+        if before is None or after is None:
+            identical = False
+            print(f"{dataset.name}: only in {'after' if before is None else 'before'}")
+            continue
+        problems = compare_dataset(dataset, before, after, args.show)
+        rows = pq.read_metadata(after).num_rows
+        ignored = sorted(VOLATILE.get(dataset.name, ()))
+        note = f" (ignoring {', '.join(ignored)})" if ignored else ""
+        print(f"{dataset.name}: {'identical' if not problems else 'DIFFERENT'}, {rows} rows{note}")
+        for line in problems:
+            print(line)
+        identical = identical and not problems
+    print("all datasets identical" if identical else "datasets differ")
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

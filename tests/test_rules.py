@@ -1,0 +1,622 @@
+"""Every rule on small hand-built filings: one that satisfies it and one that breaks it (and, where it matters, one it cannot check).
+
+Each case is a FilingData built inline (amounts in 万元, table records, form cells, narrative sentences
+read by the real claim parser) and the exact list of `passed` values the rule must yield. A passing
+case and its failing twin differ in one printed figure or word, so a rule that yields nothing, or the
+same verdict whatever it reads, fails here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import pytest
+
+from budgetml.checks.claims import narrative_to_claims
+from budgetml.checks.inputs import Amount, FilingData, PrintedTable
+from budgetml.checks.registry import IMPLEMENTATIONS, load_rules
+from budgetml.checks.rulebook import run_rules
+from budgetml.form_cells import FormCell
+from budgetml.normalise import UNIT_TO_YUAN
+
+YEAR = 2025
+SHANGHAI_TABLES = (
+    "income_expenditure_summary",
+    "income_summary",
+    "expenditure_summary",
+    "fiscal_grant_summary",
+    "general_budget_by_function",
+    "gov_fund",
+    "state_capital",
+    "basic_expenditure_by_economic",
+    "sangong",
+)
+
+
+# ---------------------------------------------------------------- builders
+
+
+def amount(table_id: str, column: str, wan: str, label: str = "", code: str | None = None, row: int = 0) -> Amount:
+    """A line item printed in 万元 to the digits of `wan`."""
+    decimals = len(wan.split(".")[1]) if "." in wan else 0
+    return Amount(
+        0,
+        table_id,
+        1,
+        row,
+        label,
+        code,
+        column,
+        Decimal(wan) * UNIT_TO_YUAN["万元"],
+        decimals,
+        "万元",
+        wan,
+        (0, 0, 1, 1),
+    )
+
+
+def total(table_id: str, column: str, wan: str) -> Amount:
+    """A figure of the table's 合计 row."""
+    return amount(table_id, column, wan, "合计", row=99)
+
+
+def table(table_id: str, title: str = "", department: str | None = None, notes: tuple[str, ...] = ()) -> PrintedTable:
+    return PrintedTable(0, table_id, title or f"{YEAR}年{table_id}", "万元", (1,), department, notes)
+
+
+def form(table_id: str, title: str, rows: list[list[str]]) -> list[FormCell]:
+    """A form's cells, one string per cell, rows top to bottom."""
+    return [
+        FormCell(0, table_id, title, "万元", 2, r, c, 1, text, (float(c), float(r), c + 1.0, r + 1.0))
+        for r, texts in enumerate(rows)
+        for c, text in enumerate(texts)
+    ]
+
+
+def filing(
+    amounts: list[Amount] = (),
+    tables: list[PrintedTable] | None = None,
+    cells: list[FormCell] = (),
+    narrative: str = "",
+    department: str = "武昌区测试局",
+    previous: FilingData | None = None,
+) -> FilingData:
+    """A filing of YEAR; its tables are those its amounts are in unless given, each table its own table_index."""
+    tables = tables if tables is not None else [table(t) for t in dict.fromkeys(a.table_id for a in amounts)]
+    index = {t.table_id: k for k, t in enumerate(tables)}
+    tables = [replace(t, table_index=index[t.table_id]) for t in tables]
+    amounts = [replace(a, table_index=index.get(a.table_id, -1)) for a in amounts]
+    chunks = [("三、情况说明", 3, narrative)] if narrative else []
+    return FilingData(
+        "f" * 64,
+        YEAR,
+        department,
+        "武昌区",
+        list(amounts),
+        tables,
+        list(cells),
+        narrative_to_claims(chunks, YEAR),
+        chunks,
+        previous,
+    )
+
+
+# ---------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class Case:
+    rule_id: str
+    name: str
+    build: Callable[[], FilingData]
+    passed: list[bool | None]  # the rule's findings' verdicts, in order
+
+
+def sangong(reception: str = "3.00") -> list[Amount]:
+    figures = {
+        "sangong_total": "10.00",
+        "overseas": "1.00",
+        "vehicle_total": "6.00",
+        "vehicle_purchase": "2.00",
+        "vehicle_operation": "4.00",
+        "reception": reception,
+    }
+    return [amount("sangong", column, wan) for column, wan in figures.items()]
+
+
+def cross_totals(spending: str) -> FilingData:
+    return filing(
+        [
+            amount("income_expenditure_summary", "income", "100.00", "收入总计"),
+            amount("income_expenditure_summary", "expenditure", "100.00", "支出总计"),
+            total("income_summary", "total", "100.00"),
+            total("expenditure_summary", "total", spending),
+        ]
+    )
+
+
+def fiscal_grant(fiscal: str, other_income: str) -> FilingData:
+    return filing(
+        [
+            amount("fiscal_grant_summary", "expenditure", fiscal, "支出总计"),
+            total("expenditure_summary", "total", "100.00"),
+            total("income_summary", "total", "100.00"),
+            total("income_summary", "other_income", other_income),
+        ]
+    )
+
+
+def economic_vs_function(public: str) -> FilingData:
+    return filing(
+        [
+            total("basic_expenditure_by_economic", "total", "60.00"),
+            total("basic_expenditure_by_economic", "personnel", "50.00"),
+            total("basic_expenditure_by_economic", "public", "10.00"),
+            total("general_budget_by_function", "basic", "60.00"),
+            total("general_budget_by_function", "personnel", "50.00"),
+            total("general_budget_by_function", "public", public),
+        ]
+    )
+
+
+OVERALL = "部门整体支出绩效目标表"
+
+
+def composition(personnel: str = "60", personnel_pct: str = "60%", total_wan: str = "100") -> list[FormCell]:
+    return form(
+        "performance_overall",
+        OVERALL,
+        [
+            ["支出构成", "金额", "占比"],
+            ["人员类项目支出", personnel, personnel_pct],
+            ["运转类项目支出", "30", "30%"],
+            ["特定目标类项目支出", "10", "10%"],
+            ["合计", total_wan, "100%"],
+        ],
+    )
+
+
+PROJECT = "项目支出绩效目标表（网络建设）"
+
+
+def project_form(*rows: list[str], budget: str = "100") -> list[FormCell]:
+    return form("performance_project", PROJECT, [["项目当年预算", budget], *rows])
+
+
+def previous_year(total_wan: str) -> FilingData:
+    last = filing([total("expenditure_summary", "total", total_wan)])
+    last = replace(last, year=YEAR - 1)
+    return filing(
+        [total("expenditure_summary", "total", "110.00")],
+        narrative="2025年部门收支总预算110.00万元，比2024年预算增加10.00万元，增长10%。",
+        previous=last,
+    )
+
+
+CASES = [
+    # completeness and names
+    Case(
+        "completeness.required_tables",
+        "all nine",
+        lambda: filing(tables=[table(t) for t in SHANGHAI_TABLES]),
+        [True] * 9,
+    ),
+    Case(
+        "completeness.required_tables",
+        "三公 table missing",
+        lambda: filing(tables=[table(t) for t in SHANGHAI_TABLES if t != "sangong"]),
+        [True] * 8 + [False],
+    ),
+    Case(
+        "completeness.empty_table_note",
+        "empty with a note",
+        lambda: filing(tables=[table("gov_fund", notes=("本部门无政府性基金预算，故本表为空表。",))]),
+        [True],
+    ),
+    Case("completeness.empty_table_note", "empty, no note", lambda: filing(tables=[table("gov_fund")]), [False]),
+    Case(
+        "year.consistent",
+        "titles and comparison agree",
+        lambda: filing(
+            tables=[table("sangong", "2025年“三公”经费预算表")],
+            narrative="2025年部门收支总预算110万元，比2024年预算增加10万元。",
+        ),
+        [],
+    ),
+    Case(
+        "year.consistent",
+        "last year's title",
+        lambda: filing(tables=[table("sangong", "2024年“三公”经费预算表")]),
+        [False],
+    ),
+    Case(
+        "year.consistent",
+        "compared with the wrong year",
+        lambda: filing(narrative="2025年部门收支总预算110万元，比2026年预算增加10万元。"),
+        [False],
+    ),
+    Case(
+        "name.consistent",
+        "same name, other spacing",
+        lambda: filing(tables=[table("sangong", department="武昌区 测试局")]),
+        [],
+    ),
+    Case(
+        "name.consistent",
+        "other department",
+        lambda: filing(tables=[table("sangong", department="武昌区某局")]),
+        [False],
+    ),
+    Case("template.residue", "filled in", lambda: filing(narrative="武昌区测试局主要职能如下。"), []),
+    Case("template.residue", "placeholder left", lambda: filing(narrative="XX局主要职能如下。"), [False]),
+    # table identities
+    Case(
+        "summary.balance",
+        "balanced",
+        lambda: filing(
+            [
+                amount("income_expenditure_summary", "income", "100.00", "收入总计"),
+                amount("income_expenditure_summary", "expenditure", "100.00", "支出总计"),
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "summary.balance",
+        "income exceeds spending",
+        lambda: filing(
+            [
+                amount("income_expenditure_summary", "income", "100.00", "收入总计"),
+                amount("income_expenditure_summary", "expenditure", "90.00", "支出总计"),
+            ]
+        ),
+        [False],
+    ),
+    Case(
+        "summary.balance",
+        "no totals printed",
+        lambda: filing([amount("income_expenditure_summary", "income", "100.00", "一般公共预算拨款")]),
+        [None],
+    ),
+    Case(
+        "table.total_row",
+        "合计 is the sum of 类",
+        lambda: filing(
+            [
+                amount("expenditure_summary", "total", "60.00", "教育支出", "205", row=0),
+                amount("expenditure_summary", "total", "40.00", "社会保障和就业支出", "208", row=1),
+                total("expenditure_summary", "total", "100.00"),
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "table.total_row",
+        "合计 off by 10",
+        lambda: filing(
+            [
+                amount("expenditure_summary", "total", "60.00", "教育支出", "205", row=0),
+                amount("expenditure_summary", "total", "40.00", "社会保障和就业支出", "208", row=1),
+                total("expenditure_summary", "total", "110.00"),
+            ]
+        ),
+        [False],
+    ),
+    Case(
+        "table.hierarchy",
+        "类 = Σ款 within a cent",
+        lambda: filing(
+            [
+                amount("expenditure_summary", "total", "100.01", "教育支出", "205", row=0),
+                amount("expenditure_summary", "total", "60.00", "普通教育", "20502", row=1),
+                amount("expenditure_summary", "total", "40.00", "职业教育", "20503", row=2),
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "table.hierarchy",
+        "类 ≠ Σ款",
+        lambda: filing(
+            [
+                amount("expenditure_summary", "total", "100.00", "教育支出", "205", row=0),
+                amount("expenditure_summary", "total", "60.00", "普通教育", "20502", row=1),
+                amount("expenditure_summary", "total", "30.00", "职业教育", "20503", row=2),
+            ]
+        ),
+        [False],
+    ),
+    Case(
+        "table.basic_plus_project",
+        "100 = 60 + 40",
+        lambda: filing(
+            [
+                amount("expenditure_summary", c, v, "教育支出", "205")
+                for c, v in (("total", "100.00"), ("basic", "60.00"), ("project", "40.00"))
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "table.basic_plus_project",
+        "100 ≠ 60 + 30",
+        lambda: filing(
+            [
+                amount("expenditure_summary", c, v, "教育支出", "205")
+                for c, v in (("total", "100.00"), ("basic", "60.00"), ("project", "30.00"))
+            ]
+        ),
+        [False],
+    ),
+    Case(
+        "table.personnel_plus_public",
+        "60 = 50 + 10",
+        lambda: filing(
+            [
+                amount("basic_expenditure_by_economic", c, v, "工资福利支出", "301")
+                for c, v in (("total", "60.00"), ("personnel", "50.00"), ("public", "10.00"))
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "table.personnel_plus_public",
+        "60 ≠ 50 + 5",
+        lambda: filing(
+            [
+                amount("basic_expenditure_by_economic", c, v, "工资福利支出", "301")
+                for c, v in (("total", "60.00"), ("personnel", "50.00"), ("public", "5.00"))
+            ]
+        ),
+        [False],
+    ),
+    Case("sangong.components", "10 = 1 + 6 + 3; 6 = 2 + 4", lambda: filing(sangong()), [True, True]),
+    Case("sangong.components", "reception 4", lambda: filing(sangong(reception="4.00")), [False, True]),
+    Case("sangong.components", "no 三公 table", lambda: filing([]), [None]),
+    # across tables
+    Case("cross.totals", "all 100", lambda: cross_totals("100.00"), [True, True, True]),
+    Case("cross.totals", "spending 90", lambda: cross_totals("90.00"), [True, False, False]),
+    Case("cross.fiscal_grant", "80 of 100, other income 20", lambda: fiscal_grant("80.00", "20.00"), [True]),
+    Case("cross.fiscal_grant", "120 of 100", lambda: fiscal_grant("120.00", "20.00"), [False]),
+    Case("cross.fiscal_grant", "all fiscal, yet 80 of 100", lambda: fiscal_grant("80.00", "0.00"), [False]),
+    Case(
+        "cross.function_vs_expenditure",
+        "205 agrees",
+        lambda: filing(
+            [
+                amount("general_budget_by_function", "total", "60.00", "教育支出", "205"),
+                amount("expenditure_summary", "total", "60.00", "教育支出", "205"),
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "cross.function_vs_expenditure",
+        "205 larger in the function table",
+        lambda: filing(
+            [
+                amount("general_budget_by_function", "total", "70.00", "教育支出", "205"),
+                amount("expenditure_summary", "total", "60.00", "教育支出", "205"),
+            ]
+        ),
+        [False],
+    ),
+    Case("cross.economic_vs_function", "all agree", lambda: economic_vs_function("10.00"), [True, True, True]),
+    Case("cross.economic_vs_function", "公用经费 12", lambda: economic_vs_function("12.00"), [True, True, False]),
+    Case(
+        "cross.sangong_vs_economic",
+        "接待 3 ≥ 30217 2",
+        lambda: filing(
+            [
+                amount("sangong", "reception", "3.00"),
+                amount("basic_expenditure_by_economic", "total", "2.00", "公务接待费", "30217"),
+            ]
+        ),
+        [True],
+    ),
+    Case(
+        "cross.sangong_vs_economic",
+        "接待 3 < 30217 5",
+        lambda: filing(
+            [
+                amount("sangong", "reception", "3.00"),
+                amount("basic_expenditure_by_economic", "total", "5.00", "公务接待费", "30217"),
+            ]
+        ),
+        [False],
+    ),
+    Case(
+        "cross.projects_total",
+        "40 = 40",
+        lambda: filing(
+            [amount("projects", "total", "40.00", "合计"), total("expenditure_summary", "project", "40.00")]
+        ),
+        [True],
+    ),
+    Case(
+        "cross.projects_total",
+        "40 ≠ 50",
+        lambda: filing(
+            [amount("projects", "total", "40.00", "合计"), total("expenditure_summary", "project", "50.00")]
+        ),
+        [False],
+    ),
+    # performance forms and units
+    Case("perf.composition", "100 = 60 + 30 + 10", lambda: filing(cells=composition()), [True]),
+    Case("perf.composition", "110 ≠ 60 + 30 + 10", lambda: filing(cells=composition(total_wan="110")), [False]),
+    Case(
+        "perf.composition",
+        "no composition rows",
+        lambda: filing(cells=form("performance_overall", OVERALL, [["年度总体目标", "完成"]])),
+        [None],
+    ),
+    Case("perf.shares", "60 %, 30 %, 10 %", lambda: filing(cells=composition()), [True, True, True, True]),
+    Case(
+        "perf.shares",
+        "60 printed as 65 %",
+        lambda: filing(cells=composition(personnel_pct="65%")),
+        [False, True, True, False],
+    ),
+    Case(
+        "perf.cost_target",
+        "≤ 90 within 100",
+        lambda: filing(cells=project_form(["年度绩效目标"], ["成本指标", "成本控制", "≤90万元"])),
+        [True],
+    ),
+    Case(
+        "perf.cost_target",
+        "≤ 120 over 100",
+        lambda: filing(cells=project_form(["年度绩效目标"], ["成本指标", "成本控制", "≤120万元"])),
+        [False],
+    ),
+    Case(
+        "perf.funding_sources",
+        "100 = 70 + 30",
+        lambda: filing(
+            cells=project_form(["来源项目", "金额"], ["合计", "100"], ["1.财政拨款", "70"], ["2.其他资金", "30"])
+        ),
+        [True],
+    ),
+    Case(
+        "perf.funding_sources",
+        "100 ≠ 70 + 40",
+        lambda: filing(
+            cells=project_form(["来源项目", "金额"], ["合计", "100"], ["1.财政拨款", "70"], ["2.其他资金", "40"])
+        ),
+        [False],
+    ),
+    Case(
+        "perf.activities",
+        "60 + 40 = 100",
+        lambda: filing(cells=project_form(["项目活动", "金额"], ["运维服务", "60"], ["设备购置", "40"])),
+        [True],
+    ),
+    Case(
+        "perf.activities",
+        "60 + 30 ≠ 100",
+        lambda: filing(cells=project_form(["项目活动", "金额"], ["运维服务", "60"], ["设备购置", "30"])),
+        [False],
+    ),
+    Case(
+        "units.consistent",
+        "activity in 万元",
+        lambda: filing(cells=project_form(["项目活动", "金额"], ["运维服务", "100"])),
+        [],
+    ),
+    Case(
+        "units.consistent",
+        "activity typed in 元",
+        lambda: filing(cells=project_form(["项目活动", "金额"], ["运维服务", "1000000"])),
+        [False],
+    ),
+    Case(
+        "units.consistent",
+        "a table's total in 元",
+        lambda: filing(
+            [total("expenditure_summary", "total", "100.00"), total("income_summary", "total", "1000000.00")]
+        ),
+        [False],
+    ),
+    # narrative claims
+    Case(
+        "narrative.amount",
+        "110 as printed",
+        lambda: filing([total("expenditure_summary", "total", "110.00")], narrative="2025年部门收支总预算110.00万元。"),
+        [True],
+    ),
+    Case(
+        "narrative.amount",
+        "120 against 110",
+        lambda: filing([total("expenditure_summary", "total", "110.00")], narrative="2025年部门收支总预算120.00万元。"),
+        [False],
+    ),
+    Case(
+        "narrative.change",
+        "+10 on 100 is 10 %",
+        lambda: filing(narrative="2025年部门收支总预算110.00万元，比2024年预算增加10.00万元，增长10%。"),
+        [True],
+    ),
+    Case(
+        "narrative.change",
+        "+10 on 100 said 20 %",
+        lambda: filing(narrative="2025年部门收支总预算110.00万元，比2024年预算增加10.00万元，增长20%。"),
+        [False],
+    ),
+    Case(
+        "narrative.share",
+        "60 of 110 is 54.55 %",
+        lambda: filing(narrative="2025年部门收支总预算110.00万元。基本支出60.00万元，占54.55%。"),
+        [True],
+    ),
+    Case(
+        "narrative.share",
+        "60 of 110 said 60 %",
+        lambda: filing(narrative="2025年部门收支总预算110.00万元。基本支出60.00万元，占60%。"),
+        [False],
+    ),
+    Case(
+        "narrative.procurement",
+        "917.17 = 5.5 + 0 + 911.67",
+        lambda: filing(narrative="2025年政府采购预算917.17万元，其中：货物5.5万元，工程0万元，服务911.67万元。"),
+        [True],
+    ),
+    Case(
+        "narrative.procurement",
+        "917.17 ≠ 5.5 + 0 + 912.17",
+        lambda: filing(narrative="2025年政府采购预算917.17万元，其中：货物5.5万元，工程0万元，服务912.17万元。"),
+        [False],
+    ),
+    Case("prev_year.matches", "last year 100", lambda: previous_year("100.00"), [True]),
+    Case("prev_year.matches", "last year 105", lambda: previous_year("105.00"), [False]),
+    Case(
+        "prev_year.matches",
+        "no previous filing",
+        lambda: filing(narrative="2025年部门收支总预算110万元，比2024年预算增加10万元。"),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.rule_id}: {c.name}" for c in CASES])
+def test_rule_on_a_hand_built_filing(case):
+    findings = list(IMPLEMENTATIONS[case.rule_id](case.build()))
+    assert [f.passed for f in findings] == case.passed, [f.message for f in findings]
+    for f in findings:
+        assert f.rule_id == case.rule_id and f.message
+        if f.passed is None:
+            assert f.message.startswith("无法检查：")
+
+
+def test_every_rule_has_a_passing_and_a_failing_case():
+    verdicts: dict[str, set] = {}
+    for case in CASES:
+        verdicts.setdefault(case.rule_id, set()).update({True} if case.passed and all(case.passed) else set())
+        verdicts[case.rule_id].update({False} if False in case.passed else set())
+        verdicts[case.rule_id].update({"clean"} if case.passed == [] else set())
+    for rule in load_rules():
+        seen = verdicts.get(rule.rule_id, set())
+        assert False in seen, f"{rule.rule_id} has no failing case"
+        assert True in seen or "clean" in seen, f"{rule.rule_id} has no passing case"
+
+
+def test_a_rule_that_raises_is_recorded_as_not_run(monkeypatch):
+    def broken(f):
+        raise ZeroDivisionError("division by zero")
+        yield  # a generator, like the rules
+
+    monkeypatch.setitem(IMPLEMENTATIONS, "summary.balance", broken)
+    rules = tuple(r for r in load_rules() if r.rule_id == "summary.balance")
+    [(rule, finding)] = run_rules(filing([]), rules)
+    assert finding.passed is None and finding.message == "无法检查：规则执行出错：ZeroDivisionError: division by zero"
+
+
+def test_messages_name_the_numbers():
+    [case] = [c for c in CASES if c.rule_id == "table.hierarchy" and c.passed == [False]]
+    [finding] = IMPLEMENTATIONS["table.hierarchy"](case.build())
+    assert (
+        finding.message
+        == "支出总表：205 教育支出（合计） 填列 100.00 万元，应等于普通教育、职业教育之和 90.00 万元，相差 10.00 万元"
+    )
+    assert (finding.expected, finding.actual, finding.unit) == (Decimal(90), Decimal(100), "万元")
