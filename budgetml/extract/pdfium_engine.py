@@ -191,21 +191,23 @@ def _text_page_chars(text_page: int, count: int, ctm: Matrix, height: float, has
     font = 0
     size = x_scale = low = high = low_text = high_text = 0.0
     matrix_now: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 1.0)
+    top_offset = bottom_offset = char_size = 0.0
     is_straight = upright = True
     skip = False
+    get_unicode, get_text_object, get_char_origin = _get_unicode, _get_text_object, _get_char_origin
     for position in range(count):
         if skip:  # the second half of a character outside the BMP
             skip = False
             continue
-        code = _get_unicode(text_page, position)
+        code = get_unicode(text_page, position)
         if 0xD800 <= code < 0xDC00 and position + 1 < count:  # pdfium gives it as two UTF-16 units
-            low_half = _get_unicode(text_page, position + 1)
+            low_half = get_unicode(text_page, position + 1)
             if 0xDC00 <= low_half < 0xE000:
                 code, skip = 0x10000 + ((code - 0xD800) << 10) + (low_half - 0xDC00), True
         text = chr(code) if code <= 0x10FFFF else "\ufffd"
         if text.isspace():  # spaces, and the line breaks pdfium generates between lines
             continue
-        obj = _get_text_object(text_page, position)
+        obj = get_text_object(text_page, position)
         if not obj:
             continue
         if obj != run or has_forms:
@@ -224,22 +226,26 @@ def _text_page_chars(text_page: int, count: int, ctm: Matrix, height: float, has
             # The box in text space: the advance wide, the font size tall, its bottom on the font's descent line.
             low_text, high_text = descents[font] * size, (descents[font] + 1) * size
             x_scale, low, high = a * size, d * low_text, d * high_text
-        _get_char_origin(text_page, position, x_ref, y_ref)
+            # Straight text: the box's top and bottom, measured down from the page's top, less the origin's height.
+            top_offset, bottom_offset, char_size = (
+                height - cf - max(low, high),
+                height - cf - min(low, high),
+                abs(high - low),
+            )
+        get_char_origin(text_page, position, x_ref, y_ref)
+        ox, oy = origin_x.value, origin_y.value
         advance = font_advances.get(code)
         if advance is None:
-            advance = advances.measure(position, font, code, matrix_now, origin_x.value, size)
+            advance = advances.measure(position, font, code, matrix_now, ox, size)
         if is_straight:  # text set straight on an unturned page (the usual case): two corners give the box
-            x0 = origin_x.value + ce
+            x0 = ox + ce
             x1 = x0 + x_scale * advance
-            y0, y1 = origin_y.value + cf + low, origin_y.value + cf + high
             if x0 > x1:
                 x0, x1 = x1, x0
-            if y0 > y1:
-                y0, y1 = y1, y0
+            chars.append(Char(text, x0, top_offset - oy, x1, bottom_offset - oy, char_size, upright))
         else:
-            box = (advance * size, low_text, high_text)
-            x0, y0, x1, y1 = _turned_box(origin_x.value, origin_y.value, matrix_now, box, ctm)
-        chars.append(Char(text, x0, height - y1, x1, height - y0, y1 - y0, upright))
+            x0, y0, x1, y1 = _turned_box(ox, oy, matrix_now, (advance * size, low_text, high_text), ctm)
+            chars.append(Char(text, x0, height - y1, x1, height - y0, y1 - y0, upright))
     return chars
 
 
