@@ -64,6 +64,17 @@ def test_generated_sample_corpus_parses_identically(tmp_path):
     assert_same_datasets(pdfs)
 
 
+def test_fuzzed_presentations_parse_identically(tmp_path):
+    """The presentation fuzzer (`budgetml sample --vary`): grids and 三线表, caption arrangements, full-width
+    digits, landscape pages, page breaks, covers — drawn at random per filing, the same for both engines."""
+    args = ["sample", "--out", str(tmp_path), "--districts", "3", "--departments", "2", "--years", "2025"]
+    result = runner.invoke(app, [*args, "--vary", "--seed", "2027"])
+    assert result.exit_code == 0, result.output
+    pdfs = sorted(tmp_path.rglob("*.pdf"))
+    assert len(pdfs) == 6
+    assert_same_datasets(pdfs)
+
+
 @pytest.fixture(scope="module")
 def wrapped(tmp_path_factory):
     """A budget filing, and the same pages as form XObjects on pages turned by /Rotate (and forms in forms)."""
