@@ -25,8 +25,7 @@ from budgetml import generations
 from budgetml.code_dictionary import code_dictionary
 from budgetml.datasets import write_table
 from budgetml.departments import departments_table, regions_table
-from budgetml.incremental import cache_root
-from budgetml.layout import dataset_files, migrate_flat_layout, partitioned_path
+from budgetml.layout import cache_dir, dataset_files, migrate_flat_layout, partitioned_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN
 from budgetml.parse import with_keys
 from budgetml.quality import with_quality
@@ -239,13 +238,12 @@ def _read_raw(out: Path, dataset: Dataset) -> pa.Table:
 
 
 def migrate_cache(out_dir: Path) -> list[str]:
-    """Rewrite the current parser version's cache entries older than the current schema, file by file; returns the entries."""
-    root = cache_root(Path(out_dir))
-    if not root.is_dir():
-        return []
+    """Rewrite the parse cache's entries older than the current schema, file by file (every parser version's, each
+    extraction engine having its own); returns the entries."""
     declared = {d.name: d for d in DATASETS}
     migrated = []
-    for entry in sorted(p for p in root.iterdir() if p.is_dir()):
+    roots = sorted(cache_dir(Path(out_dir)).glob("parse-v*"))
+    for entry in sorted(p for root in roots for p in root.iterdir() if p.is_dir()):
         filings_path = entry / FILINGS.file_name
         if not filings_path.exists():
             continue  # an entry its run did not finish: never read (incremental.find_entry)
@@ -257,7 +255,7 @@ def migrate_cache(out_dir: Path) -> list[str]:
             if versions[name] < SCHEMA_VERSION:
                 table = upgrade(declared[name], pq.read_table(entry / f"{name}.parquet"), versions[name], context)
                 _replace(entry / f"{name}.parquet", table)
-        migrated.append(f"cache/{entry.name}")
+        migrated.append(f"cache/{entry.parent.name}/{entry.name}")
     return migrated
 
 

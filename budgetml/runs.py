@@ -16,7 +16,7 @@ from budgetml.departments import unknown_regions
 from budgetml.incremental import RunPlan
 from budgetml.inputs import Skipped
 from budgetml.layout import dataset_path
-from budgetml.parse import PARSER_VERSION
+from budgetml.parse import parser_version
 from budgetml.schema import RUNS, Dataset
 from budgetml.terminal import plain
 
@@ -57,7 +57,7 @@ class RunSummary:
     n_flags: int | None = None
     n_flags_new: int | None = None
     report_path: str | None = None
-    parser_version: str = PARSER_VERSION
+    parser_version: str = field(default_factory=parser_version)  # with the engine: "5-pdfium"
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
     skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
     unknown_regions: tuple[str, ...] = ()  # districts printed by the filings that configs/regions.toml does not know
@@ -104,6 +104,7 @@ def summarise(
         output_dir=str(output_dir),
         skipped=tuple(skipped),
         unknown_regions=tuple(unknown_regions(filings)),
+        parser_version=plan.parser_version,
     )
 
 

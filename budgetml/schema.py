@@ -267,7 +267,8 @@ FILINGS = Dataset(
         Column(
             "parser_version",
             pa.string(),
-            "Version of the parser that produced the rows; a new version reparses everything.",
+            "Version of the parser and its extraction engine that produced the rows (e.g. 4-pdfium); a new version"
+            " or the other engine reparses everything.",
             nullable=False,
         ),
     ),
@@ -527,7 +528,9 @@ INPUTS = Dataset(
             "Peak resident memory of the worker process that parsed the file (its maximum so far); null when not parsed in this run or the worker died.",
             unit="MB",
         ),
-        Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
+        Column(
+            "parser_version", pa.string(), "Parser version (with its engine) in force for this run.", nullable=False
+        ),
     ),
 )
 
@@ -560,7 +563,9 @@ RUNS = Dataset(
             unit="count",
             nullable=False,
         ),
-        Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
+        Column(
+            "parser_version", pa.string(), "Parser version (with its engine) in force for this run.", nullable=False
+        ),
         Column("n_files", pa.int32(), "Input files found.", nullable=False, unit="count"),
         Column("n_new", pa.int32(), "Files at a path the previous run did not have.", nullable=False, unit="count"),
         Column(
