@@ -36,6 +36,7 @@ class TableEntry:
     doc_kind: str = "budget"  # "budget" (预算) | "final_account" (决算)
     is_form: bool = False  # label/value form (performance targets): kept, but no line items
     ordered: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # unnamed repeated headers named by order
+    code_system: str | None = None  # "function" | "economic": the classification its code column prints
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ class Catalog:
         """Headline figure name → its Chinese label, in catalog order."""
         return {h.name: h.label for h in self.headlines}
 
+    def code_tables(self, system: str) -> tuple[str, ...]:
+        """The tables whose code column prints the `system` classification (function 功能分类, economic 经济分类)."""
+        return tuple(t.id for t in self.tables if t.code_system == system)
+
     def table_name(self, table_id: str | None) -> str:
         """The Chinese name of a canonical table; empty for an unknown table."""
         return next((t.name for t in self.tables if t.id == table_id), "")
@@ -115,10 +120,14 @@ class Catalog:
         """The Chinese label of a canonical column name; the name itself when it has none."""
         return self.column_labels.get(column, column)
 
-    def best_template(self, tables_found: Iterable[str]) -> Template:
-        """The template whose required tables the filing matches best (overlap over union)."""
+    def best_template(self, tables_found: Iterable[str], doc_kind: str | None = None) -> Template | None:
+        """The template whose required tables the filing matches best (overlap over union), among those of
+        `doc_kind` when given (a 决算 filing is never held to a budget template); None when there is none."""
         found = set(tables_found)
-        return max(self.templates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
+        templates = [t for t in self.templates if doc_kind is None or t.doc_kind == doc_kind]
+        if not templates:
+            return None
+        return max(templates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
 
     def column_name(self, table_id: str | None, header_path: str) -> str | None:
         """The canonical name of a column from its header path ("基本支出/人员经费"), None when unknown."""
@@ -169,6 +178,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
             doc_kind=t.get("doc_kind", "budget"),
             is_form=t.get("is_form", False),
             ordered=tuple((re.compile(o["pattern"]), tuple(o["names"])) for o in t.get("ordered", [])),
+            code_system=t.get("code_system"),
         )
         for t in raw["table"]
     )

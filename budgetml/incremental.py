@@ -1,11 +1,11 @@
 """Incremental runs: decide which files need parsing, cache each file's rows by (content hash, parser version), build the parse datasets.
 
-The cache lives in OUT/.state/cache/parse-v{PARSER_VERSION}/, one folder per filing holding that
-filing's rows of every parse dataset as small Parquet files (never pickles: a new version reads nothing
-of an old one, it parses again). An entry is written as soon as its file is parsed, so a run killed
-half-way loses no finished work. The parse datasets are rebuilt from the cache into the run's staged
-generation (generations.py) together with the input inventory (inputs.parquet), which is what the next
-run compares against once this run has published.
+The cache lives in OUT/.state/cache/parse-v{parser version}/ (e.g. parse-v5-pdfium: each extraction engine
+has its own), one folder per filing holding that filing's rows of every parse dataset as small Parquet
+files (never pickles: a new version reads nothing of an old one, it parses again). An entry is written as
+soon as its file is parsed, so a run killed half-way loses no finished work. The parse datasets are rebuilt
+from the cache into the run's staged generation (generations.py) together with the input inventory
+(inputs.parquet), which is what the next run compares against once this run has published.
 """
 
 from __future__ import annotations
@@ -23,11 +23,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from budgetml.code_dictionary import code_dictionary
 from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.departments import departments_table, regions_table
 from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
-from budgetml.layout import cache_dir, dataset_path
-from budgetml.parse import PARSER_VERSION, ParsedFiling, parsed_to_tables
-from budgetml.schema import DATASETS, FILINGS, INPUTS, Dataset
+from budgetml.layout import cache_dir, dataset_path, partitioned_path
+from budgetml.parse import ParsedFiling, parsed_to_tables, parser_version, with_keys
+from budgetml.schema import (
+    DATASETS,
+    DEPARTMENTS,
+    ECONOMIC_CODES,
+    FILINGS,
+    FUNCTION_CODES,
+    INPUTS,
+    LINE_ITEMS,
+    REGIONS,
+    Dataset,
+)
 from budgetml.settings import ParseLimits
 from budgetml.terminal import plain
 
@@ -50,6 +62,7 @@ class RunPlan:
     to_parse: tuple[InputFile, ...]  # one file per filing that has no cache entry
     reused: dict[str, str]  # filing_id → cache entry name, for the filings taken from the cache
     is_unchanged: bool  # same files as the last complete run and nothing to parse: the datasets stay
+    parser_version: str  # of this run (with its engine): the cache it reads and the version its inventory records
     published: frozenset[str] = frozenset()  # reused filings whose rows are read from the published datasets
 
 
@@ -60,8 +73,9 @@ def parse_datasets() -> tuple[Dataset, ...]:
     return (*found, FILINGS)
 
 
-def cache_root(out_dir: Path) -> Path:
-    return cache_dir(out_dir) / f"parse-v{PARSER_VERSION}"
+def cache_root(out_dir: Path, version: str | None = None) -> Path:
+    """The cache of one parser version with its engine (default: the default engine's)."""
+    return cache_dir(out_dir) / f"parse-v{version or parser_version()}"
 
 
 def hash_inputs(paths: Sequence[Path]) -> list[InputFile]:
@@ -105,12 +119,14 @@ def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPl
     # of one per filing and dataset from the cache.
     is_consistent = (
         previous is not None
-        and set(previous["parser_version"].to_pylist()) <= {PARSER_VERSION}
+        and set(previous["parser_version"].to_pylist()) <= {limits.parser_version}
         and all(dataset_path(out_dir, d).exists() for d in parse_datasets())
     )
     published = frozenset(set(reused) & set(previous["filing_id"].to_pylist())) if is_consistent else frozenset()
     is_unchanged = is_consistent and not to_parse and not removed and all(c == "unchanged" for c in change.values())
-    return RunPlan(tuple(files), change, removed, tuple(to_parse), reused, is_unchanged, published)
+    return RunPlan(
+        tuple(files), change, removed, tuple(to_parse), reused, is_unchanged, limits.parser_version, published
+    )
 
 
 def _previous_inventory(out_dir: Path) -> pa.Table | None:
@@ -159,7 +175,7 @@ def _entry_failure_kind(name: str) -> str | None:
 
 
 def find_entry(out_dir: Path, filing_id: str, limits: ParseLimits) -> str | None:
-    root = cache_root(out_dir)
+    root = cache_root(out_dir, limits.parser_version)
     names = [filing_id, *(f"{filing_id}@{kind}-{limits.cache_tag}" for kind in LIMIT_FAILURES)]
     expected = [d.file_name for d in parse_datasets()]
     for name in names:
@@ -173,15 +189,15 @@ def store_outcome(out_dir: Path, outcome: ParseOutcome, limits: ParseLimits) -> 
     name = entry_name(outcome, limits)
     if name is None:
         return None
-    folder = cache_root(out_dir) / name
+    folder = cache_root(out_dir, limits.parser_version) / name
     folder.mkdir(parents=True, exist_ok=True)
     for dataset in parse_datasets():
         _write_quick(outcome.tables[dataset.name], folder / dataset.file_name)
     return name
 
 
-def read_entry(out_dir: Path, name: str) -> dict[str, pa.Table]:
-    folder = cache_root(out_dir) / name
+def read_entry(out_dir: Path, name: str, version: str | None = None) -> dict[str, pa.Table]:
+    folder = cache_root(out_dir, version) / name
     try:
         return {d.name: pq.read_table(folder / d.file_name, schema=d.arrow_schema()) for d in parse_datasets()}
     except (OSError, pa.ArrowException) as exc:
@@ -221,7 +237,7 @@ def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> 
     for file in files:
         if file.filing_id in plan.published:
             continue
-        tables = parsed.get(file.filing_id) or read_entry(out_dir, plan.reused[file.filing_id])
+        tables = parsed.get(file.filing_id) or read_entry(out_dir, plan.reused[file.filing_id], plan.parser_version)
         for name in parts:
             parts[name].append(tables[name])
     tables = {}
@@ -234,7 +250,7 @@ def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> 
     path_of = {f.filing_id: f.source_path for f in files}
     index = filings.schema.get_field_index("source_path")
     paths = pa.array([path_of[i] for i in filings["filing_id"].to_pylist()], pa.string())
-    tables[FILINGS.name] = filings.set_column(index, filings.schema.field(index), paths)
+    tables[FILINGS.name] = with_keys(filings.set_column(index, filings.schema.field(index), paths))
     return tables
 
 
@@ -265,22 +281,49 @@ def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table
                 "parse_s": outcome.seconds if outcome and is_first else None,
                 "n_pages": outcome.n_pages if outcome and is_first else None,
                 "peak_rss_mb": outcome.peak_rss_mb if outcome and is_first else None,
-                "parser_version": PARSER_VERSION,
+                "parser_version": plan.parser_version,
             }
         )
     return rows_to_table(INPUTS, rows)
 
 
 def stage_parse_datasets(
-    plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path, staged: Path
+    plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path, staged: Path, partition_over: int | None = None
 ) -> tuple[pa.Table, pa.Table]:
     """Build the parse datasets of this run's inputs (from the cache, the published datasets and fresh results)
-    into the staged folder; returns (inputs, filings)."""
-    tables = None if plan.is_unchanged else assemble(plan, outcomes, out_dir)
-    filings = tables[FILINGS.name] if tables else read_table(FILINGS, out_dir)
+    and the datasets derived from them (departments, regions, code dictionaries) into the staged folder;
+    returns (inputs, filings). line_items and form_cells are partitioned by year past `partition_over` filings."""
+    partitioned = partition_over is not None and len(unique_filings(plan.files)) > partition_over
+    is_laid_out = partitioned_path(staged, LINE_ITEMS).is_dir() == partitioned
+    tables = None if plan.is_unchanged and is_laid_out else assemble(plan, outcomes, out_dir)
+    if tables is None:  # the parse datasets stay; their keys follow the current configs all the same
+        published = read_table(FILINGS, staged)
+        filings = with_keys(published)
+        tables = {} if filings.equals(published) else {FILINGS.name: filings}
+    else:
+        filings = tables[FILINGS.name]
     inputs = inventory(plan, outcomes, filings, out_dir)
-    write_parse_datasets(staged, tables, inputs)
+    write_parse_datasets(staged, tables, inputs, partitioned)
+    write_derived_datasets(staged, filings, tables.get(LINE_ITEMS.name))
     return inputs, filings
+
+
+def write_derived_datasets(staged: Path, filings: pa.Table, line_items: pa.Table | None) -> dict[str, Path]:
+    """departments and regions from filings (rewritten when they change); the code dictionaries from line_items
+    (kept when line_items did not change and they exist)."""
+    written = {}
+    for dataset, table in ((DEPARTMENTS, departments_table(filings)), (REGIONS, regions_table(filings))):
+        current = read_table(dataset, staged)
+        if current is None or not current.equals(table):
+            written[dataset.name] = write_table(dataset, table, staged)
+    codes = (FUNCTION_CODES, ECONOMIC_CODES)
+    if line_items is None and all(dataset_path(staged, d).exists() for d in codes):
+        return written
+    if line_items is None:
+        line_items = read_table(LINE_ITEMS, staged)
+    for dataset, system in zip(codes, ("function", "economic")):
+        written[dataset.name] = write_table(dataset, code_dictionary(line_items, system), staged)
+    return written
 
 
 def vanished(plan: RunPlan, outcomes: Sequence[ParseOutcome]) -> list[str]:
@@ -316,20 +359,26 @@ def _exists(file: InputFile) -> bool:
     return True
 
 
-def write_parse_datasets(staged: Path, tables: dict[str, pa.Table] | None, inputs: pa.Table) -> dict[str, Path]:
-    """Write the parse datasets and the inventory into a staged output folder (generations.begin).
-
-    `tables` is None when nothing changed: the staged datasets (links to the published ones) stay.
-    """
+def write_parse_datasets(
+    staged: Path, tables: dict[str, pa.Table], inputs: pa.Table, partitioned: bool = False
+) -> dict[str, Path]:
+    """Write the parse datasets and the inventory into a staged output folder (generations.begin), filings first
+    (the others' file metadata counts its filings); the datasets declared partitionable partitioned by year
+    when `partitioned`."""
     by_name = {d.name: d for d in DATASETS}
-    written = {name: write_table(by_name[name], table, staged) for name, table in (tables or {}).items()}
+    order = sorted(tables, key=lambda name: name != FILINGS.name)
+    written = {
+        name: write_table(by_name[name], tables[name], staged, partitioned and by_name[name].partition_by is not None)
+        for name in order
+    }
     written[INPUTS.name] = write_table(INPUTS, inputs, staged)
     return written
 
 
-def prune_cache(out_dir: Path, keep: set[str]) -> None:
-    """Drop entries of other parser versions and of filings no longer among the inputs."""
-    base, current = cache_dir(out_dir), cache_root(out_dir)
+def prune_cache(out_dir: Path, keep: set[str], version: str | None = None) -> None:
+    """Drop entries of other parser versions (and engines) than `version` (default: the default engine's) and of
+    filings no longer among the inputs."""
+    base, current = cache_dir(out_dir), cache_root(out_dir, version)
     if not base.exists():
         return
     for version_dir in base.iterdir():

@@ -13,7 +13,8 @@ import pyarrow as pa
 from budgetml.captions import is_caption_line
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
-from budgetml.extract import ExtractError, pdf_to_pages
+from budgetml.extract import DEFAULT_ENGINE, ExtractError, pdf_to_pages
+from budgetml.identity import department_id
 from budgetml.items import (
     LineItem,
     Table,
@@ -25,12 +26,15 @@ from budgetml.items import (
 )
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
 from budgetml.normalise import YUAN_PER_WAN, UnitError, document_unit
+from budgetml.quality import quality_of
 from budgetml.records import Grid, TextLine
-from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, YUAN
+from budgetml.regions import region_code
+from budgetml.schema import FILINGS, FORM_CELLS, HEADLINE_FIGURES, LINE_ITEMS, NARRATIVE, TABLES, YUAN, cell_id
 from budgetml.tables import page_to_grids
 
-# Bump when parsing output changes: cached rows of an older version are parsed again.
-PARSER_VERSION = "4"
+# Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
+# it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
+PARSER_VERSION = "5"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -48,6 +52,12 @@ class ParsedFiling:
     items: tuple[tuple[int, LineItem], ...] = ()  # (table_index, item)
     narrative: tuple[NarrativeSection, ...] = ()
     headlines: dict[str, Decimal | None] = field(default_factory=dict)
+    engine: str = DEFAULT_ENGINE  # the extraction engine that read the file (budgetml.extract.ENGINES)
+
+
+def parser_version(engine: str = DEFAULT_ENGINE) -> str:
+    """The version stamped on rows and caches: the parser's own and the extraction engine's ("5-pdfium")."""
+    return f"{PARSER_VERSION}-{engine}"
 
 
 def file_id(data: bytes) -> str:
@@ -55,31 +65,36 @@ def file_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_file(path: Path, catalog: Catalog | None = None) -> ParsedFiling:
-    """Parse one file. Never raises for bad input: a file that cannot be parsed is a failed filing."""
+def parse_file(path: Path, catalog: Catalog | None = None, engine: str = DEFAULT_ENGINE) -> ParsedFiling:
+    """Parse one file with the given extraction engine. Never raises for bad input: a file that cannot be parsed
+    is a failed filing."""
     catalog = catalog or load_catalog()
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return ParsedFiling("unreadable-" + file_id(str(path).encode()), str(path), "failed", f"无法读取文件：{exc}")
+        unreadable = "unreadable-" + file_id(str(path).encode())
+        return ParsedFiling(unreadable, str(path), "failed", f"无法读取文件：{exc}", engine=engine)
     filing_id = file_id(data)
     try:
-        return parse_bytes(data, filing_id, str(path), catalog)
+        return parse_bytes(data, filing_id, str(path), catalog, engine)
     except ExtractError as exc:
-        return ParsedFiling(filing_id, str(path), "failed", str(exc))
+        return ParsedFiling(filing_id, str(path), "failed", str(exc), engine=engine)
     except MemoryError:
         raise  # the isolating worker (budgetml.isolation) reports 内存超限 for the file
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop a batch
-        return ParsedFiling(filing_id, str(path), "failed", f"解析程序内部错误（请报告）：{type(exc).__name__}: {exc}")
+        error = f"解析程序内部错误（请报告）：{type(exc).__name__}: {exc}"
+        return ParsedFiling(filing_id, str(path), "failed", error, engine=engine)
 
 
-def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog) -> ParsedFiling:
+def parse_bytes(
+    data: bytes, filing_id: str, source_path: str, catalog: Catalog, engine: str = DEFAULT_ENGINE
+) -> ParsedFiling:
     """A PDF's bytes through the steps: pages → grids → tables → line items, cover → metadata, text → narrative."""
     grids: list[Grid] = []
     trailing: dict[int, list[TextLine]] = {}  # text after the last grid of a page (notes such as 注：…)
     text_pages: dict[int, list[TextLine]] = {}  # pages without any table: cover and narrative
     n_pages = n_chars = 0
-    for page in pdf_to_pages(data):
+    for page in pdf_to_pages(data, engine=engine):
         n_pages += 1
         n_chars += len(page.chars)
         # A table continued without its header keeps the columns of the page before's last grid.
@@ -96,6 +111,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             "failed",
             f"PDF 共 {n_pages} 页，但没有可提取的文字（可能是扫描件或图片，需要 OCR）",
             n_pages,
+            engine=engine,
         )
 
     for page in sorted(text_pages):
@@ -143,6 +159,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             tuple(tables),
             (),
             tuple(narrative),
+            engine=engine,
         )
     headlines = headline_figures([item for _, item in items], catalog)
     status = "partial" if errors else "ok"
@@ -157,6 +174,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
         tuple(items),
         tuple(narrative),
         headlines,
+        engine,
     )
 
 
@@ -205,43 +223,57 @@ def document_units(
 
 
 def filing_row(parsed: ParsedFiling) -> dict:
-    """The filings.parquet row of a parsed file."""
-    headline = {
-        name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()
-    }
+    """The filings.parquet row of a parsed file (keys and quality as the parse knows them: see `with_keys`)."""
+    headlines = {}
+    for name, _ in HEADLINE_FIGURES:
+        value = parsed.headlines.get(name)
+        headlines[f"{name}_yuan"] = value
+        headlines[f"{name}_wan"] = float(value / YUAN_PER_WAN) if value is not None else None
     return {
         "filing_id": parsed.filing_id,
         "source_path": parsed.source_path,
         "status": parsed.status,
         "error": parsed.error,
+        "quality": quality_of(parsed.status, None, None),
+        "n_error_findings": None,
         "doc_kind": parsed.meta.doc_kind,
         "scope": parsed.meta.scope,
         "region": parsed.meta.region,
+        "region_code": region_code(parsed.meta.region),
         "department": parsed.meta.department,
+        "department_id": department_id(parsed.meta.region, parsed.meta.department),
         "parent_department": parsed.meta.parent_department,
         "year": parsed.meta.year,
         "n_pages": parsed.n_pages,
         "tables_found": list(dict.fromkeys(t.table_id for t in parsed.tables if t.table_id)),
-        **{
-            name: headline.get(name)
-            for name in (
-                "total_income",
-                "total_expenditure",
-                "basic_expenditure",
-                "project_expenditure",
-                "personnel_expenditure",
-                "public_expenditure",
-                "sangong_total",
-            )
-        },
-        "parser_version": PARSER_VERSION,
+        **headlines,
+        "parser_version": parser_version(parsed.engine),
     }
+
+
+def with_keys(filings: pa.Table) -> pa.Table:
+    """filings with department_id, region_code and the parse's quality derived again from the printed names and
+    status: rows from the cache or the last generation follow the current configs/regions.toml and
+    department_aliases.toml, and a quality the checks had set is reset until they run again."""
+    rows = filings.select(["region", "department", "status"]).to_pylist()
+    derived = {
+        "region_code": [region_code(r["region"]) for r in rows],
+        "department_id": [department_id(r["region"], r["department"]) for r in rows],
+        "quality": [quality_of(r["status"], None, None) for r in rows],
+        "n_error_findings": [None] * len(rows),
+    }
+    declared = FILINGS.arrow_schema()
+    for name, values in derived.items():
+        index = filings.schema.get_field_index(name)
+        filings = filings.set_column(index, declared.field(name), pa.array(values, declared.field(name).type))
+    return filings
 
 
 def item_rows(parsed: ParsedFiling) -> list[dict]:
     """The line_items.parquet rows of a parsed file."""
     return [
         {
+            "cell_id": cell_id(parsed.filing_id, table_index, item.row_index, item.column_index),
             "filing_id": parsed.filing_id,
             "table_index": table_index,
             "table_id": item.table_id,
@@ -251,14 +283,15 @@ def item_rows(parsed: ParsedFiling) -> list[dict]:
             "row_label": item.row_label,
             "code": item.code,
             "column_index": item.column_index,
-            "column": item.column,
+            "column_name": item.column,
             "column_header": item.column_header,
-            "value_wan": item.value_wan,
+            "amount_wan": item.value_wan,
             "amount_yuan": item.amount_yuan,
             "unit": item.unit,
             "decimals": item.decimals,
             "raw": item.raw,
             "bbox": list(item.bbox),
+            "year": parsed.meta.year,
         }
         for table_index, item in parsed.items
     ]
@@ -277,19 +310,22 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
             if not cell.text:
                 continue
             in_header = id(cell) not in page_of
+            row_index = cell.row if in_header else n_header + body_index
             rows.append(
                 {
+                    "cell_id": cell_id(parsed.filing_id, table_index, row_index, cell.col),
                     "filing_id": parsed.filing_id,
                     "table_index": table_index,
                     "table_id": table.table_id,
                     "table_title": table.title,
                     "unit": table.unit,
                     "page": table.pages[0] if in_header else page_of[id(cell)],
-                    "row_index": cell.row if in_header else n_header + body_index,
+                    "row_index": row_index,
                     "column_index": cell.col,
                     "colspan": cell.colspan,
                     "text": cell.text,
                     "bbox": list(cell.bbox),
+                    "year": parsed.meta.year,
                 }
             )
     return rows
@@ -344,7 +380,10 @@ def parsed_to_tables(results: Iterable[ParsedFiling]) -> dict[str, pa.Table]:
 
 
 def parse_to_datasets(
-    paths: list[Path], out_dir: Path, on_file: Callable[[ParsedFiling], None] | None = None
+    paths: list[Path],
+    out_dir: Path,
+    on_file: Callable[[ParsedFiling], None] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> dict[str, Path]:
     """Parse every file in this process and write the parse datasets into out_dir/data/ (tests and benchmarks;
     `budgetml parse` and the nightly run parse in isolated, limited workers instead).
@@ -354,7 +393,7 @@ def parse_to_datasets(
     catalog = load_catalog()
     results: dict[str, ParsedFiling] = {}
     for path in sorted(paths):
-        parsed = parse_file(path, catalog)
+        parsed = parse_file(path, catalog, engine)
         results.setdefault(parsed.filing_id, parsed)
         if on_file:
             on_file(parsed)

@@ -41,12 +41,12 @@ from budgetml.detect import score_filings
 from budgetml.features import build_features
 from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
-from budgetml.layout import migrate_flat_layout
 from budgetml.lock import OutputLocked, output_lock
+from budgetml.migrations import migrate_output
 from budgetml.progress import parse_progress
 from budgetml.report import write_report
 from budgetml.schema import DATASETS, INPUTS, RUNS
-from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings
+from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, with_engine
 from budgetml.terminal import plain
 from flows.served import ServedParametersRefused, check_served_parameters
 
@@ -144,10 +144,10 @@ def parse_on_dask(
 
 @task(cache_policy=NO_CACHE)
 def write_datasets(
-    plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str, staged: str
+    plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str, staged: str, partition_over: int
 ) -> tuple[pa.Table, pa.Table]:
     """Rebuild the parse datasets from cache and fresh results into the staged generation; returns (inputs, filings)."""
-    inputs, filings = incremental.stage_parse_datasets(plan, outcomes, Path(out_dir), Path(staged))
+    inputs, filings = incremental.stage_parse_datasets(plan, outcomes, Path(out_dir), Path(staged), partition_over)
     get_run_logger().info("解析数据集%s", "未变" if plan.is_unchanged else "已重建")
     return inputs, filings
 
@@ -169,10 +169,10 @@ def record_run(summary: runs.RunSummary, staged: str) -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def publish(out_dir: str, staged: str, keep: set[str]) -> str:
+def publish(out_dir: str, staged: str, keep: set[str], parser_version: str) -> str:
     """Make the staged generation the published datasets (one rename), then drop cache entries no input needs."""
     generation = generations.publish(Path(out_dir), Path(staged))
-    incremental.prune_cache(Path(out_dir), keep)
+    incremental.prune_cache(Path(out_dir), keep, parser_version)
     get_run_logger().info("已发布数据集：%s", plain(generation))
     return str(generation)
 
@@ -186,13 +186,15 @@ def nightly(
     settings_path: str | None = None,
     later_stages: bool = True,
     show_progress: bool = False,
+    engine: str | None = None,
 ) -> runs.RunSummary:
     """Inputs: folders, files or glob patterns (default: configs/sources.toml); settings: configs/nightly.toml unless
-    settings_path names another file; workers and dask_address override it. later_stages=False stops after the
-    parse datasets (checks, features, scoring and report are skipped)."""
+    settings_path names another file; workers, dask_address and engine (pdfium | pdfminer) override it.
+    later_stages=False stops after the parse datasets (checks, features, scoring and report are skipped)."""
     started, clock = datetime.now(UTC), time.perf_counter()
     check_served_parameters(inputs, output, settings_path, dask_address)
     settings = load_settings(Path(settings_path)) if settings_path else load_settings()
+    settings = with_engine(settings, engine) if engine else settings
     workers = workers or settings.worker_count
     dask_address = dask_address or settings.dask_address or None
     patterns, base = input_patterns(inputs)
@@ -207,14 +209,16 @@ def nightly(
         return result
 
     with output_lock(out):
-        migrate_flat_layout(out)
+        migrate_output(out)
         plan, skipped = timed("discover", discover_inputs, list(patterns), str(base), str(out), settings)
         outcomes = timed("parse", _parse, list(plan.to_parse), out, settings, workers, dask_address, show_progress)
         incremental.check_vanished(plan, outcomes, settings.max_vanished_pct)  # raises: nothing is published
         # A parse-only run publishes no later datasets: they would describe an older set of filings.
         carry = None if later_stages else {d.name for d in incremental.parse_datasets()} | {INPUTS.name, RUNS.name}
         staged = generations.begin(out, carry)
-        inputs_table, filings = timed("write", write_datasets, plan, outcomes, str(out), str(staged))
+        inputs_table, filings = timed(
+            "write", write_datasets, plan, outcomes, str(out), str(staged), settings.partition_over_filings
+        )
         summary = runs.summarise(
             plan,
             inputs_table,
@@ -223,7 +227,7 @@ def nightly(
             started_at=started,
             patterns=patterns,
             executor=f"dask {dask_address}" if dask_address else "local",
-            workers=workers,
+            n_workers=workers,
             output_dir=out,
             skipped=skipped,
         )
@@ -235,7 +239,7 @@ def nightly(
         summary = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
         record_run(summary, str(staged))
         pause_for_test("publish")
-        publish(str(out), str(staged), set(inputs_table["filing_id"].to_pylist()))
+        publish(str(out), str(staged), set(inputs_table["filing_id"].to_pylist()), settings.limits.parser_version)
     return summary
 
 
@@ -267,9 +271,9 @@ class LaterStage:
 
 
 LATER_STAGES = (
-    LaterStage("checks", check_output, "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")),
+    LaterStage("checks", check_output, "checks", ~pc.field("is_passed"), ("n_findings", "n_findings_new")),
     LaterStage("features", build_features),
-    LaterStage("scoring", score_filings, "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")),
+    LaterStage("scoring", score_filings, "anomalies", pc.field("is_flagged"), ("n_flags", "n_flags_new")),
 )
 
 
