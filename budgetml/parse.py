@@ -34,7 +34,7 @@ from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
 # it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -56,7 +56,7 @@ class ParsedFiling:
 
 
 def parser_version(engine: str = DEFAULT_ENGINE) -> str:
-    """The version stamped on rows and caches: the parser's own and the extraction engine's ("5-pdfium")."""
+    """The version stamped on rows and caches: the parser's own and the extraction engine's ("6-pdfium")."""
     return f"{PARSER_VERSION}-{engine}"
 
 
