@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from budgetml.captions import is_caption_line
@@ -762,8 +762,9 @@ def column_edges(
     are the bands of text between the strips that no body text crosses in any row, with the header cells
     that have nothing under them: such a cell printed where the body prints nothing either belongs to the
     column beside it it is centred on, or names a column left blank. An edge sits one cell padding beside
-    the side its neighbour aligns to. A body without a header of its own takes `carried` (the columns of the
-    table it continues) when every band fits one of them.
+    the side its neighbour aligns to. The first table of a page takes `carried` (the columns of the table the
+    page before ended with: this one continues it, with its header repeated or not) when every band of its
+    body fits one of them and its header cells head one column each.
     """
     size = max(line.size for line in body) if body else max(b.bottom - b.top for b in boxes)
     min_gap = settings.min_gutter_em * size
@@ -771,9 +772,9 @@ def column_edges(
     body_bands = merge_intervals([(p.x0, p.x1) for p in pieces], min_gap)
     if body and len(body_bands) < settings.min_unruled_cols:
         return None
-    if carried and not boxes and (kept := carried_edges(body_bands, carried)) is not None:
-        return kept
     leaves = [b for b in boxes if is_leaf(b, boxes)]
+    if carried and (kept := carried_edges(body_bands, carried)) is not None and heads_columns_once(leaves, kept):
+        return kept
     if not body:  # an empty table: its header alone says where its columns are
         body_bands = merge_intervals([(b.x0, b.x1) for b in leaves], min_gap)
     bands = merge_intervals(
@@ -869,8 +870,10 @@ def carried_edges(bands: list[tuple[float, float]], edges: tuple[float, ...]) ->
     text of this page. None when two bands fall in one column or an edge cannot move."""
     moved = list(edges)
     columns = []
+    # The outer edges were guessed from the text of the page before: a longer text here may pass them.
+    bounds = [float("-inf"), *edges[1:-1], float("inf")]
     for a, b in sorted(intervals_of(bands)):
-        overlap = [min(b, edges[j + 1]) - max(a, edges[j]) for j in range(len(edges) - 1)]
+        overlap = [min(b, bounds[j + 1]) - max(a, bounds[j]) for j in range(len(edges) - 1)]
         j = max(range(len(overlap)), key=overlap.__getitem__)
         if overlap[j] < 0.5 * (b - a) or (columns and columns[-1][0] >= j):
             return None
@@ -881,6 +884,17 @@ def carried_edges(bands: list[tuple[float, float]], edges: tuple[float, ...]) ->
         if k == j + 1 and b + 0.5 > a - 0.5:
             return None
     return moved if all(x < y for x, y in zip(moved, moved[1:])) else None
+
+
+def heads_columns_once(leaves: list[HeaderBox], edges: list[float]) -> bool:
+    """Does every header cell with nothing under it lie within one column, no two in the same one?"""
+    columns = []
+    for leaf in leaves:
+        inside = [j for j in range(len(edges) - 1) if edges[j] - 1 <= leaf.x0 and leaf.x1 <= edges[j + 1] + 1]
+        if not inside:
+            return False
+        columns.append(inside[0])
+    return len(set(columns)) == len(columns)
 
 
 def intervals_of(bands: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -949,8 +963,9 @@ class ColumnFrame:
 def column_frame(
     edges: list[float], cells: list[Cell], boxes: list[HeaderBox], limits: tuple[float, float]
 ) -> ColumnFrame:
-    """The frame of a table's columns: edges, the free strip around each edge (the outer ones reach the ends of
-    the page's text), and the leaf headers' centres."""
+    """The frame of a table's columns: edges, the free strip around each edge, and the leaf headers' centres.
+    The outer strips reach one cell padding past the ends of the page's text (the outermost text sits a padding
+    inside its cell's border); the padding is half the narrowest gap between two columns' texts."""
     n = len(edges) - 1
     lefts: dict[int, float] = {}
     rights: dict[int, float] = {}
@@ -968,6 +983,8 @@ def column_frame(
         lo = rights.get(e - 1, x) if e > 0 else limits[0] - 1
         hi = lefts.get(e, x) if e < n else limits[1] + 1
         slack.append((min(lo, x), max(hi, x)))
+    pad = min((hi - lo for lo, hi in slack[1:-1]), default=0.0) / 2
+    slack[0], slack[-1] = (slack[0][0] - pad, slack[0][1]), (slack[-1][0], slack[-1][1] + pad)
     return ColumnFrame(tuple(edges), tuple(slack), leaf_centres)
 
 
@@ -1040,7 +1057,8 @@ def centred_run(
     settings: TableSettings = SETTINGS,
 ) -> tuple[int, int]:
     """The widest run of columns around `covered` that `box` is centred on, each column of it heading its own
-    cell at the level of the cells right under the box; `covered` when no run is centred.
+    cell at the level of the cells right under the box, and no group under the box cut in two; `covered` when
+    no run is centred.
 
     Header cells are centred in their cells, so each column's centre is its own header's centre; the centre
     of a run of an odd number of columns then follows from its columns' centres alone (c1 - c2 + c3), that
@@ -1086,11 +1104,17 @@ def centred_run(
     while hi < n - 1 and under(hi + 1):
         hi += 1
     tolerance = settings.centre_tolerance_em * (box.bottom - box.top)
+    groups = [spans[k] for k, o in enumerate(boxes) if k in spans and o.top >= box.bottom - 1]
+
+    def cuts(a: int, b: int) -> bool:
+        return any(g0 < a <= g1 or g0 <= b < g1 for g0, g1 in groups)
+
     best = covered
     for a in range(lo, covered[0] + 1):
         for b in range(covered[1], hi + 1):
             span = run_centre(frame, a, b)
-            if span and span[0] - tolerance <= box.centre <= span[1] + tolerance and b - a > best[1] - best[0]:
+            centred = span and span[0] - tolerance <= box.centre <= span[1] + tolerance
+            if centred and not cuts(a, b) and b - a > best[1] - best[0]:
                 best = (a, b)
     return best
 
@@ -1231,9 +1255,15 @@ def page_to_grids(
     taken: set[int] = set()
     columns = carried.col_edges if carried is not None and not carried.is_ruled else None
     for k, region in enumerate(lines_to_regions(lines, free_rules, columns, settings)):
-        headerless = k == 0 and region.start == region.body_start
+        # The page's first table continues the one the page before ended with when it has no header, or repeats
+        # that table's header (rows printing labels alone under it are body rows); a table with a header of its
+        # own is a new table with columns of its own.
+        repeated = repeated_header_lines(lines[region.start : region.body_start], carried) if k == 0 else None
+        if repeated is not None:
+            region = replace(region, body_start=region.start + repeated)
+        continues = k == 0 and (region.start == region.body_start or repeated is not None)
         grid = region_to_grid(
-            lines, region, free_rules, page.number, page.width, columns if headerless else None, settings
+            lines, region, free_rules, page.number, page.width, columns if continues else None, settings
         )
         if grid is None:
             continue
@@ -1250,6 +1280,20 @@ def page_to_grids(
         previous_bottom = grid.bbox[3]
     trailing = [ln for ln in free_lines if ln.top >= previous_bottom - 1]
     return result, trailing
+
+
+def repeated_header_lines(header: list[PrintedLine], carried: Grid | None) -> int | None:
+    """How many of a region's first header lines repeat the header of the grid the page before ended with (the same
+    characters); None when they do not."""
+    if carried is None or not carried.n_header_rows or not header:
+        return None
+    before = Counter(ch for c in carried.cells if c.row < carried.n_header_rows for ch in c.text if not ch.isspace())
+    here: Counter[str] = Counter()
+    for n, line in enumerate(header, 1):
+        here.update(ch.text for ch in line.chars if not ch.text.isspace())
+        if here == before:
+            return n
+    return None
 
 
 def merge_segments_to_line(segments: list[TextLine]) -> TextLine:
