@@ -770,7 +770,8 @@ def column_edges(
     min_gap = settings.min_gutter_em * size
     pieces = [p for line in body for p in line.pieces]
     body_bands = merge_intervals([(p.x0, p.x1) for p in pieces], min_gap)
-    if body and len(body_bands) < settings.min_unruled_cols:
+    # Under a repeated header a row may print one label alone; without a header, one column is prose.
+    if body and len(body_bands) < settings.min_unruled_cols and not (carried and boxes):
         return None
     leaves = [b for b in boxes if is_leaf(b, boxes)]
     if carried and (kept := carried_edges(body_bands, carried)) is not None and heads_columns_once(leaves, kept):
@@ -1254,7 +1255,10 @@ def page_to_grids(
     lines = chars_to_printed_lines(chars, settings)
     taken: set[int] = set()
     columns = carried.col_edges if carried is not None and not carried.is_ruled else None
-    for k, region in enumerate(lines_to_regions(lines, free_rules, columns, settings)):
+    regions = lines_to_regions(lines, free_rules, columns, settings)
+    if columns and (labels_only := repeated_header_region(lines, carried, settings)):
+        regions = [labels_only, *(r for r in regions if r.start >= labels_only.end)]
+    for k, region in enumerate(regions):
         # The page's first table continues the one the page before ended with when it has no header, or repeats
         # that table's header (rows printing labels alone under it are body rows); a table with a header of its
         # own is a new table with columns of its own.
@@ -1280,6 +1284,29 @@ def page_to_grids(
         previous_bottom = grid.bbox[3]
     trailing = [ln for ln in free_lines if ln.top >= previous_bottom - 1]
     return result, trailing
+
+
+def repeated_header_region(
+    lines: list[PrintedLine], carried: Grid | None, settings: TableSettings = SETTINGS
+) -> Region | None:
+    """A page that starts with the header of the unruled table the page before ended with, repeated over rows
+    printing labels alone (that table's blank amounts): the region of those rows, as long as they fit its
+    columns. None when the page starts otherwise."""
+    n = repeated_header_lines(lines, carried)
+    if n is None or carried is None or carried.is_ruled:
+        return None
+    end = n
+    while end < len(lines):
+        line = lines[end]
+        if (
+            is_caption_row(line)
+            or not same_size(line, lines[n].size, settings)
+            or line.top - lines[end - 1].bottom > settings.max_row_gap_em * line.size
+            or carried_edges([(p.x0, p.x1) for p in line.pieces], carried.col_edges) is None
+        ):
+            break
+        end += 1
+    return Region(0, n, end) if end > n else None
 
 
 def repeated_header_lines(header: list[PrintedLine], carried: Grid | None) -> int | None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from budgetml.normalise import YUAN_PER_WAN
 from budgetml.parse import filing_row, parse_file
 from budgetml.synth.render import Disclosure, Section, TableSpec, render_pdf
 from budgetml.synth.render import HeaderCell as H
@@ -16,6 +17,7 @@ from tests.presentations import (
     expected_headlines,
     shanghai_filing,
     unruled_caption_line_seed,
+    varied_filing,
     write_printed,
 )
 
@@ -245,3 +247,46 @@ def test_caption_and_title_printed_inside_the_grid(tmp_path):
         "武昌区统计局",
     )
     assert table.column_paths == ("科目编码", "科目名称", "合计")
+
+
+# ---------------------------------------------------------------- varied presentations (budgetml sample --vary)
+
+
+def headlines_wan(parsed) -> dict[str, float | None]:
+    return {k: None if v is None else float(v / YUAN_PER_WAN) for k, v in parsed.headlines.items()}
+
+
+def test_unruled_group_header_heads_every_column_it_is_centred_on(tmp_path):
+    """The 三公 table unruled: “三公”经费预算数 is centred over 合计 … 运行费, six columns whose left border lies a
+    cell padding left of the page's text; the narrower run centred on the same point would cut 公务用车购置及运行费
+    in two (parser v6 read 合计 without its group, and no 三公 total)."""
+    path = tmp_path / "sangong.pdf"
+    label = varied_filing(path, "putuo", "justice", grid="unruled", caption="in_header", date="", repeat_header=True)
+    parsed = parse_file(path)
+    (sangong,) = [t for t in parsed.tables if t.table_id == "sangong"]
+    assert all(p.startswith("“三公”经费预算数/") for p in sangong.column_paths[:6]), sangong.column_paths
+    assert headlines_wan(parsed) == label.headline_wan
+
+
+@pytest.mark.parametrize("grid", ["three_line", "horizontal", "unruled"])
+def test_repeated_header_over_rows_printing_labels_alone(tmp_path, grid):
+    """财政拨款收支总表 broken before body rows 5 and 6 with its header repeated: the middle page prints one row,
+    labels alone (its amounts blank), under the repeated header. It is a body row of the same table, not a header
+    row of a new one (parser v6 split the table in three, two parts without a unit)."""
+    path = tmp_path / "continued.pdf"
+    label = varied_filing(
+        path,
+        "wuchang",
+        "culture_tourism",
+        breaks={"fiscal_grant_summary": (5, 6)},
+        grid=grid,
+        caption="unit_below_table",
+        repeat_header=True,
+        digits="fullwidth",
+    )
+    parsed = parse_file(path)
+    assert parsed.status == "ok", parsed.error
+    (table,) = [t for t in parsed.tables if t.table_id == "fiscal_grant_summary"]
+    assert len(table.pages) == 3
+    assert table.column_paths == ("收入/项目", "收入/预算数", "支出/项目", "支出/预算数")
+    assert headlines_wan(parsed) == label.headline_wan
