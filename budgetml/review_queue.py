@@ -1,0 +1,45 @@
+"""The review queue: which filings a reviewer must see, and the Chinese words for where each stands.
+
+A filing is in the queue when it has a failed error-level check or its outlier score reaches the configured
+threshold (configs/review.toml [queue]); every such filing, whatever the review budget. The desk, the static
+report, `budgetml review --list` and `budgetml evaluate` (queue recall) all use `in_queue`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from budgetml.review_store import REVIEW_CONFIG_PATH, STATUS_LABELS
+
+PENDING = "pending"
+# A filing's queue status: its latest filing-level decision, or pending (待复核) without one.
+QUEUE_STATUS_LABELS = {PENDING: "待复核", **STATUS_LABELS}
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """configs/review.toml [queue]: who is in the queue and how much the desk and the report show at once."""
+
+    min_outlier_score: float = 0.45
+    page_size: int = 50
+    report_inline_crops: int = 20
+
+
+def load_queue_settings(path: Path = REVIEW_CONFIG_PATH) -> QueueSettings:
+    """The [queue] table of configs/review.toml (a missing key keeps its default)."""
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("queue", {})
+    return QueueSettings(**{k: raw[k] for k in QueueSettings.__dataclass_fields__ if k in raw})
+
+
+def in_queue(settings: QueueSettings) -> pl.Expr:
+    """Over anomalies.parquet: true for a filing with a failed error-level check or an outlier score at the threshold."""
+    return (pl.col("n_errors") > 0) | (pl.col("score") >= settings.min_outlier_score)
+
+
+def queue_status(statuses: dict[str, str], filing_id: str) -> str:
+    """The filing's queue status given filing_id → latest filing-level decision (review_store.latest_filing_statuses)."""
+    return statuses.get(filing_id, PENDING)
