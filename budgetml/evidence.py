@@ -73,23 +73,35 @@ def page_path(out_dir: Path, filing_id: str, page: int) -> Path:
 
 
 def render_pages(out_dir: Path, filing_id: str, source_path: str, pages: Iterable[int]) -> dict[int, Path | str]:
-    """Each page's cached image, rendering the missing ones in one child process; page → path, or why not (Chinese)."""
-    wanted = {int(p): page_path(out_dir, filing_id, p) for p in pages}
-    missing = {p: path for p, path in wanted.items() if not path.exists()}
-    if not missing:
-        return dict(wanted)
-    filing_folder(out_dir, filing_id).mkdir(parents=True, exist_ok=True)
-    job = {
-        "source": source_path,
-        "sha256": filing_id,
-        "dpi": EVIDENCE_DPI,
-        "pages": {str(p): str(path) for p, path in missing.items()},
-    }
-    answer = _run_renderer(job)
-    if "error" in answer:
-        return {p: (path if p not in missing else answer["error"]) for p, path in wanted.items()}
-    errors = answer["pages"]
-    return {p: (errors.get(str(p)) or path) if p in missing else path for p, path in wanted.items()}
+    """Each page's cached image, rendering the missing ones in a child process; page → path, or why not (Chinese)."""
+    found = render_batch(out_dir, [(filing_id, source_path, list(pages))])
+    return {page: result for (_, page), result in found.items()}
+
+
+def render_batch(out_dir: Path, wanted: Sequence[tuple[str, str, Sequence[int]]]) -> dict[tuple[str, int], Path | str]:
+    """(filing_id, page) → its cached image or why not, for (filing_id, source_path, pages) of many files: the missing
+    pages of every file are rendered in one child process (the report renders its inline crops at once)."""
+    found: dict[tuple[str, int], Path | str] = {}
+    jobs = []
+    for filing_id, source_path, pages in wanted:
+        missing = {}
+        for page in pages:
+            path = page_path(out_dir, filing_id, page)
+            found[(filing_id, int(page))] = path
+            if not path.exists():
+                missing[str(int(page))] = str(path)
+        if missing:
+            filing_folder(out_dir, filing_id).mkdir(parents=True, exist_ok=True)
+            jobs.append({"source": source_path, "sha256": filing_id, "dpi": EVIDENCE_DPI, "pages": missing})
+    if not jobs:
+        return found
+    answers = _run_renderer(jobs)
+    for job, answer in zip(jobs, answers):
+        for page in job["pages"]:
+            error = answer.get("error") or answer.get("pages", {}).get(page)
+            if error:
+                found[(job["sha256"], int(page))] = error
+    return found
 
 
 def _limit_memory() -> None:
@@ -97,11 +109,12 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _run_renderer(job: dict) -> dict:
+def _run_renderer(jobs: list[dict]) -> list[dict]:
+    """Each job's answer from one child process; every job gets the same error when the child fails as a whole."""
     try:
         done = subprocess.run(
             [sys.executable, "-m", "budgetml.extract.page_images"],
-            input=json.dumps(job),
+            input=json.dumps(jobs),
             capture_output=True,
             text=True,
             timeout=RENDER_TIME_LIMIT_S,
@@ -109,13 +122,16 @@ def _run_renderer(job: dict) -> dict:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return {"error": f"渲染超时（超过 {RENDER_TIME_LIMIT_S} 秒）"}
+        return [{"error": f"渲染超时（超过 {RENDER_TIME_LIMIT_S} 秒）"}] * len(jobs)
     if done.returncode != 0:
-        return {"error": f"渲染进程异常退出（退出码 {done.returncode}）"}
+        return [{"error": f"渲染进程异常退出（退出码 {done.returncode}）"}] * len(jobs)
     try:
-        return json.loads(done.stdout)
+        answers = json.loads(done.stdout)
     except json.JSONDecodeError:
-        return {"error": "渲染进程输出无法读取"}
+        answers = None
+    if not isinstance(answers, list) or len(answers) != len(jobs):
+        return [{"error": "渲染进程输出无法读取"}] * len(jobs)
+    return answers
 
 
 def _digest(boxes: Sequence[Box]) -> str:

@@ -1,16 +1,24 @@
-"""The reviewer's report: one self-contained Chinese HTML file per run (flags, reasons, evidence, charts, run summary, decisions).
+"""The reviewer's report: one self-contained Chinese HTML file per run, for e-mailing and archiving.
 
-`report_context` gathers everything from the output folder and the review store into plain records;
-`render_report` fills budgetml/templates/report.html.j2 (jinja2, autoescaped: every text from a PDF is
-escaped); `write_report` writes reports/report-<time>.html atomically. No network is needed to open it:
-CSS, script and SVG charts are inline, and a Content-Security-Policy forbids loading anything else.
+It lists every filing of the review queue (budgetml/review_queue.py: a failed error-level check or an outlier
+score at the threshold) with a link to its section; each section shows the peer comparison, the findings
+grouped by cause with the rules' Chinese titles, and the review decisions in the store at report time. The
+first findings of the top filings carry their evidence crop as an inline image (budgetml/evidence.py); the
+others name their pages, and the review desk (`budgetml serve-review`) shows every crop.
+
+`report_context` gathers the summary and the queue; the filing sections are produced one at a time while
+`write_report` streams the template (budgetml/templates/report.html.j2, autoescaped) into the file, so memory
+stays bounded at 10,000 filings. No network is needed to open it: CSS, SVG charts and images are inline, and
+a Content-Security-Policy forbids loading anything else.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,17 +29,19 @@ from markupsafe import Markup
 
 from budgetml import charts
 from budgetml.catalog import load_catalog
-from budgetml.feature_declarations import FEATURES_BY_NAME, SCORED
+from budgetml.evidence import EvidenceUnavailable, boxes_by_page, crop, render_batch
+from budgetml.feature_declarations import FEATURES_BY_NAME
+from budgetml.findings import Cause, failed_checks, findings_by_filing, group_by_cause
 from budgetml.identity import department_key
-from budgetml.layout import dataset_path
+from budgetml.layout import dataset_path, reports_dir
+from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings, in_queue, load_queue_settings
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
 from budgetml.runs import STAGE_LABELS, RunSummary
 from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS, Dataset
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-REPORTS_DIRNAME = "reports"
-# The features whose distribution the report draws, with the flagged filings marked.
+# The features whose distribution the report draws, with today's priorities marked.
 CHART_FEATURES = (
     "sangong_share_pct",
     "personnel_share_of_basic_pct",
@@ -45,33 +55,51 @@ CHART_FEATURES = (
 # The headline figures a filing's section shows, with their labels from the catalog: the spending
 # ones (income repeats total spending in a balanced budget).
 HEADLINE_LABELS = {name: label for name, label in load_catalog().headline_labels.items() if name != "total_income"}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
+DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
+# Dataset columns the report reads (the one place that names them).
+_FILING_COLUMNS = ("filing_id", "source_path", "status", "error", "doc_kind", "region", "department", "year")
+_FLAGGED = "flagged"  # anomalies: within the review budget (今日优先)
+_PEER_GROUP_SIZE = "peer_group_size"
+_PASSED = "passed"
 
 
 # ---------------------------------------------------------------- records the template reads
 
 
 @dataclass(frozen=True)
-class FindingView:
-    """A failed check as the report shows it."""
+class QueueRow:
+    """A filing of the review queue as the report's list shows it."""
 
-    rule_id: str
-    severity: str
-    subject: str
-    message: str
-    expected: float | None
-    actual: float | None
-    diff: float | None
-    unit: str
-    pages: tuple[int, ...]
-    page_links: tuple[tuple[int, str], ...]  # (page, file URI with #page=)
-    decision: Decision | None
+    filing_id: str
+    region: str | None
+    department: str | None
+    year: int | None
+    doc_kind: str | None
+    rank: int
+    score: float
+    priority: float
+    is_today: bool  # within the review budget (configs/scoring.toml)
+    is_new_flag: bool
+    n_errors: int
+    n_warnings: int
+    reasons: tuple[str, ...]
+    status: str  # pending or the latest filing-level decision
 
     @property
-    def severity_label(self) -> str:
-        """The severity in Chinese."""
-        return SEVERITY_LABELS.get(self.severity, self.severity)
+    def anchor(self) -> str:
+        """The id of the filing's section in the page."""
+        return f"filing-{self.filing_id[:16]}"
+
+    @property
+    def title(self) -> str:
+        """The department, year and document kind, as the section's heading."""
+        kind = DOC_KIND_LABELS.get(self.doc_kind or "", "")
+        return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年{kind}"
+
+    @property
+    def status_label(self) -> str:
+        return QUEUE_STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -85,47 +113,25 @@ class DeviationView:
     robust_z: float
 
 
-@dataclass
-class FilingView:
-    """A filing as the report shows it: its scoring, reasons, evidence, review and years."""
+@dataclass(frozen=True)
+class FilingSection:
+    """One filing's section: its scoring, reasons, findings by cause, evidence, review and years."""
 
-    filing_id: str
-    region: str | None
-    department: str | None
-    year: int | None
+    row: QueueRow
     source_path: str
-    status: str
-    peer_group: str | None = None
-    peer_group_size: int | None = None
-    score: float | None = None
-    priority: float | None = None
-    rank: int | None = None
-    flagged: bool = False
-    is_new_flag: bool = False
-    n_errors: int = 0
-    n_warnings: int = 0
-    reasons: tuple[str, ...] = ()
-    deviations: tuple[DeviationView, ...] = ()
-    findings: tuple[FindingView, ...] = ()
-    review: ReviewState | None = None
-    years_chart: Markup | None = None
-    years_table: tuple[dict, ...] = ()
-    error: str | None = None
-
-    @property
-    def anchor(self) -> str:
-        """The id of the filing's section in the page."""
-        return f"filing-{self.filing_id[:16]}"
-
-    @property
-    def title(self) -> str:
-        """The department and year, as the section's heading."""
-        return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年"
+    peer_group: str
+    peer_group_size: int
+    deviations: tuple[DeviationView, ...]
+    causes: tuple[Cause, ...]
+    crops: dict[str, tuple[int, str]]  # finding_id → (page, data: URI of its evidence crop), for the top findings
+    review: ReviewState
+    years_chart: Markup
+    years_table: tuple[dict, ...]
 
 
 @dataclass
 class ReportContext:
-    """Everything the report template reads."""
+    """Everything the report template reads; `sections` is produced while the page is written."""
 
     generated_at: str
     out_dir: str
@@ -134,44 +140,49 @@ class ReportContext:
     failures: list[dict]
     check_counts: dict[str, int]
     n_scored: int
-    flagged: list[FilingView]
-    dismissed_high: list[FilingView]
-    details: list[FilingView]
-    all_rows: list[FilingView]
+    queue: list[QueueRow]
+    status_counts: dict[str, int]
+    n_today: int
+    n_new_flags: int
     distribution_charts: list[Markup]
     decisions: list[tuple[Decision, str]]
-    detail_ids: set[str]
-    n_new_flags: int
-    n_queue: int
     store_path: str
+    settings: QueueSettings
+    sections: Iterator[FilingSection] = field(default_factory=lambda: iter(()))
     stage_labels: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- gathering
 
 
-def _read(out_dir: Path, dataset: Dataset) -> pl.DataFrame | None:
+def _read(out_dir: Path, dataset: Dataset, columns: tuple[str, ...] | None = None) -> pl.DataFrame | None:
     path = dataset_path(out_dir, dataset)
-    return pl.read_parquet(path) if path.exists() else None
-
-
-def _page_link(source_path: str, page: int) -> str:
-    try:
-        return Path(source_path).resolve().as_uri() + f"#page={page}"
-    except ValueError:
-        return ""
+    return pl.read_parquet(path, columns=list(columns) if columns else None) if path.exists() else None
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _years_series(filing: dict, by_department: dict[tuple[str, str], list[dict]]) -> tuple[Markup, tuple[dict, ...]]:
-    """The department's headline figures over the years in the dataset (one filing per year: this one for its own year)."""
-    rows = by_department.get(department_key(filing["region"], filing["department"]), [])
+def _check_counts(out_dir: Path) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0, "info": 0, "not_run": 0}
+    path = dataset_path(out_dir, CHECKS)
+    if not path.exists():
+        return counts
+    grouped = pl.scan_parquet(path).group_by(_PASSED, "severity").agg(pl.len()).collect()
+    for passed, severity, n in grouped.iter_rows():
+        if passed is None:
+            counts["not_run"] += n
+        elif not passed and severity in counts:
+            counts[severity] += n
+    return counts
+
+
+def _years_series(filing: dict, same_department: list[dict]) -> tuple[Markup, tuple[dict, ...]]:
+    """The department's headline figures over the years (one budget filing per year: this one for its own year)."""
     per_year: dict[int, dict] = {}
-    for row in sorted(rows, key=lambda r: (r["filing_id"] != filing["filing_id"], r["filing_id"])):
-        if row["year"] is not None:
+    for row in sorted(same_department, key=lambda r: (r["filing_id"] != filing["filing_id"], r["filing_id"])):
+        if row["year"] is not None and row["doc_kind"] == filing["doc_kind"]:
             per_year.setdefault(row["year"], row)
     years = sorted(per_year)
     series = [
@@ -190,96 +201,195 @@ def _years_series(filing: dict, by_department: dict[tuple[str, str], list[dict]]
     return chart, table
 
 
+def _distribution_charts(features: pl.DataFrame | None, anomalies: pl.DataFrame, today: set[str]) -> list[Markup]:
+    if features is None or not features.height:
+        return []
+    drawn = []
+    medians = features.select(pl.col(n).cast(pl.Float64).median() for n in CHART_FEATURES).row(0)
+    marked = features.filter(pl.col("filing_id").is_in(list(today)))
+    for name, median in zip(CHART_FEATURES, medians):
+        feature = FEATURES_BY_NAME[name]
+        values = features[name].drop_nulls().cast(pl.Float64).to_list()
+        markers = [
+            charts.Marker(
+                float(r[name]), f"{r['department'] or ''} {r['year'] or ''}年：{r[name]:.2f}{feature.unit or ''}"
+            )
+            for r in marked.iter_rows(named=True)
+            if r[name] is not None
+        ]
+        drawn.append(charts.distribution_svg(feature.title, values, markers, unit=feature.unit or "", median=median))
+    if anomalies.height:
+        top = anomalies.filter(pl.col("filing_id").is_in(list(today)))
+        markers = [
+            charts.Marker(r["score"], f"{r['department'] or ''} {r['year'] or ''}年：{r['score']:.3f}")
+            for r in top.iter_rows(named=True)
+        ]
+        drawn.append(
+            charts.distribution_svg(
+                "离群分数（孤立森林）", anomalies["score"].to_list(), markers, median=float(anomalies["score"].median())
+            )
+        )
+    return drawn
+
+
+def _inline_crops(
+    out_dir: Path, queue: list[QueueRow], causes_of: dict[str, list[Cause]], sources: dict[str, str], n: int
+) -> dict[str, dict[str, tuple[int, str]]]:
+    """filing_id → {finding_id: (page, data URI)}: the first boxed evidence of the first cause of the first n
+    filings with findings, rendered in one child process (pages already cached are not rendered again)."""
+    chosen = []
+    for row in queue:
+        if len(chosen) >= n:
+            break
+        for cause in causes_of.get(row.filing_id, []):
+            boxed = [(p, b) for p, b in boxes_by_page(cause.first.pages, cause.first.bboxes).items() if b]
+            if boxed:
+                chosen.append((row.filing_id, cause.first.finding_id, *boxed[0]))
+                break
+    render_batch(out_dir, [(fid, sources[fid], [page]) for fid, _, page, _ in chosen])
+    crops: dict[str, dict[str, tuple[int, str]]] = {}
+    for filing_id, finding_id, page, boxes in chosen:
+        try:
+            made = crop(out_dir, filing_id, sources[filing_id], page, boxes)
+        except EvidenceUnavailable:
+            continue
+        data = base64.b64encode(made.path.read_bytes()).decode("ascii")
+        crops.setdefault(filing_id, {})[finding_id] = (page, f"data:image/png;base64,{data}")
+    return crops
+
+
 def report_context(
-    out_dir: Path, summary: RunSummary | None = None, store: Path | None = None, now: datetime | None = None
+    out_dir: Path,
+    summary: RunSummary | None = None,
+    store: Path | None = None,
+    now: datetime | None = None,
+    settings: QueueSettings | None = None,
+    evidence_out: Path | None = None,
 ) -> ReportContext:
-    """Everything the report shows, read from out_dir's datasets and the review store."""
+    """The report's summary and queue from out_dir's datasets and the review store; its sections come lazily.
+
+    evidence_out: the output folder whose evidence/ caches the crops (a run writes its report in a staged
+    folder, but caches evidence in the output folder itself); default out_dir.
+    """
     out_dir = Path(out_dir)
+    settings = settings or load_queue_settings()
     store = Path(store) if store is not None else default_store_path()
     filings = _read(out_dir, FILINGS)
     if filings is None:
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
-    checks = _read(out_dir, CHECKS)
+    filings = filings.select(*_FILING_COLUMNS, *HEADLINE_LABELS)
     anomalies = _read(out_dir, ANOMALIES)
-    features = _read(out_dir, FEATURES)
-    filing_rows = {f["filing_id"]: f for f in filings.iter_rows(named=True)}
+    features = _read(out_dir, FEATURES, ("filing_id", "department", "year", *CHART_FEATURES))
     decisions = all_decisions(store)
-    states = review_states(decisions, filing_rows.values())
 
     counts = {s: filings.filter(pl.col("status") == s).height for s in STATUS_LABELS}
     failures = [
-        {
-            "source_path": f["source_path"],
-            "status": f["status"],
-            "status_label": STATUS_LABELS[f["status"]],
-            "error": f["error"] or "",
-        }
+        {"source_path": f["source_path"], "status_label": STATUS_LABELS[f["status"]], "error": f["error"] or ""}
         for f in filings.filter(pl.col("status") != "ok").sort("status", "source_path").iter_rows(named=True)
     ]
     if summary is not None:  # failures the run knows of beyond filings.parquet (a file that vanished, a crashed worker)
         known = {f["source_path"] for f in failures}
         failures += [
-            {"source_path": path, "status": "failed", "status_label": STATUS_LABELS["failed"], "error": error}
+            {"source_path": path, "status_label": STATUS_LABELS["failed"], "error": error}
             for path, error in summary.failures
             if path not in known
         ]
-    check_counts = {"error": 0, "warning": 0, "info": 0, "not_run": 0}
-    findings_by: dict[str, list[dict]] = {}
-    if checks is not None:
-        failed = checks.filter(pl.col("passed").not_())
-        for severity in ("error", "warning", "info"):
-            check_counts[severity] = failed.filter(pl.col("severity") == severity).height
-        check_counts["not_run"] = checks["passed"].null_count()
-        order = {"error": 0, "warning": 1, "info": 2}
-        for row in sorted(
-            failed.iter_rows(named=True), key=lambda r: (order.get(r["severity"], 3), r["rule_id"], r["finding_index"])
-        ):
-            findings_by.setdefault(row["filing_id"], []).append(row)
 
-    # A department's filings over the years, for the per-filing chart.
-    by_department: dict[tuple[str, str], list[dict]] = {}
-    for f in filing_rows.values():
-        if f["status"] != "failed":
-            by_department.setdefault(department_key(f["region"], f["department"]), []).append(f)
-
-    def findings_of(filing_id: str) -> tuple[FindingView, ...]:
-        f, state = filing_rows[filing_id], states.get(filing_id)
-        return tuple(
-            FindingView(
-                r["rule_id"],
-                r["severity"],
-                r["subject"],
-                r["message"],
-                r["expected"],
-                r["actual"],
-                r["diff"],
-                r["unit"],
-                tuple(r["pages"]),
-                tuple((p, _page_link(f["source_path"], p)) for p in dict.fromkeys(r["pages"])),
-                state.rules.get(r["rule_id"]) if state else None,
-            )
-            for r in findings_by.get(filing_id, [])
+    queued = (
+        anomalies.filter(in_queue(settings)).join(filings.select("filing_id", "doc_kind"), on="filing_id")
+        if anomalies is not None
+        else None
+    )
+    queue_rows = queued.to_dicts() if queued is not None else []
+    states = review_states(decisions, queue_rows)
+    queue = [
+        QueueRow(
+            a["filing_id"],
+            a["region"],
+            a["department"],
+            a["year"],
+            a["doc_kind"],
+            a["rank"],
+            a["score"],
+            a["priority"],
+            a[_FLAGGED],
+            a["is_new_flag"],
+            a["n_errors"],
+            a["n_warnings"],
+            tuple(a["reasons"]),
+            states[a["filing_id"]].current.status if states[a["filing_id"]].current else PENDING,
         )
+        for a in queue_rows
+    ]
+    queue.sort(key=lambda r: (r.status != PENDING, r.rank))  # 今日优先: waiting first, by rank
+    by_id = {a["filing_id"]: a for a in queue_rows}
+    failed = findings_by_filing(failed_checks(out_dir, list(by_id)))
+    causes_of = {fid: group_by_cause(found) for fid, found in failed.items()}
+    sources = dict(
+        filings.filter(pl.col("filing_id").is_in(list(by_id))).select("filing_id", "source_path").iter_rows()
+    )
+    crops = _inline_crops(evidence_out or out_dir, queue, causes_of, sources, settings.report_inline_crops)
 
-    def view(filing_id: str, anomaly: dict | None) -> FilingView:
-        f = filing_rows[filing_id]
-        v = FilingView(
-            filing_id,
-            f["region"],
-            f["department"],
-            f["year"],
-            f["source_path"],
-            f["status"],
-            review=states.get(filing_id),
-            error=f["error"],
-        )
-        if anomaly is not None:
-            v.peer_group, v.peer_group_size = anomaly["peer_group"], anomaly["peer_group_size"]
-            v.score, v.priority, v.rank = anomaly["score"], anomaly["priority"], anomaly["rank"]
-            v.flagged, v.is_new_flag = anomaly["flagged"], anomaly["is_new_flag"]
-            v.n_errors, v.n_warnings = anomaly["n_errors"], anomaly["n_warnings"]
-            v.reasons = tuple(anomaly["reasons"])
-            v.deviations = tuple(
+    today = {r.filing_id for r in queue if r.is_today}
+    all_anomalies = anomalies if anomalies is not None else pl.DataFrame({"filing_id": [], "score": []})
+    shown_ids = set(filings["filing_id"].to_list())
+    departments = dict(filings.select("filing_id", "department").iter_rows())
+    shown_decisions = sorted(
+        ((d, departments.get(d.filing_id) or "") for d in decisions if d.filing_id in shown_ids),
+        key=lambda x: (x[0].decided_at, x[0].decision_id),
+        reverse=True,
+    )
+    context = ReportContext(
+        generated_at=(now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d %H:%M"),
+        out_dir=summary.output_dir if summary is not None else str(out_dir),  # a run writes into its staged folder
+        summary=summary,
+        counts=counts,
+        failures=failures,
+        check_counts=_check_counts(out_dir),
+        n_scored=anomalies.height if anomalies is not None else 0,
+        queue=queue,
+        status_counts={s: sum(r.status == s for r in queue) for s in QUEUE_STATUS_LABELS},
+        n_today=len(today),
+        n_new_flags=sum(r.is_new_flag and r.is_today for r in queue),
+        distribution_charts=_distribution_charts(features, all_anomalies, today),
+        decisions=shown_decisions,
+        store_path=str(store),
+        settings=settings,
+        stage_labels=STAGE_LABELS,
+    )
+    context.sections = _sections(filings, queue, by_id, causes_of, crops, states)
+    return context
+
+
+def _sections(
+    filings: pl.DataFrame,
+    queue: list[QueueRow],
+    anomalies: dict[str, dict],
+    causes_of: dict[str, list[Cause]],
+    crops: dict[str, dict[str, tuple[int, str]]],
+    states: dict[str, ReviewState],
+) -> Iterator[FilingSection]:
+    """The queue's filing sections in order, each built when the template reaches it."""
+    keyed = filings.filter(pl.col("status") != "failed").with_columns(
+        pl.struct("region", "department")
+        .map_elements(lambda r: "|".join(department_key(r["region"], r["department"])), return_dtype=pl.String)
+        .alias("key")
+    )
+    by_department: dict[str, list[dict]] = {}
+    for row in keyed.iter_rows(named=True):
+        by_department.setdefault(row.pop("key"), []).append(row)
+    this_of = {r["filing_id"]: r for rows in by_department.values() for r in rows}
+    for row in queue:
+        a = anomalies[row.filing_id]
+        filing = this_of.get(row.filing_id)
+        same = by_department.get("|".join(department_key(row.region, row.department)), [])
+        chart, table = _years_series(filing, same) if filing else (Markup(""), ())
+        yield FilingSection(
+            row=row,
+            source_path=filing["source_path"] if filing else "",
+            peer_group=a["peer_group"],
+            peer_group_size=a[_PEER_GROUP_SIZE],
+            deviations=tuple(
                 DeviationView(
                     FEATURES_BY_NAME[d["feature"]].title,
                     FEATURES_BY_NAME[d["feature"]].unit or "",
@@ -287,89 +397,15 @@ def report_context(
                     d["peer_median"],
                     d["robust_z"],
                 )
-                for d in anomaly["deviations"]
+                for d in a["deviations"]
                 if d["feature"] in FEATURES_BY_NAME
-            )
-        else:
-            v.n_errors = sum(1 for r in findings_by.get(filing_id, []) if r["severity"] == "error")
-            v.n_warnings = sum(1 for r in findings_by.get(filing_id, []) if r["severity"] == "warning")
-        return v
-
-    anomaly_rows = anomalies.sort("rank").to_dicts() if anomalies is not None else []
-    anomaly_by = {a["filing_id"]: a for a in anomaly_rows if a["filing_id"] in filing_rows}
-    all_rows = [view(a["filing_id"], a) for a in anomaly_by.values()]
-    scored_ids = set(anomaly_by)
-    all_rows += [view(fid, None) for fid, f in filing_rows.items() if fid not in scored_ids and f["status"] != "failed"]
-    flagged = [v for v in all_rows if v.flagged]
-    # Filings that would be within the budget but were dismissed for this exact file: shown, not flagged.
-    budget_rank = max((v.rank for v in flagged if v.rank is not None), default=0)
-    dismissed_high = [v for v in all_rows if v.rank is not None and v.rank <= budget_rank and not v.flagged]
-    decided = [
-        v for v in all_rows if v.review is not None and (v.review.history or v.review.older_versions) and not v.flagged
-    ]
-    details = list({v.filing_id: v for v in flagged + dismissed_high + decided}.values())
-    for v in details:  # the evidence and the years are drawn for the filings shown in detail only
-        v.findings = findings_of(v.filing_id)
-        v.years_chart, v.years_table = _years_series(filing_rows[v.filing_id], by_department)
-
-    distribution = []
-    if features is not None and features.height:
-        flagged_ids = {v.filing_id for v in flagged}
-        medians = features.select(pl.col(n).cast(pl.Float64).median() for n in CHART_FEATURES).row(0)
-        for name, median in zip(CHART_FEATURES, medians):
-            feature = FEATURES_BY_NAME[name]
-            values = [float(x) for x in features[name].to_list() if x is not None]
-            markers = [
-                charts.Marker(
-                    float(r[name]), f"{r['department'] or ''} {r['year'] or ''}年：{r[name]:.2f}{feature.unit or ''}"
-                )
-                for r in features.filter(pl.col("filing_id").is_in(flagged_ids)).iter_rows(named=True)
-                if r[name] is not None
-            ]
-            distribution.append(
-                charts.distribution_svg(feature.title, values, markers, unit=feature.unit or "", median=median)
-            )
-        if anomalies is not None and anomalies.height:
-            scores = anomalies["score"].to_list()
-            markers = [
-                charts.Marker(v.score, f"{v.department or ''} {v.year or ''}年：{v.score:.3f}")
-                for v in flagged
-                if v.score is not None
-            ]
-            distribution.append(
-                charts.distribution_svg(
-                    "离群分数（孤立森林）", scores, markers, median=float(anomalies["score"].median())
-                )
-            )
-
-    ids = set(filing_rows)
-    shown_decisions = sorted(
-        ((d, filing_rows[d.filing_id]["department"] or "") for d in decisions if d.filing_id in ids),
-        key=lambda x: (x[0].decided_at, x[0].decision_id),
-        reverse=True,
-    )
-    n_queue = sum(1 for v in flagged if v.review is None or v.review.current is None)
-
-    return ReportContext(
-        generated_at=(now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d %H:%M"),
-        out_dir=summary.output_dir if summary is not None else str(out_dir),  # a run writes into its staged folder
-        summary=summary,
-        counts=counts,
-        failures=failures,
-        check_counts=check_counts,
-        n_scored=len(anomaly_by),
-        flagged=flagged,
-        dismissed_high=dismissed_high,
-        details=details,
-        all_rows=all_rows,
-        distribution_charts=distribution,
-        decisions=shown_decisions,
-        detail_ids={v.filing_id for v in details},
-        n_new_flags=sum(1 for v in flagged if v.is_new_flag),
-        n_queue=n_queue,
-        store_path=str(store),
-        stage_labels=STAGE_LABELS,
-    )
+            ),
+            causes=tuple(causes_of.get(row.filing_id, ())),
+            crops=crops.get(row.filing_id, {}),
+            review=states[row.filing_id],
+            years_chart=chart,
+            years_table=table,
+        )
 
 
 # ---------------------------------------------------------------- rendering and writing
@@ -391,22 +427,27 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["number"] = _number
     env.globals["review_labels"] = REVIEW_LABELS
-    env.globals["table_names"] = {t.id: t.name for t in load_catalog().tables}
+    env.globals["queue_status_labels"] = QUEUE_STATUS_LABELS
     env.globals["headline_labels"] = HEADLINE_LABELS
-    env.globals["scored_features"] = SCORED
     return env
 
 
+def render_chunks(context: ReportContext) -> Iterator[str]:
+    """The report's HTML in pieces, the filing sections produced as they are written."""
+    return _environment().get_template("report.html.j2").generate(c=context)
+
+
 def render_report(context: ReportContext) -> str:
-    """The report's HTML for a gathered context."""
-    return _environment().get_template("report.html.j2").render(c=context)
+    """The report's HTML for a gathered context, as one string."""
+    return "".join(render_chunks(context))
 
 
 def write_report(out_dir: Path, summary: RunSummary | None = None, store: Path | None = None) -> Path:
-    """Write out_dir/reports/report-<UTC time>.html for this run and return its path."""
+    """Write out_dir/reports/report-<UTC time>.html for this run, streamed section by section; returns its path."""
     now = datetime.now(UTC)
-    html = render_report(report_context(Path(out_dir), summary, store, now))
-    target_dir = Path(out_dir) / REPORTS_DIRNAME
+    evidence_out = Path(summary.output_dir) if summary is not None else None
+    context = report_context(Path(out_dir), summary, store, now, evidence_out=evidence_out)
+    target_dir = reports_dir(out_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"report-{now:%Y%m%dT%H%M%S}Z.html"
     n = 2
@@ -415,7 +456,8 @@ def write_report(out_dir: Path, summary: RunSummary | None = None, store: Path |
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".tmp", dir=target_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
+            for chunk in render_chunks(context):
+                handle.write(chunk)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

@@ -1,6 +1,6 @@
 """Render PDF pages to PNG images (pypdfium2), for the evidence crops of the review desk and the report.
 
-Run as its own process (`python -m budgetml.extract.page_images`, a JSON job on stdin): budgetml/evidence.py
+Run as its own process (`python -m budgetml.extract.page_images`, a JSON list of jobs on stdin): budgetml/evidence.py
 starts it with a memory and a time limit, so a hostile PDF that crashes or stalls the rasteriser costs one
 evidence image, never the review desk. The child checks the file's bytes against the filing_id (SHA-256)
 before rendering: an image is always of the exact file the findings were computed from.
@@ -67,4 +67,4 @@ def run_job(job: dict) -> dict:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(run_job(json.loads(sys.stdin.read())), ensure_ascii=False))
+    sys.stdout.write(json.dumps([run_job(job) for job in json.loads(sys.stdin.read())], ensure_ascii=False))
