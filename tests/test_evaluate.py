@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -114,7 +115,12 @@ def write_checks(out: Path) -> None:
 
 def write_anomalies(out: Path) -> None:
     pl.DataFrame(
-        {"filing_id": ["A", "B", "C", "D"], "score": [0.2, 0.9, 0.95, 0.8], "flagged": [False, True, True, True]}
+        {
+            "filing_id": ["A", "B", "C", "D"],
+            "score": [0.2, 0.9, 0.3, 0.8],
+            "flagged": [False, True, True, True],
+            "n_errors": [0, 0, 2, 0],
+        }
     ).write_parquet(dataset_path(out, "anomalies"))
 
 
@@ -165,6 +171,20 @@ def test_outlier_auc_and_precision_at_k(corpus):
     assert {k.name: (k.matched, k.checked) for k in o.by_kind}["extreme_sangong_share"] == (1, 1)
     assert (o.flagged_outliers, o.flagged) == (1, 2)
     assert "ROC AUC 0.250" in format_report(evaluate(labels, out))
+
+
+def test_queue_recall_counts_the_labelled_problems_the_review_queue_lists(corpus):
+    labels, out = corpus
+    write_anomalies(out)
+    q = evaluate(labels, out).queue
+    # queue: B (score 0.9), C (an error, score 0.3), D (0.8); A scores 0.2 without errors; E and F were not scored
+    assert q.queue_size == 3 and q.scored == 4
+    assert (q.inconsistencies.matched, q.inconsistencies.checked) == (1, 2)  # C in, F not scored
+    assert (q.outliers.matched, q.outliers.checked) == (1, 2)  # D in, E not scored
+    assert re.search(
+        r"review queue \(recall\)[^\n]*\ninconsistencies +1 +2 +50.0%\noutliers +1 +2 +50.0%",
+        format_report(evaluate(labels, out)),
+    )
 
 
 def test_datasets_missing_entirely(tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_path
+from budgetml.review_queue import in_queue, load_queue_settings
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
 
@@ -96,6 +97,16 @@ class OutlierScore:
 
 
 @dataclass(frozen=True)
+class QueueRecall:
+    """How many labelled problem filings the review queue (budgetml/review_queue.py) lists: it must list them all."""
+
+    inconsistencies: RateScore  # inconsistency-injected filings in the queue, of those labelled
+    outliers: RateScore  # outlier-injected filings in the queue, of those labelled
+    queue_size: int  # filings in the queue
+    scored: int  # filings scored
+
+
+@dataclass(frozen=True)
 class EvaluationReport:
     labels_path: str
     output_dir: str
@@ -108,6 +119,7 @@ class EvaluationReport:
     inconsistencies: InconsistencyScore | None
     outliers: OutlierScore | None
     notes: tuple[str, ...]  # what could not be scored yet, and why
+    queue: QueueRecall | None = None
 
 
 class LabelsError(ValueError):
@@ -164,6 +176,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         inconsistencies=inconsistencies,
         outliers=outliers,
         notes=tuple(notes),
+        queue=None if anomalies is None else _queue_recall(filings, anomalies),
     )
 
 
@@ -308,6 +321,19 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
     )
 
 
+def _queue_recall(filings: Sequence[dict], anomalies: pl.DataFrame) -> QueueRecall:
+    """The labelled inconsistent and outlier filings the review queue lists (what the desk and the report show)."""
+    queued = set(anomalies.filter(in_queue(load_queue_settings()))["filing_id"].to_list())
+
+    def rate(category: str, name: str) -> RateScore:
+        labelled = [f for f in filings if _category(f) == category]
+        return RateScore(name, sum(f["filing_id"] in queued for f in labelled), len(labelled))
+
+    return QueueRecall(
+        rate("inconsistency", "inconsistencies"), rate("outlier", "outliers"), len(queued), anomalies.height
+    )
+
+
 # --- printing --------------------------------------------------------------------------------------------
 
 
@@ -362,5 +388,10 @@ def format_report(report: EvaluationReport) -> str:
         rows = [("outlier kind", f"in top {o.k}", "injected", "rate")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in o.by_kind]
         lines += _table(rows) + [""]
+    if report.queue is not None:
+        q = report.queue
+        rows = [("review queue (recall)", "in queue", "labelled", "recall")]
+        rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in (q.inconsistencies, q.outliers)]
+        lines += _table(rows) + [f"  queue: {q.queue_size} of {q.scored} scored filings", ""]
     lines += list(report.notes)
     return "\n".join(lines).rstrip() + "\n"
