@@ -35,7 +35,7 @@ POINTS_PER_INCH = 72
 CROP_MARGIN_PT = 30
 BOX_COLOUR = (220, 0, 0)
 BOX_WIDTH_PX = 3
-BOX_PAD_PX = 2  # the box is drawn just outside the cell's own ruling, so the figure stays readable
+BOX_PAD_PX = 2  # the box's inner edge lies this far outside the cell (and its ruling): the figure stays readable
 # A page of a disclosure renders in well under a second; a minute is a stalled rasteriser, and the address
 # space the child may map is pdfium's working memory for a large scanned page with room to spare.
 RENDER_TIME_LIMIT_S = 60
@@ -135,17 +135,21 @@ def _run_renderer(jobs: list[dict]) -> list[dict]:
 
 
 def _digest(boxes: Sequence[Box]) -> str:
-    text = json.dumps([[round(float(v), 1) for v in box] for box in boxes])
+    """Names a crop by its boxes and how they are drawn: a change of the drawing makes new files, never stale ones."""
+    drawing = [EVIDENCE_DPI, CROP_MARGIN_PT, BOX_COLOUR, BOX_WIDTH_PX, BOX_PAD_PX]
+    text = json.dumps([drawing, [[round(float(v), 1) for v in box] for box in boxes]])
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def _box_px(box: Box, scale: float, top_pt: float) -> tuple[int, int, int, int]:
+    """The red box's outer edge in pixels: Pillow draws an outline of width w inward from it."""
     x0, top, x1, bottom = (float(v) for v in box)
+    out = BOX_PAD_PX + BOX_WIDTH_PX
     return (
-        round(x0 * scale) - BOX_PAD_PX,
-        round((top - top_pt) * scale) - BOX_PAD_PX,
-        round(x1 * scale) + BOX_PAD_PX,
-        round((bottom - top_pt) * scale) + BOX_PAD_PX,
+        round(x0 * scale) - out,
+        round((top - top_pt) * scale) - out,
+        round(x1 * scale) + out,
+        round((bottom - top_pt) * scale) + out,
     )
 
 
