@@ -47,7 +47,7 @@ FINDING_COLUMNS = (
     "caused_by_id",
     "matched_scope",
 )
-PASSED = "passed"  # checks' verdict column (true, false, or null for 无法检查)
+PASSED = "is_passed"  # checks' verdict column (true, false, or null for 无法检查)
 
 
 @dataclass(frozen=True)

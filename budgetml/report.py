@@ -32,7 +32,6 @@ from budgetml.catalog import load_catalog
 from budgetml.evidence import EvidenceUnavailable, boxes_by_page, crop, render_batch
 from budgetml.feature_declarations import FEATURES_BY_NAME
 from budgetml.findings import Cause, failed_checks, findings_by_filing, group_by_cause
-from budgetml.identity import department_key
 from budgetml.layout import dataset_path, reports_dir
 from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings, in_queue, load_queue_settings
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
@@ -58,10 +57,20 @@ HEADLINE_LABELS = {name: label for name, label in load_catalog().headline_labels
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
 DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
 # Dataset columns the report reads (the one place that names them).
-_FILING_COLUMNS = ("filing_id", "source_path", "status", "error", "doc_kind", "region", "department", "year")
-_FLAGGED = "flagged"  # anomalies: within the review budget (今日优先)
-_PEER_GROUP_SIZE = "peer_group_size"
-_PASSED = "passed"
+_FILING_COLUMNS = (
+    "filing_id",
+    "source_path",
+    "status",
+    "error",
+    "doc_kind",
+    "region",
+    "department",
+    "department_id",
+    "year",
+)
+_FLAGGED = "is_flagged"  # anomalies: within the review budget (今日优先)
+_PEER_GROUP_SIZE = "n_peer_group"
+_PASSED = "is_passed"
 
 
 # ---------------------------------------------------------------- records the template reads
@@ -120,7 +129,7 @@ class FilingSection:
     row: QueueRow
     source_path: str
     peer_group: str
-    peer_group_size: int
+    n_peer_group: int
     deviations: tuple[DeviationView, ...]
     causes: tuple[Cause, ...]
     crops: dict[str, tuple[int, str]]  # finding_id → (page, data: URI of its evidence crop), for the top findings
@@ -277,7 +286,7 @@ def report_context(
     filings = _read(out_dir, FILINGS)
     if filings is None:
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
-    filings = filings.select(*_FILING_COLUMNS, *HEADLINE_LABELS)
+    filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{h}_wan").alias(h) for h in HEADLINE_LABELS))
     anomalies = _read(out_dir, ANOMALIES)
     features = _read(out_dir, FEATURES, ("filing_id", "department", "year", *CHART_FEATURES))
     decisions = all_decisions(store)
@@ -370,25 +379,21 @@ def _sections(
     states: dict[str, ReviewState],
 ) -> Iterator[FilingSection]:
     """The queue's filing sections in order, each built when the template reaches it."""
-    keyed = filings.filter(pl.col("status") != "failed").with_columns(
-        pl.struct("region", "department")
-        .map_elements(lambda r: "|".join(department_key(r["region"], r["department"])), return_dtype=pl.String)
-        .alias("key")
-    )
-    by_department: dict[str, list[dict]] = {}
-    for row in keyed.iter_rows(named=True):
-        by_department.setdefault(row.pop("key"), []).append(row)
-    this_of = {r["filing_id"]: r for rows in by_department.values() for r in rows}
+    by_department: dict[str | None, list[dict]] = {}  # department_id (budgetml/identity.py) → its filings
+    this_of = {}
+    for row in filings.filter(pl.col("status") != "failed").iter_rows(named=True):
+        by_department.setdefault(row["department_id"], []).append(row)
+        this_of[row["filing_id"]] = row
     for row in queue:
         a = anomalies[row.filing_id]
         filing = this_of.get(row.filing_id)
-        same = by_department.get("|".join(department_key(row.region, row.department)), [])
+        same = by_department.get(filing["department_id"], [filing]) if filing and filing["department_id"] else [filing]
         chart, table = _years_series(filing, same) if filing else (Markup(""), ())
         yield FilingSection(
             row=row,
             source_path=filing["source_path"] if filing else "",
             peer_group=a["peer_group"],
-            peer_group_size=a[_PEER_GROUP_SIZE],
+            n_peer_group=a[_PEER_GROUP_SIZE],
             deviations=tuple(
                 DeviationView(
                     FEATURES_BY_NAME[d["feature"]].title,

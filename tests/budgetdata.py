@@ -7,7 +7,20 @@ from decimal import Decimal
 from pathlib import Path
 
 from budgetml import datasets
-from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
+from budgetml.identity import department_id
+from budgetml.quality import quality_of
+from budgetml.regions import region_code
+from budgetml.schema import (
+    CHECKS,
+    CLAIMS,
+    FILINGS,
+    FORM_CELLS,
+    HEADLINE_FIGURES,
+    LINE_ITEMS,
+    NARRATIVE,
+    TABLES,
+    cell_id,
+)
 
 WUHAN_TABLES = [
     "income_expenditure_summary",
@@ -70,6 +83,7 @@ def filing(
         "year": year,
         "n_pages": 30,
         "tables_found": WUHAN_TABLES if tables is None else tables,
+        # headline figures in 万元 under their plain names; filings_row() turns them into the published columns
         "total_income": total,
         "total_expenditure": total,
         "basic_expenditure": basic,
@@ -79,6 +93,21 @@ def filing(
         "sangong_total": sangong,
         "parser_version": "test",
     }
+
+
+def filings_row(row: dict) -> dict:
+    """A filing() row as filings.parquet has it: headline figures as *_yuan (exact) and *_wan, keys and quality."""
+    row = dict(row)
+    for name, _ in HEADLINE_FIGURES:
+        if name in row:
+            wan = row.pop(name)
+            row[f"{name}_wan"] = wan
+            row[f"{name}_yuan"] = None if wan is None else Decimal(str(wan)) * 10000
+    row.setdefault("region_code", region_code(row["region"]))
+    row.setdefault("department_id", department_id(row["region"], row["department"]))
+    row.setdefault("quality", quality_of(row["status"], None, None))
+    row.setdefault("n_error_findings", None)
+    return row
 
 
 def item(
@@ -92,11 +121,11 @@ def item(
     page: int = 5,
 ) -> dict:
     amount = Decimal(str(value_wan)) * 10000
+    table_index = {"sangong": 7, "general_budget_by_unit": 5, "income_summary": 1, "projects": 10}.get(table_id, 2)
     return {
+        "cell_id": cell_id(filing_id, table_index, row_index, 1),
         "filing_id": filing_id,
-        "table_index": {"sangong": 7, "general_budget_by_unit": 5, "income_summary": 1, "projects": 10}.get(
-            table_id, 2
-        ),
+        "table_index": table_index,
         "table_id": table_id,
         "table_title": table_id,
         "page": page,
@@ -104,14 +133,15 @@ def item(
         "row_label": label,
         "code": code,
         "column_index": 1,
-        "column": column,
+        "column_name": column,
         "column_header": column,
-        "value_wan": value_wan,
+        "amount_wan": value_wan,
         "amount_yuan": amount,
         "unit": "万元",
         "decimals": 2,
         "raw": f"{value_wan:.2f}",
         "bbox": [10.0, 20.0, 60.0, 30.0],
+        "year": None,
     }
 
 
@@ -126,6 +156,7 @@ def cell(
     page: int = 20,
 ) -> dict:
     return {
+        "cell_id": cell_id(filing_id, table_index, row, column),
         "filing_id": filing_id,
         "table_index": table_index,
         "table_id": table_id,
@@ -137,6 +168,7 @@ def cell(
         "colspan": 1,
         "text": text,
         "bbox": [10.0 * column, 20.0 * row, 10.0 * column + 9, 20.0 * row + 19],
+        "year": None,
     }
 
 
@@ -168,13 +200,16 @@ def claim(
         "code": None,
         "item_names": [],
         "amount": Decimal(amount),
+        "amount_yuan": Decimal(amount) * 10000,
         "unit": "万元",
         "compare_year": compare_year,
         "compare_basis": "预算" if compare_year else None,
         "delta": Decimal(delta) if delta is not None else None,
-        "percent": None,
+        "delta_yuan": Decimal(delta) * 10000 if delta is not None else None,
+        "change_pct": None,
         "share_pct": None,
         "prev_amount": Decimal(prev_amount) if prev_amount is not None else None,
+        "prev_amount_yuan": Decimal(prev_amount) * 10000 if prev_amount is not None else None,
     }
 
 
@@ -194,16 +229,21 @@ def finding(
         "rule_id": rule_id,
         "finding_index": index,
         "severity": severity,
-        "passed": passed,
+        "is_passed": passed,
         "subject": "合计",
         "expected": expected,
         "actual": actual,
         "diff": actual - expected,
         "tolerance": 0.01,
         "unit": "万元",
+        "expected_yuan": Decimal(str(expected)) * 10000,
+        "actual_yuan": Decimal(str(actual)) * 10000,
+        "diff_yuan": (Decimal(str(actual)) - Decimal(str(expected))) * 10000,
+        "tolerance_yuan": Decimal(100),
         "message": message,
         "pages": list(pages),
         "bboxes": [[10.0, 20.0, 60.0, 30.0] for _ in pages],
+        "cell_ids": [None for _ in pages],
         "finding_id": f"{rule_id}:{index}",
         "caused_by_id": None,
         "matched_scope": None,
@@ -221,7 +261,7 @@ def write_output(
     """Write the parse (and, when `checks` is given, check) datasets of an output folder."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for dataset, rows in (
-        (FILINGS, filings),
+        (FILINGS, [filings_row(f) for f in filings]),
         (LINE_ITEMS, list(items)),
         (FORM_CELLS, list(cells)),
         (CLAIMS, list(claims)),

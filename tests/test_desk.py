@@ -25,7 +25,7 @@ from budgetml.features import build_features
 from budgetml.layout import data_dir, dataset_path
 from budgetml.review_queue import QueueSettings, in_queue
 from budgetml.schema import FILINGS
-from tests.budgetdata import fid, filing, peer_corpus
+from tests.budgetdata import fid, filing, filings_row, peer_corpus
 
 HOSTILE = "=HYPERLINK(\"http://x\")<script>alert('x')</script>区档案局"
 SETTINGS = QueueSettings(min_outlier_score=0.45, page_size=5, report_inline_crops=3)
@@ -42,7 +42,7 @@ def desk_out(seed_checked, tmp_path_factory):
         r["sangong_total"] = round(r["total_expenditure"] * 0.04, 2)
     peers.append(filing(fid("hostile"), HOSTILE, 2025, region="江汉区", sangong=200.0, source_path="/data/h.pdf"))
     seed = pl.read_parquet(dataset_path(out, "filings")).to_dicts()
-    datasets.write_table(FILINGS, datasets.rows_to_table(FILINGS, seed + peers), out)
+    datasets.write_table(FILINGS, datasets.rows_to_table(FILINGS, seed + [filings_row(p) for p in peers]), out)
     build_features(out)
     score_filings(out, store=out.parent / "unused.sqlite")
     return out, seed[0]
@@ -80,7 +80,7 @@ def test_the_queue_lists_every_filing_with_an_error_or_an_outlier_score_over_pag
     client, out, _, seed = desk
     expected = queue_ids(out)
     anomalies = pl.read_parquet(dataset_path(out, "anomalies"))
-    assert len(expected) > SETTINGS.page_size and len(expected) > anomalies["flagged"].sum() - 1
+    assert len(expected) > SETTINGS.page_size and len(expected) > anomalies["is_flagged"].sum() - 1
     shown = listed(client)
     assert sorted(shown) == sorted(expected) and len(shown) == len(set(shown))
     assert seed["filing_id"] in shown  # the seed has error findings
@@ -110,7 +110,7 @@ def test_the_filing_page_groups_findings_by_cause_with_chinese_titles_and_eviden
     client, out, _, seed = desk
     html = client.get(f"/filing/{seed['filing_id']}").text
     failed = pl.read_parquet(dataset_path(out, "checks")).filter(
-        (pl.col("filing_id") == seed["filing_id"]) & pl.col("passed").not_()
+        (pl.col("filing_id") == seed["filing_id"]) & pl.col("is_passed").not_()
     )
     roots = failed.filter(pl.col("caused_by_id").is_null())
     assert html.count('<div class="cause ') == failed.height  # causes, and their consequences inside <details>
@@ -148,7 +148,7 @@ def test_a_decision_takes_effect_at_once_and_is_kept_with_its_history(desk):
     assert "已排除" in page and "已核实：&lt;b&gt;机构改革&lt;/b&gt;" in page and 'value="张三"' in page
     # one finding: confirmed; the filing's status stays the filing-level decision
     finding = pl.read_parquet(dataset_path(out, "checks")).filter(
-        (pl.col("filing_id") == target) & pl.col("passed").not_()
+        (pl.col("filing_id") == target) & pl.col("is_passed").not_()
     )["finding_id"][0]
     form.update(status="confirmed", finding_id=finding, note="该处确有错误")
     assert client.post("/decide", data=form, follow_redirects=False).status_code == 303
@@ -216,7 +216,7 @@ def test_exports_are_the_filtered_queue_with_pages_links_and_no_formulas(desk):
     assert rows[1][2].startswith("'=HYPERLINK") and rows[1][18] == f"http://127.0.0.1:8765/filing/{fid('hostile')}"
     everything = list(csv.reader(io.StringIO(client.get("/export.csv").content.decode("utf-8-sig"))))
     failed = pl.read_parquet(dataset_path(out, "checks")).filter(
-        (pl.col("filing_id") == seed["filing_id"]) & pl.col("passed").not_()
+        (pl.col("filing_id") == seed["filing_id"]) & pl.col("is_passed").not_()
     )
     seed_rows = [r for r in everything if r[19] == seed["filing_id"]]
     assert len(seed_rows) == failed.height and all(r[17] for r in seed_rows)  # pages of every finding

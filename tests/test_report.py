@@ -21,7 +21,7 @@ from budgetml.report import report_context, write_report
 from budgetml.review_queue import in_queue, load_queue_settings
 from budgetml.runs import RunSummary
 from budgetml.schema import FILINGS
-from tests.budgetdata import fid, filing, peer_corpus
+from tests.budgetdata import fid, filing, filings_row, peer_corpus
 
 HOSTILE = "<script>alert('x')</script>区档案局"
 
@@ -36,7 +36,7 @@ def reported(seed_checked, tmp_path_factory):
     outlier["sangong_total"] = round(outlier["total_expenditure"] * 0.03, 2)
     peers.append(filing(fid("hostile"), HOSTILE, 2025, region="武昌区", sangong=90.0, source_path="/data/hostile.pdf"))
     seed = pl.read_parquet(dataset_path(out, "filings")).to_dicts()
-    datasets.write_table(FILINGS, datasets.rows_to_table(FILINGS, seed + peers), out)
+    datasets.write_table(FILINGS, datasets.rows_to_table(FILINGS, seed + [filings_row(p) for p in peers]), out)
     store = out.parent / "decisions.sqlite"
     build_features(out)
     score_filings(out, store=store)
@@ -50,7 +50,7 @@ def reported(seed_checked, tmp_path_factory):
         started_at=datetime(2026, 11, 27, 2, 30, tzinfo=UTC),
         inputs=("data/",),
         executor="local",
-        workers=2,
+        n_workers=2,
         n_files=51,
         n_new=1,
         n_changed=0,
@@ -83,7 +83,7 @@ def test_report_lists_the_whole_queue_with_reasons_findings_by_cause_evidence_ch
     assert (
         html.count('class="queue-row"')
         == queue.height
-        > pl.read_parquet(dataset_path(out, "anomalies"))["flagged"].sum()
+        > pl.read_parquet(dataset_path(out, "anomalies"))["is_flagged"].sum()
     )
     for fid_ in queue["filing_id"]:
         anchor = f"filing-{fid_[:16]}"
@@ -96,7 +96,7 @@ def test_report_lists_the_whole_queue_with_reasons_findings_by_cause_evidence_ch
     assert "整体绩效目标表占比应与金额相符" in html and "各项“占比”应等于该项金额除以合计" in html
     assert "perf.shares" in html and "第 21 页" in html and "file://" not in html
     checks = pl.read_parquet(dataset_path(out, "checks"))
-    consequences = checks.filter(pl.col("passed").not_() & pl.col("caused_by_id").is_not_null()).height
+    consequences = checks.filter(pl.col("is_passed").not_() & pl.col("caused_by_id").is_not_null()).height
     assert consequences and html.count("由此引起的其他") >= 1
     # Evidence: an inline PNG crop of the seed's first finding (the seed PDF is on disk).
     assert re.search(r'<img class="evidence-crop" src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)

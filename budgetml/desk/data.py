@@ -15,12 +15,11 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.findings import failed_checks
-from budgetml.identity import department_key
 from budgetml.layout import data_dir, dataset_path
 from budgetml.review_queue import QueueSettings, in_queue
 from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS
 
-# The headline figures a filing page shows (filings columns, 万元), with their Chinese labels.
+# The headline figures a filing page shows (filings' <name>_wan columns, 万元), with their Chinese labels.
 HEADLINES = {
     "total_expenditure": "支出合计",
     "basic_expenditure": "基本支出",
@@ -32,17 +31,27 @@ HEADLINES = {
 }
 DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
 FILING_STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
-_FILING_COLUMNS = ("filing_id", "source_path", "status", "error", "doc_kind", "region", "department", "year")
+_FILING_COLUMNS = (
+    "filing_id",
+    "source_path",
+    "status",
+    "error",
+    "doc_kind",
+    "region",
+    "department",
+    "department_id",
+    "year",
+)
 _ANOMALY_COLUMNS = (
     "filing_id",
     "peer_group",
-    "peer_group_size",
+    "n_peer_group",
     "score",
     "n_errors",
     "n_warnings",
     "priority",
     "rank",
-    "flagged",
+    "is_flagged",
     "reasons",
     "deviations",
 )
@@ -57,7 +66,7 @@ class DeskData:
     """One generation of an output folder, as the desk reads it."""
 
     version: tuple
-    filings: pl.DataFrame  # every filing: _FILING_COLUMNS, the headline figures and department_key
+    filings: pl.DataFrame  # every filing: _FILING_COLUMNS and the headline figures (万元, named as in HEADLINES)
     queue: pl.DataFrame  # the queue filings: filings' and anomalies' columns, department_type, rules, severities, text
     failed: pl.DataFrame  # every failed finding (findings.FINDING_COLUMNS)
     anomalies: pl.DataFrame  # every scored filing (_ANOMALY_COLUMNS)
@@ -89,11 +98,7 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
     filings = _read(out_dir, FILINGS)
     if filings is None:
         raise NotAnOutput(f"{out_dir} 不是 budgetml 的输出目录（没有 data/filings.parquet），请先运行 budgetml run")
-    filings = filings.select(*_FILING_COLUMNS, *HEADLINES).with_columns(
-        pl.struct("region", "department")
-        .map_elements(lambda r: "|".join(department_key(r["region"], r["department"])), return_dtype=pl.String)
-        .alias("department_key")
-    )
+    filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{name}_wan").alias(name) for name in HEADLINES))
     failed = failed_checks(out_dir)
     anomalies = _read(out_dir, ANOMALIES, _ANOMALY_COLUMNS)
     if anomalies is None:
@@ -134,13 +139,13 @@ def _empty_queue(filings: pl.DataFrame) -> pl.DataFrame:
     frame = filings.head(0).drop(*HEADLINES)
     return frame.with_columns(
         pl.lit(None, pl.String).alias("peer_group"),
-        pl.lit(None, pl.Int32).alias("peer_group_size"),
+        pl.lit(None, pl.Int32).alias("n_peer_group"),
         pl.lit(None, pl.Float64).alias("score"),
         pl.lit(None, pl.Int32).alias("n_errors"),
         pl.lit(None, pl.Int32).alias("n_warnings"),
         pl.lit(None, pl.Float64).alias("priority"),
         pl.lit(None, pl.Int32).alias("rank"),
-        pl.lit(None, pl.Boolean).alias("flagged"),
+        pl.lit(None, pl.Boolean).alias("is_flagged"),
         pl.lit(None, pl.List(pl.String)).alias("reasons"),
         pl.lit(None, pl.String).alias("department_type"),
         pl.lit(None, pl.List(pl.String)).alias("rules"),

@@ -89,11 +89,12 @@ def filing_page(data: DeskData, filing_id: str, decisions: Sequence[Decision]) -
         for d in (anomaly["deviations"] if anomaly else [])
         if d["feature"] in FEATURES_BY_NAME
     ]
-    history = (
-        data.filings.filter(pl.col("department_key") == filing["department_key"])
-        .sort(["year", "doc_kind"], nulls_last=True)
-        .to_dicts()
+    same = (
+        pl.col("department_id") == filing["department_id"]
+        if filing["department_id"]
+        else pl.col("filing_id") == filing_id
     )
+    history = data.filings.filter(same).sort(["year", "doc_kind"], nulls_last=True).to_dicts()
     own = [d for d in decisions if d.filing_id == filing_id or d.year == filing["year"]]
     return FilingPage(
         filing=filing,
