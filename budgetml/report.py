@@ -31,13 +31,21 @@ from budgetml import charts
 from budgetml.catalog import load_catalog
 from budgetml.evidence import EvidenceUnavailable, boxes_by_page, crop, render_batch
 from budgetml.feature_declarations import FEATURES_BY_NAME
-from budgetml.findings import Cause, failed_checks, findings_by_filing, group_by_cause
+from budgetml.findings import (
+    Cause,
+    check_counts,
+    failed_checks,
+    finding_rows,
+    findings_by_filing,
+    group_by_cause,
+    with_boxes_read,
+)
 from budgetml.layout import dataset_path, reports_dir
 from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings, in_queue, load_queue_settings
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
 from budgetml.runs import STAGE_LABELS, RunSummary
-from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS, Dataset
+from budgetml.schema import ANOMALIES, FEATURES, FILINGS, Dataset
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 # The features whose distribution the report draws, with today's priorities marked.
@@ -70,7 +78,23 @@ _FILING_COLUMNS = (
 )
 _FLAGGED = "is_flagged"  # anomalies: within the review budget (今日优先)
 _PEER_GROUP_SIZE = "n_peer_group"
-_PASSED = "is_passed"
+_ANOMALY_COLUMNS = (
+    "filing_id",
+    "region",
+    "department",
+    "year",
+    "peer_group",
+    _PEER_GROUP_SIZE,
+    "score",
+    "n_errors",
+    "n_warnings",
+    "priority",
+    "rank",
+    _FLAGGED,
+    "is_new_flag",
+    "reasons",
+    "deviations",
+)
 
 
 # ---------------------------------------------------------------- records the template reads
@@ -127,6 +151,7 @@ class FilingSection:
     """One filing's section: its scoring, reasons, findings by cause, evidence, review and years."""
 
     row: QueueRow
+    is_full: bool  # a full section (the first of the queue); else a short one: findings, one line each
     source_path: str
     peer_group: str
     n_peer_group: int
@@ -171,20 +196,6 @@ def _read(out_dir: Path, dataset: Dataset, columns: tuple[str, ...] | None = Non
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
-
-
-def _check_counts(out_dir: Path) -> dict[str, int]:
-    counts = {"error": 0, "warning": 0, "info": 0, "not_run": 0}
-    path = dataset_path(out_dir, CHECKS)
-    if not path.exists():
-        return counts
-    grouped = pl.scan_parquet(path).group_by(_PASSED, "severity").agg(pl.len()).collect()
-    for passed, severity, n in grouped.iter_rows():
-        if passed is None:
-            counts["not_run"] += n
-        elif not passed and severity in counts:
-            counts[severity] += n
-    return counts
 
 
 def _years_series(filing: dict, same_department: list[dict]) -> tuple[Markup, tuple[dict, ...]]:
@@ -242,24 +253,30 @@ def _distribution_charts(features: pl.DataFrame | None, anomalies: pl.DataFrame,
 
 
 def _inline_crops(
-    out_dir: Path, queue: list[QueueRow], causes_of: dict[str, list[Cause]], sources: dict[str, str], n: int
+    out_dir: Path,
+    queue: list[QueueRow],
+    causes_of: dict[str, list[Cause]],
+    rows: dict[tuple[str, str], int],
+    sources: dict[str, str],
+    n: int,
+    evidence_out: Path,
 ) -> dict[str, dict[str, tuple[int, str]]]:
-    """filing_id → {finding_id: (page, data URI)}: the first boxed evidence of the first cause of the first n
+    """filing_id → {finding_id: (page, data URI)}: the first boxed evidence among the first causes of the first n
     filings with findings, rendered in one child process (pages already cached are not rendered again)."""
-    chosen = []
-    for row in queue:
-        if len(chosen) >= n:
-            break
-        for cause in causes_of.get(row.filing_id, []):
-            boxed = [(p, b) for p, b in boxes_by_page(cause.first.pages, cause.first.bboxes).items() if b]
-            if boxed:
-                chosen.append((row.filing_id, cause.first.finding_id, *boxed[0]))
-                break
-    render_batch(out_dir, [(fid, sources[fid], [page]) for fid, _, page, _ in chosen])
+    candidates = [c.first for row in queue for c in causes_of.get(row.filing_id, [])[:3]][: 3 * n]
+    chosen, taken = [], set()
+    for finding in with_boxes_read(out_dir, candidates, rows):
+        boxed = [(p, b) for p, b in boxes_by_page(finding.pages, finding.bboxes).items() if b]
+        if boxed and finding.filing_id not in taken and len(chosen) < n:
+            chosen.append((finding.filing_id, finding.finding_id, *boxed[0]))
+            taken.add(finding.filing_id)
+    rendered = render_batch(evidence_out, [(fid, sources[fid], [page]) for fid, _, page, _ in chosen])
     crops: dict[str, dict[str, tuple[int, str]]] = {}
     for filing_id, finding_id, page, boxes in chosen:
+        if isinstance(rendered[(filing_id, page)], str):
+            continue  # the file moved or changed: its pages are named, without a picture
         try:
-            made = crop(out_dir, filing_id, sources[filing_id], page, boxes)
+            made = crop(evidence_out, filing_id, sources[filing_id], page, boxes)
         except EvidenceUnavailable:
             continue
         data = base64.b64encode(made.path.read_bytes()).decode("ascii")
@@ -283,11 +300,14 @@ def report_context(
     out_dir = Path(out_dir)
     settings = settings or load_queue_settings()
     store = Path(store) if store is not None else default_store_path()
-    filings = _read(out_dir, FILINGS)
+    # The failed findings first: decoding checks.parquet's list columns is the largest transient allocation, and
+    # made before the other datasets are held it adds least to the peak.
+    failed_everywhere = failed_checks(out_dir, with_boxes=False)
+    filings = _read(out_dir, FILINGS, (*_FILING_COLUMNS, *(f"{h}_wan" for h in HEADLINE_LABELS)))
     if filings is None:
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
-    filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{h}_wan").alias(h) for h in HEADLINE_LABELS))
-    anomalies = _read(out_dir, ANOMALIES)
+    filings = filings.rename({f"{h}_wan": h for h in HEADLINE_LABELS})
+    anomalies = _read(out_dir, ANOMALIES, _ANOMALY_COLUMNS)
     features = _read(out_dir, FEATURES, ("filing_id", "department", "year", *CHART_FEATURES))
     decisions = all_decisions(store)
 
@@ -309,7 +329,7 @@ def report_context(
         if anomalies is not None
         else None
     )
-    queue_rows = queued.to_dicts() if queued is not None else []
+    queue_rows = queued.drop("deviations").to_dicts() if queued is not None else []
     states = review_states(decisions, queue_rows)
     queue = [
         QueueRow(
@@ -332,12 +352,20 @@ def report_context(
     ]
     queue.sort(key=lambda r: (r.status != PENDING, r.rank))  # 今日优先: waiting first, by rank
     by_id = {a["filing_id"]: a for a in queue_rows}
-    failed = findings_by_filing(failed_checks(out_dir, list(by_id)))
-    causes_of = {fid: group_by_cause(found) for fid, found in failed.items()}
+    failed_frame = failed_everywhere.filter(pl.col("filing_id").is_in(list(by_id)))
+    causes_of = {fid: group_by_cause(found) for fid, found in findings_by_filing(failed_frame).items()}
     sources = dict(
         filings.filter(pl.col("filing_id").is_in(list(by_id))).select("filing_id", "source_path").iter_rows()
     )
-    crops = _inline_crops(evidence_out or out_dir, queue, causes_of, sources, settings.report_inline_crops)
+    crops = _inline_crops(
+        out_dir,
+        queue,
+        causes_of,
+        finding_rows(failed_frame),
+        sources,
+        settings.report_inline_crops,
+        evidence_out or out_dir,
+    )
 
     today = {r.filing_id for r in queue if r.is_today}
     all_anomalies = anomalies if anomalies is not None else pl.DataFrame({"filing_id": [], "score": []})
@@ -354,7 +382,7 @@ def report_context(
         summary=summary,
         counts=counts,
         failures=failures,
-        check_counts=_check_counts(out_dir),
+        check_counts=check_counts(out_dir, failed_everywhere),
         n_scored=anomalies.height if anomalies is not None else 0,
         queue=queue,
         status_counts={s: sum(r.status == s for r in queue) for s in QUEUE_STATUS_LABELS},
@@ -366,7 +394,13 @@ def report_context(
         settings=settings,
         stage_labels=STAGE_LABELS,
     )
-    context.sections = _sections(filings, queue, by_id, causes_of, crops, states)
+    full = {r.filing_id for r in queue[: settings.report_full_sections]}
+    deviations = dict(
+        queued.filter(pl.col("filing_id").is_in(list(full))).select("filing_id", "deviations").iter_rows()
+    )
+    context.sections = _sections(
+        filings, queue, by_id, deviations, causes_of, crops, states, settings.report_full_sections
+    )
     return context
 
 
@@ -374,23 +408,27 @@ def _sections(
     filings: pl.DataFrame,
     queue: list[QueueRow],
     anomalies: dict[str, dict],
+    deviations: dict[str, list[dict]],
     causes_of: dict[str, list[Cause]],
     crops: dict[str, dict[str, tuple[int, str]]],
     states: dict[str, ReviewState],
+    n_full: int,
 ) -> Iterator[FilingSection]:
-    """The queue's filing sections in order, each built when the template reaches it."""
+    """The queue's filing sections in order, each built when the template reaches it; the first n_full in full."""
     by_department: dict[str | None, list[dict]] = {}  # department_id (budgetml/identity.py) → its filings
     this_of = {}
     for row in filings.filter(pl.col("status") != "failed").iter_rows(named=True):
         by_department.setdefault(row["department_id"], []).append(row)
         this_of[row["filing_id"]] = row
-    for row in queue:
+    for i, row in enumerate(queue):
         a = anomalies[row.filing_id]
         filing = this_of.get(row.filing_id)
+        is_full = i < n_full
         same = by_department.get(filing["department_id"], [filing]) if filing and filing["department_id"] else [filing]
-        chart, table = _years_series(filing, same) if filing else (Markup(""), ())
+        chart, table = _years_series(filing, same) if filing and is_full else (Markup(""), ())
         yield FilingSection(
             row=row,
+            is_full=is_full,
             source_path=filing["source_path"] if filing else "",
             peer_group=a["peer_group"],
             n_peer_group=a[_PEER_GROUP_SIZE],
@@ -402,7 +440,7 @@ def _sections(
                     d["peer_median"],
                     d["robust_z"],
                 )
-                for d in a["deviations"]
+                for d in deviations.get(row.filing_id, ())
                 if d["feature"] in FEATURES_BY_NAME
             ),
             causes=tuple(causes_of.get(row.filing_id, ())),

@@ -27,6 +27,7 @@ class QueueSettings:
     min_outlier_score: float = 0.45
     page_size: int = 50
     report_inline_crops: int = 20
+    report_full_sections: int = 100
 
 
 def load_queue_settings(path: Path = REVIEW_CONFIG_PATH) -> QueueSettings:

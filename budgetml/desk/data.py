@@ -65,10 +65,11 @@ class NotAnOutput(Exception):
 class DeskData:
     """One generation of an output folder, as the desk reads it."""
 
+    out_dir: Path
     version: tuple
     filings: pl.DataFrame  # every filing: _FILING_COLUMNS and the headline figures (万元, named as in HEADLINES)
     queue: pl.DataFrame  # the queue filings: filings' and anomalies' columns, department_type, rules, severities, text
-    failed: pl.DataFrame  # every failed finding (findings.FINDING_COLUMNS)
+    failed: pl.DataFrame  # every failed finding (findings.FINDING_COLUMNS but the boxes, and its row in checks.parquet)
     anomalies: pl.DataFrame  # every scored filing (_ANOMALY_COLUMNS)
 
 
@@ -99,10 +100,10 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
     if filings is None:
         raise NotAnOutput(f"{out_dir} 不是 budgetml 的输出目录（没有 data/filings.parquet），请先运行 budgetml run")
     filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{name}_wan").alias(name) for name in HEADLINES))
-    failed = failed_checks(out_dir)
+    failed = failed_checks(out_dir, with_boxes=False)
     anomalies = _read(out_dir, ANOMALIES, _ANOMALY_COLUMNS)
     if anomalies is None:
-        return DeskData(version, filings, _empty_queue(filings), failed, _no_anomalies())
+        return DeskData(out_dir, version, filings, _empty_queue(filings), failed, _no_anomalies())
     features = _read(out_dir, FEATURES, ("filing_id", "department_type"))
     per_filing = failed.group_by("filing_id").agg(
         pl.col("rule_id").unique().sort().alias("rules"), pl.col("severity").unique().alias("severities")
@@ -124,7 +125,7 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
         )
         .sort("rank")
     )
-    return DeskData(version, filings, queue, failed, anomalies)
+    return DeskData(out_dir, version, filings, queue, failed, anomalies)
 
 
 def _no_anomalies() -> pl.DataFrame:

@@ -11,7 +11,7 @@ import polars as pl
 from budgetml.desk.data import HEADLINES, DeskData
 from budgetml.evidence import boxes_by_page
 from budgetml.feature_declarations import FEATURES_BY_NAME
-from budgetml.findings import Cause, Finding, findings_by_filing, group_by_cause
+from budgetml.findings import Cause, Finding, finding_rows, findings_by_filing, group_by_cause, with_boxes_read
 from budgetml.review_store import Decision, ReviewState, review_states
 
 
@@ -65,8 +65,9 @@ def evidence_urls(finding: Finding) -> list[Evidence]:
 
 
 def filing_findings(data: DeskData, filing_id: str) -> list[Finding]:
-    """The failed findings of one filing."""
-    return findings_by_filing(data.failed.filter(pl.col("filing_id") == filing_id)).get(filing_id, [])
+    """The failed findings of one filing, with their cell boxes."""
+    frame = data.failed.filter(pl.col("filing_id") == filing_id)
+    return with_boxes_read(data.out_dir, findings_by_filing(frame).get(filing_id, []), finding_rows(frame))
 
 
 def filing_page(data: DeskData, filing_id: str, decisions: Sequence[Decision]) -> FilingPage | None:
