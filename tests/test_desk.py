@@ -42,6 +42,8 @@ def desk_out(seed_checked, tmp_path_factory):
         r["sangong_total"] = round(r["total_expenditure"] * 0.04, 2)
     peers.append(filing(fid("hostile"), HOSTILE, 2025, region="江汉区", sangong=200.0, source_path="/data/h.pdf"))
     seed = pl.read_parquet(dataset_path(out, "filings")).to_dicts()
+    final = filing(fid("final-2024"), seed[0]["department"], 2024, region=seed[0]["region"], total=3100.0)
+    peers.append({**final, "doc_kind": "final_account"})  # the department's 决算 of the year before
     datasets.write_table(FILINGS, datasets.rows_to_table(FILINGS, seed + [filings_row(p) for p in peers]), out)
     build_features(out)
     score_filings(out, store=out.parent / "unused.sqlite")
@@ -121,6 +123,8 @@ def test_the_filing_page_groups_findings_by_cause_with_chinese_titles_and_eviden
     assert "整体绩效目标表占比应与金额相符" in html and "应为" in html and "填列" in html and "相差" in html
     assert "各项“占比”应等于该项金额除以合计" in html  # the rule's explanation
     assert "该部门各年度" in html and "与同类部门比较" in html and "主要数字" in html
+    history = html[html.index('id="history-table"') :]
+    assert f'href="/filing/{fid("final-2024")}"' in history and "<td>决算</td>" in history  # its 决算 too
     crops = re.findall(r'src="(/evidence/[^"]+/crop\.png)"', html)
     assert crops
     response = client.get(crops[0])
