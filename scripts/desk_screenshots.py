@@ -79,9 +79,11 @@ def main() -> None:
                     crop = page.locator(".cause img.evidence-crop").first
                     if crop.count() and "/crop.png" in (crop.get_attribute("src") or ""):
                         break
-                page.locator("#findings").scroll_into_view_if_needed()
+                page.set_viewport_size({"width": 1360, "height": 1700})
+                page.locator(".cause img.evidence-crop").first.scroll_into_view_if_needed()
+                page.evaluate("window.scrollTo(0, 0)")
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(IMAGES / "desk-filing.png"), full_page=False)
+                page.screenshot(path=str(IMAGES / "desk-filing.png"))
                 browser.close()
         finally:
             server.terminate()
