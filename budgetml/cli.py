@@ -95,7 +95,7 @@ def fixture(out: Path = typer.Option(Path("data/fixtures"), "--out", help="Folde
 
 @app.command()
 def check(output: Path = typer.Argument(Path("output"), help="Folder holding the parsed datasets.")) -> None:
-    """Run the consistency rules over parsed datasets; writes claims.parquet and checks.parquet.
+    """Run the consistency rules over parsed datasets; writes claims.parquet, checks.parquet and budget_execution.parquet.
 
     Example: budgetml check output
     """

@@ -59,10 +59,11 @@ def department_type(name: str, types: Sequence[DepartmentType]) -> str:
     return OTHER_TYPE
 
 
-def template_has_performance(tables_found: Iterable[str]) -> bool:
-    """Whether the template the filing matches best requires performance forms."""
+def template_has_performance(tables_found: Iterable[str], doc_kind: str | None) -> bool:
+    """Whether the template of its kind the filing matches best requires performance forms (False without a template)."""
     catalog = load_catalog()
-    return any(t in catalog.best_template(tables_found).tables for t in catalog.form_table_ids)
+    template = catalog.best_template(tables_found, doc_kind)
+    return template is not None and any(t in template.tables for t in catalog.form_table_ids)
 
 
 # ---------------------------------------------------------------- performance indicators
@@ -427,18 +428,23 @@ def expects_performance_forms(inputs: Sequence[FilingInputs], counts: Mapping[st
     """filing_id → whether its missing performance forms are an omission (counted as 0) or not expected (null).
 
     Expected when its template requires them (the Wuhan/MoF template), or when most filings of its
-    district print them: the real Shanghai filing has none and its template none, but a district
+    district and kind print them: the real Shanghai filing has none and its template none, but a district
     whose departments all publish 绩效目标表 expects them from the one that does not.
     """
-    printing: dict[str, list[bool]] = {}
+    printing: dict[tuple[str, str | None], list[bool]] = {}
     for i in inputs:
-        printing.setdefault(squash(i.filing["region"] or ""), []).append(counts[i.filing["filing_id"]].n_forms > 0)
-    practice = {region: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for region, flags in printing.items()}
+        printing.setdefault(practice_key(i.filing), []).append(counts[i.filing["filing_id"]].n_forms > 0)
+    practice = {key: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for key, flags in printing.items()}
     return {
-        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or ())
-        or practice[squash(i.filing["region"] or "")]
+        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or (), i.filing["doc_kind"])
+        or practice[practice_key(i.filing)]
         for i in inputs
     }
+
+
+def practice_key(filing: dict) -> tuple[str, str | None]:
+    """Whose practice a filing is judged by: its district's filings of the same kind (a 决算 prints no forms)."""
+    return squash(filing["region"] or ""), filing["doc_kind"]
 
 
 def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType] | None = None) -> list[dict]:

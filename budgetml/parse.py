@@ -29,7 +29,7 @@ from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, 
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -130,7 +130,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             filing_id,
             source_path,
             "failed",
-            NO_KNOWN_TABLES.get(meta.doc_kind or "", NO_KNOWN_TABLES[""]),
+            NO_KNOWN_TABLES,
             n_pages,
             meta,
             tuple(tables),
@@ -165,11 +165,8 @@ def fits_yuan(amount: Decimal) -> bool:
     return -exponent <= YUAN.scale and len(digits) + exponent <= YUAN.precision - YUAN.scale
 
 
-# Why a filing with no identified table is not read further, by document kind.
-NO_KNOWN_TABLES = {
-    "final_account": "这是部门决算：模板目录（configs/catalog.toml）尚未收录决算表，表格已保留但未识别，不做检查",
-    "": "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
-}
+# Why a filing with no identified table is not read further.
+NO_KNOWN_TABLES = "未识别到任何部门预算或决算表格（这不是部门预算、决算公开文件，或是未知的模板）"
 
 
 def document_units(
@@ -217,6 +214,11 @@ def filing_row(parsed: ParsedFiling) -> dict:
                 "personnel_expenditure",
                 "public_expenditure",
                 "sangong_total",
+                "income_grand_total_wan",
+                "carryover_begin_wan",
+                "carryover_end_wan",
+                "fiscal_grant_total_wan",
+                "general_budget_expenditure_wan",
             )
         },
         "parser_version": PARSER_VERSION,

@@ -111,9 +111,17 @@ FILINGS = Dataset(
         Column("year", pa.int16(), "Budget year of the filing (the year in its titles)."),
         Column("n_pages", pa.int32(), "Number of pages read."),
         Column("tables_found", pa.list_(pa.string()), "Canonical ids of the tables found, in document order."),
-        Column("total_income", pa.float64(), f"收入总计 / 合计 of the income tables. {_HEADLINE_NOTE}", unit="万元"),
         Column(
-            "total_expenditure", pa.float64(), f"支出合计 of the expenditure summary. {_HEADLINE_NOTE}", unit="万元"
+            "total_income",
+            pa.float64(),
+            f"收入总计 / 合计 of the income tables; in a 决算, 本年收入合计 (this year's income, carry-overs apart). {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
+        Column(
+            "total_expenditure",
+            pa.float64(),
+            f"支出合计 of the expenditure summary; in a 决算, 本年支出合计 (this year's spending). {_HEADLINE_NOTE}",
+            unit="万元",
         ),
         Column("basic_expenditure", pa.float64(), f"基本支出 total. {_HEADLINE_NOTE}", unit="万元"),
         Column("project_expenditure", pa.float64(), f"项目支出 total. {_HEADLINE_NOTE}", unit="万元"),
@@ -121,7 +129,42 @@ FILINGS = Dataset(
             "personnel_expenditure", pa.float64(), f"人员经费 total of basic spending. {_HEADLINE_NOTE}", unit="万元"
         ),
         Column("public_expenditure", pa.float64(), f"公用经费 total of basic spending. {_HEADLINE_NOTE}", unit="万元"),
-        Column("sangong_total", pa.float64(), f"“三公”经费 total. {_HEADLINE_NOTE}", unit="万元"),
+        Column(
+            "sangong_total",
+            pa.float64(),
+            f"“三公”经费 total: budgeted in a 预算, actually spent (决算数) in a 决算. {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
+        Column(
+            "income_grand_total_wan",
+            pa.float64(),
+            f"决算 only: 收入总计 of 收入支出决算总表 (本年收入合计 + 使用非财政拨款结余 + 年初结转和结余). {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
+        Column(
+            "carryover_begin_wan",
+            pa.float64(),
+            f"决算 only: 年初结转和结余 of 收入支出决算总表. {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
+        Column(
+            "carryover_end_wan",
+            pa.float64(),
+            f"决算 only: 年末结转和结余 of 收入支出决算总表. {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
+        Column(
+            "fiscal_grant_total_wan",
+            pa.float64(),
+            f"决算 only: 总计 of 财政拨款收入支出决算总表 (本年财政拨款收入 + 年初财政拨款结转和结余). {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
+        Column(
+            "general_budget_expenditure_wan",
+            pa.float64(),
+            f"决算 only: 合计 of 一般公共预算财政拨款支出决算表. {_HEADLINE_NOTE}",
+            unit="万元",
+        ),
         Column(
             "parser_version",
             pa.string(),
@@ -478,6 +521,28 @@ CLAIMS = Dataset(
             YUAN,
             "The previous-year figure stated in the same paragraph (2025年当年预算执行数为…), in `unit`.",
         ),
+        Column(
+            "initial_budget_amount",
+            YUAN,
+            "决算 only: the 年初预算 stated with the amount (年初预算为A万元，支出决算为B万元: amount is B, this is A), in `unit`.",
+        ),
+        Column(
+            "completion_pct",
+            PERCENT,
+            "决算 only: the stated completion of the 年初预算 (完成年初预算的C%), as printed.",
+            unit="%",
+        ),
+        Column(
+            "budget_relation",
+            pa.string(),
+            "决算 only: what the text says of the amount against its 年初预算 (决算数小于/大于预算数, 持平).",
+            values=("less", "more", "equal"),
+        ),
+        Column(
+            "share_of",
+            pa.string(),
+            "决算 only: what share_pct is a share of: the total the sentence names (本年支出合计), else the subject of the amount the sentence opens with.",
+        ),
     ),
 )
 
@@ -525,6 +590,82 @@ CHECKS = Dataset(
             pa.list_(BBOX),
             "Boxes of the figures involved (same order as pages); null where only the page is known (narrative).",
             nullable=False,
+        ),
+    ),
+)
+
+
+def _figure_columns(prefix: str, what: str) -> tuple[Column, ...]:
+    """One figure of an execution item: exact in 元, in 万元 for convenience, and where it is printed."""
+    return (
+        Column(f"{prefix}_yuan", YUAN, f"{what}, exactly, in 元; null when not printed.", unit="元"),
+        Column(f"{prefix}_wan", pa.float64(), f"{what} in 万元 as float, for convenience.", unit="万元"),
+        Column(f"{prefix}_page", pa.int32(), f"Page {what} is printed on."),
+        Column(
+            f"{prefix}_bbox",
+            BBOX,
+            f"Box of {what} on its page ([x0, top, x1, bottom], PDF points); null for a narrative sentence.",
+            unit="pt",
+        ),
+    )
+
+
+BUDGET_EXECUTION = Dataset(
+    name="budget_execution",
+    description="One row per 决算 and execution item (a headline figure or a function code of the general-budget tables): "
+    "the figure the department's own 预算 of the year published, the 年初预算 the 决算 prints, the 决算数 and the execution rate. "
+    "The 预算 is linked by budgetml/identity.py (department key, configs/department_aliases.toml); written by the checks stage "
+    "(budgetml/checks/execution.py).",
+    key=("filing_id", "item", "code"),
+    columns=(
+        FILING_ID,
+        Column(
+            "budget_filing_id",
+            pa.string(),
+            "filing_id of the same department's 预算 of the same year; null when the dataset has none.",
+        ),
+        Column("region", pa.string(), "District as printed (filings.region)."),
+        Column("department", pa.string(), "Department name as printed (filings.department)."),
+        Column("year", pa.int16(), "The year of the 决算 and of the linked 预算."),
+        Column(
+            "item",
+            pa.string(),
+            "What is compared: a headline figure, or function (one function code of 一般公共预算财政拨款支出).",
+            nullable=False,
+            values=(
+                "total_expenditure",
+                "basic_expenditure",
+                "project_expenditure",
+                "general_budget_expenditure",
+                "sangong_total",
+                "overseas",
+                "vehicle_total",
+                "reception",
+                "function",
+            ),
+        ),
+        Column("code", pa.string(), "The function code (类 3, 款 5, 项 7 digits) for item function; null otherwise."),
+        Column("item_name", pa.string(), "The item in Chinese (支出合计, 行政运行 …).", nullable=False),
+        *_figure_columns("budget", "the figure of the department's published 预算"),
+        *_figure_columns("printed_budget", "the 年初预算 the 决算 prints (三公 table 预算数, or its narrative)"),
+        *_figure_columns("final", "the 决算数 (what was spent)"),
+        Column(
+            "execution_rate_pct",
+            pa.float64(),
+            "100 × final / (printed_budget, else budget); null without both or with a zero budget.",
+            unit="%",
+        ),
+        Column(
+            "rate_basis",
+            pa.string(),
+            "What the rate divides by: printed (the 决算's own 年初预算) or published (the 预算 filing).",
+            values=("printed", "published"),
+        ),
+        Column(
+            "is_printed_budget_consistent",
+            pa.bool_(),
+            "Whether the 年初预算 the 决算 prints equals the published 预算 within rounding (rule final.initial_budget_matches); "
+            "null without both.",
         ),
     ),
 )
@@ -657,4 +798,17 @@ ANOMALIES = Dataset(
     ),
 )
 
-DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES, CLAIMS, CHECKS, INPUTS, RUNS, FEATURES, ANOMALIES)
+DATASETS = (
+    FILINGS,
+    LINE_ITEMS,
+    NARRATIVE,
+    FORM_CELLS,
+    TABLES,
+    CLAIMS,
+    CHECKS,
+    BUDGET_EXECUTION,
+    INPUTS,
+    RUNS,
+    FEATURES,
+    ANOMALIES,
+)

@@ -9,6 +9,14 @@ from pathlib import Path
 from budgetml import datasets
 from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
 
+# The filings columns only a 决算 fills (null for a budget).
+FINAL_ACCOUNT_FIGURES = (
+    "income_grand_total_wan",
+    "carryover_begin_wan",
+    "carryover_end_wan",
+    "fiscal_grant_total_wan",
+    "general_budget_expenditure_wan",
+)
 WUHAN_TABLES = [
     "income_expenditure_summary",
     "income_summary",
@@ -77,6 +85,7 @@ def filing(
         "personnel_expenditure": personnel,
         "public_expenditure": public,
         "sangong_total": sangong,
+        **dict.fromkeys(FINAL_ACCOUNT_FIGURES),  # a budget prints none of the 决算's own figures
         "parser_version": "test",
     }
 
@@ -173,6 +182,9 @@ def claim(
         "percent": None,
         "share_pct": None,
         "prev_amount": Decimal(prev_amount) if prev_amount is not None else None,
+        **dict.fromkeys(
+            ("initial_budget_amount", "completion_pct", "budget_relation", "share_of")
+        ),  # 决算 wording only
     }
 
 

@@ -105,7 +105,7 @@ EXPECTED_ERRORS = {
     "truncated": "不完整",
     "encrypted": "加密",
     "image": "没有可提取的文字",
-    "not_budget": "未识别到任何部门预算表格",
+    "not_budget": "未识别到任何部门预算或决算表格",
     "very_long": "超时",
     "bomb": "内存超限",
 }

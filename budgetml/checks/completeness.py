@@ -18,16 +18,21 @@ _RESIDUE = re.compile(r"XX|ＸＸ|××|某某|xx局")
 RESIDUE_CONTEXT = 15
 # How much of a narrative sentence a finding quotes.
 SENTENCE_QUOTED = 80
-# Tables a filing may print empty, with a note saying why (无政府性基金预算 …).
-MAY_BE_EMPTY = ("gov_fund", "state_capital")
+# Tables a filing may print empty, with a note saying why (无政府性基金预算 …), budget and 决算.
+MAY_BE_EMPTY = ("gov_fund", "state_capital", "final_gov_fund", "final_state_capital")
 _TITLE_YEAR = re.compile(r"^\s*(20\d{2})\s*年")
 
 
 @rule("completeness.required_tables")
 def required_tables(f: FilingData) -> Iterator[Finding]:
-    """Every table the filing's template requires (the template it matches best) is printed."""
+    """Every table the filing's template requires (the template of its kind it matches best) is printed; an empty
+    table printed with its note is present."""
     found = {t.table_id for t in f.tables if t.table_id}
-    template = CATALOG.best_template(found)
+    template = CATALOG.best_template(found, f.doc_kind)
+    if template is None:
+        reason = message("no_template", "completeness.required_tables", doc_kind=f.doc_kind)
+        yield cannot_run("completeness.required_tables", reason)
+        return
     for table_id in template.tables:
         present = table_id in found
         name = CATALOG.table_name(table_id)

@@ -1,27 +1,42 @@
-"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet and checks.parquet.
+"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet, checks.parquet
+and budget_execution.parquet (each 决算 linked with its department's 预算).
 
 The rules are grouped by family, one module each (imported here, which registers them): completeness
-and names, table identities, cross-table, performance forms and units, narrative claims. A new family
-(决算 rules, say) is a new module listed in FAMILIES.
+and names, table identities, cross-table, performance forms and units, narrative claims, 决算 (final
+accounts). A new family is a new module listed in FAMILIES. Each rule runs on the document kinds it
+declares (configs/rules.toml doc_kinds; budget when it says none).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from budgetml.checks import completeness, cross_table, identities, narrative, performance
+from budgetml.checks import (
+    completeness,
+    cross_table,
+    execution,
+    final_accounts,
+    final_narrative,
+    identities,
+    narrative,
+    performance,
+)
 from budgetml.checks.inputs import FilingData, load_filings
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
 from budgetml.datasets import rows_to_table, write_table
-from budgetml.schema import CHECKS, CLAIMS
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS
 
-FAMILIES = (completeness, identities, cross_table, performance, narrative)
+FAMILIES = (completeness, identities, cross_table, performance, narrative, final_accounts, final_narrative, execution)
+# How docs/rules.md names the document kinds a rule reads.
+DOC_KIND_NAMES = {"budget": "预算", "final_account": "决算"}
 
 
 def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Finding]]:
-    """Every rule over one filing; a rule that fails unexpectedly is recorded as not run, never raised."""
+    """Every rule of the filing's document kind over it; a rule that fails unexpectedly is recorded as not run, never raised."""
     results = []
     for r in rules:
+        if not r.applies_to(f.doc_kind):
+            continue
         try:
             results += [(r, finding) for finding in IMPLEMENTATIONS[r.rule_id](f)]
         except Exception as exc:  # noqa: BLE001 - a rule must not stop the others
@@ -50,6 +65,10 @@ def claim_rows(f: FilingData) -> list[dict]:
             "percent": c.percent,
             "share_pct": c.share_pct,
             "prev_amount": c.prev_amount,
+            "initial_budget_amount": c.initial_budget,
+            "completion_pct": c.completion_pct,
+            "budget_relation": c.budget_relation,
+            "share_of": c.share_of,
         }
         for k, c in enumerate(f.claims)
     ]
@@ -89,15 +108,17 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
 
 
 def check_output(out_dir: Path) -> dict[str, Path]:
-    """Run every rule over the datasets in out_dir; write claims.parquet and checks.parquet there."""
+    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet there."""
     rules = load_rules()
-    claims, findings = [], []
+    claims, findings, executed = [], [], []
     for f in load_filings(Path(out_dir)):
         claims += claim_rows(f)
         findings += finding_rows(f, run_rules(f, rules))
+        executed += execution.execution_rows(f)
     return {
         CLAIMS.name: write_table(CLAIMS, rows_to_table(CLAIMS, claims), Path(out_dir)),
         CHECKS.name: write_table(CHECKS, rows_to_table(CHECKS, findings), Path(out_dir)),
+        BUDGET_EXECUTION.name: write_table(BUDGET_EXECUTION, rows_to_table(BUDGET_EXECUTION, executed), Path(out_dir)),
     }
 
 
@@ -111,11 +132,14 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
         "by the function registered under its id in the module named below (`budgetml/checks/<family>.py`).",
         "",
     ]
-    lines += ["| rule_id | severity | title | tables | tolerance | module |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| rule_id | severity | title | documents | tables | tolerance | module |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rules:
         lines.append(
-            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(r.tables) or '—'} | {r.tolerance}"
-            f" | `{_module(r)}` |"
+            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(DOC_KIND_NAMES[k] for k in r.doc_kinds)}"
+            f" | {', '.join(r.tables) or '—'} | {r.tolerance} | `{_module(r)}` |"
         )
     lines.append("")
     for r in rules:
@@ -124,7 +148,8 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
             "",
             r.description,
             "",
-            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Implemented in `{_module(r)}`.",
+            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Reads: {', '.join(r.doc_kinds)}."
+            f" Implemented in `{_module(r)}`.",
             "",
         ]
         if r.messages:
