@@ -686,6 +686,13 @@ FEATURES = Dataset(
             "Peer type from the department's normalised name (configs/department_types.toml); 其他 when no keyword matches.",
             nullable=False,
         ),
+        Column(
+            "doc_kind",
+            pa.string(),
+            "budget or final_account (filings.doc_kind; budget when not known): a filing is compared with peers of its kind.",
+            nullable=False,
+            values=("budget", "final_account"),
+        ),
         Column("year", pa.int16(), "Budget year of the filing (filings.year)."),
         Column(
             "prev_filing_id",

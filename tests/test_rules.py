@@ -20,6 +20,7 @@ from budgetml.checks.registry import IMPLEMENTATIONS, load_rules
 from budgetml.checks.rulebook import run_rules
 from budgetml.form_cells import FormCell
 from budgetml.normalise import UNIT_TO_YUAN
+from tests.final_account_cases import FINAL_ACCOUNT_CASES
 
 YEAR = 2025
 SHANGHAI_TABLES = (
@@ -577,6 +578,8 @@ CASES = [
         [],
     ),
 ]
+
+CASES += FINAL_ACCOUNT_CASES  # the 决算 rules' cases (tests/final_account_cases.py)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.rule_id}: {c.name}" for c in CASES])
