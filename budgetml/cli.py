@@ -313,10 +313,17 @@ def sample(
     ),
     more_years: list[int] = typer.Argument(None, hidden=True),  # the values after the first one of --years
     seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
+    vary: bool = typer.Option(
+        False,
+        "--vary",
+        help="Print every filing with random presentation knobs (grids, captions, titles, codes, zeros, digits, "
+        "orientation, page breaks, cover); labels.json records them. Off: each district's own layout.",
+    ),
 ) -> None:
     """Generate a labelled sample corpus of disclosure PDFs (clean, inconsistent and outlier filings).
 
     Example: budgetml sample --out data/sample --districts 3 --departments 20 --years 2023 2024 2025 --seed 7
+    Varied presentations: budgetml sample --out data/varied --districts 6 --departments 17 --vary --seed 2027
     """
     import json
 
@@ -324,7 +331,12 @@ def sample(
 
     try:
         labels = generate_corpus(
-            out, districts=districts, departments=departments, years=[*years, *(more_years or [])], seed=seed
+            out,
+            districts=districts,
+            departments=departments,
+            years=[*years, *(more_years or [])],
+            seed=seed,
+            vary=vary,
         )
     except ValueError as exc:  # bad counts or years: say which, no traceback
         console.print(plain(exc), style="red")

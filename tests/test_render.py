@@ -9,7 +9,19 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from budgetml.synth.render import BodySpan, Disclosure, HeaderCell, Section, TableSpec, looks_numeric, render_pdf
+from budgetml.synth.render import (
+    BodySpan,
+    CaptionLine,
+    Disclosure,
+    HeaderCell,
+    Section,
+    TableSpec,
+    classic_captions,
+    looks_numeric,
+    numbers_fit,
+    numeric_widths_pt,
+    render_pdf,
+)
 from budgetml.synth.seed import FIXTURE_NAME, seed_disclosure, seed_tables, write_fixture
 
 LABEL_LINE = re.compile(r"表 \d+(?:-\d+)?")
@@ -215,6 +227,99 @@ def test_text_flows_onto_new_pages_and_tables_start_fresh(render_pages, specs):
     assert len(pages) >= 3
     assert pages[-1].extract_text().startswith("表 7")
     assert "一、说明" in pages[0].extract_text() and "一、说明" not in pages[1].extract_text()
+
+
+def horizontal_rule_tops(page) -> list[float]:
+    return sorted({round(line["top"], 1) for line in page.lines if line["top"] == line["bottom"]})
+
+
+@pytest.mark.parametrize("rule_style", ["line", "rect"])
+def test_rule_sets_draw_every_horizontal_rule_or_the_three_of_a_three_line_table(render_pages, specs, rule_style):
+    grid = render_pages(dataclasses.replace(specs["表 3"], rule_style=rule_style))[0]
+    horizontal = render_pages(dataclasses.replace(specs["表 3"], rule_set="horizontal", rule_style=rule_style))[0]
+    three = render_pages(dataclasses.replace(specs["表 3"], rule_set="three_line", rule_style=rule_style))[0]
+    if rule_style == "line":
+        assert horizontal_rule_tops(horizontal) == horizontal_rule_tops(grid)
+        assert not [line for line in horizontal.lines if line["x0"] == line["x1"]]
+        tops = horizontal_rule_tops(three)
+        assert len(tops) == 3 and not [line for line in three.lines if line["x0"] == line["x1"]]
+        header_bottom = max(w["bottom"] for w in three.extract_words() if w["text"] == "科目编码")
+        assert tops[0] < header_bottom < tops[1]  # above the header, under it, under the last row
+        widths = {round(line["top"], 1): line["linewidth"] for line in three.lines}
+        assert widths[tops[0]] == widths[tops[2]] == 2 * widths[tops[1]]
+    else:
+        assert {r["height"] < r["width"] for r in horizontal.rects} == {True}
+        assert len({round(r["top"], 1) for r in three.rects}) == 3
+
+
+def test_captions_print_left_centre_and_right_above_and_below_the_grid(render_pages, specs):
+    table = dataclasses.replace(
+        specs["表 3"],
+        break_before=(),
+        captions=(
+            CaptionLine(left="附表1-3", size="label"),
+            CaptionLine(center="2025年部门支出总表", size="title"),
+            CaptionLine(left="编制单位：武昌区统计局", center="编制日期：2024年12月", right="（单位：万元）"),
+        ),
+        footer=(CaptionLine(right="金额单位：万元"),),
+    )
+    page = render_pages(table)[0]
+    lines = page.extract_text().splitlines()
+    assert lines[:3] == ["附表1-3", "2025年部门支出总表", "编制单位：武昌区统计局 编制日期：2024年12月 （单位：万元）"]
+    assert lines[-2] == "金额单位：万元"  # under the grid, above the page number
+    words_at = {w["text"]: w for w in page.extract_words()}
+    assert words_at["编制单位：武昌区统计局"]["x0"] == pytest.approx(50, abs=1)
+    assert words_at["（单位：万元）"]["x1"] == pytest.approx(page.width - 50, abs=1)
+    assert words_at["金额单位：万元"]["top"] > max(r["bottom"] for r in page.lines)
+
+
+def test_the_classic_title_block_is_three_caption_lines(specs):
+    assert classic_captions(specs["表 7"]) == (
+        CaptionLine(center="表 7", size="label"),
+        CaptionLine(center=specs["表 7"].title, size="title"),
+        CaptionLine(left="", right="单位:万元"),
+    )
+
+
+def test_a_caption_row_inside_the_header_is_aligned_as_asked(render_pages, specs):
+    table = specs["表 3"]
+    header = (
+        HeaderCell("部门：武昌区统计局", 0, 0, colspan=4, align="left"),
+        HeaderCell("单位：万元", 0, 4, align="right"),
+        *(dataclasses.replace(c, row=c.row + 1) for c in table.header),
+    )
+    page = render_pages(dataclasses.replace(table, header=header))[0]
+    words_at = {w["text"]: w for w in page.extract_words()}
+    assert words_at["部门：武昌区统计局"]["x0"] == pytest.approx(50 + 3, abs=1)  # the cell's padding from the rule
+    assert words_at["单位：万元"]["x1"] == pytest.approx(page.width - 50 - 3, abs=1)
+
+
+def test_tables_share_a_page_when_asked_and_there_is_room(render_pages, specs):
+    small = dataclasses.replace(specs["表 3"], rows=specs["表 3"].rows[:4], break_before=())
+    apart = render_pages(small, small)
+    together = render_pages(small, dataclasses.replace(small, new_page=False))
+    assert len(apart) == 2 and len(together) == 1
+    assert together[0].extract_text().count("部门支出总表") == 2
+    # A table filling its page to the last row leaves no room: the next one starts a page of its own.
+    rows = specs["表 3"].rows * 4
+    n = next(n for n in range(20, len(rows)) if len(render_pages(dataclasses.replace(small, rows=rows[: n + 1]))) == 2)
+    full = dataclasses.replace(small, rows=rows[:n])
+    assert len(render_pages(full)) == 1
+    assert len(render_pages(full, dataclasses.replace(small, new_page=False))) == 2
+
+
+def test_smaller_type_and_the_fit_of_numbers(render_pages, specs):
+    table = specs["表 3"]
+    assert numbers_fit(table)
+    narrow = dataclasses.replace(table, col_widths=(1.3, 3.4, 0.2, 0.2, 0.2))
+    assert not numbers_fit(narrow)
+    small = dataclasses.replace(table, font_pt=6.0)
+    page = render_pages(small)[0]
+    top, bottom = min(r["top"] for r in page.lines), max(r["bottom"] for r in page.lines)
+    sizes = {round(c["size"], 1) for c in page.chars if c["text"].isdigit() and top < c["top"] < bottom}
+    assert sizes == {6.0}
+    needs = numeric_widths_pt(table)
+    assert needs[1] == 0 and min(needs[2:]) > 0  # names need nothing, amounts their widest number
 
 
 # --- the seed model -----------------------------------------------------------------------------

@@ -145,6 +145,51 @@ class PerformanceTemplates:
     count_range: tuple[int, int]
 
 
+# The knobs of a varied filing whose values the layout interprets (configs/sample.toml [presentation]);
+# the lists in the config say which are drawn, these say which exist.
+KNOWN_KNOB_VALUES: Mapping[str, tuple] = {
+    "scope": ("部门", "单位", "预算单位"),
+    "cover": ("name_year", "region_year_org", "one_line"),
+    "cover_name": ("plain", "spaced", "split"),
+    "money_unit": ("template", "元"),
+    "grid": ("ruled", "ruled_rect", "unruled", "horizontal", "three_line"),
+    "caption": (
+        "one_line",
+        "one_line_date",
+        "separate_lines",
+        "unit_under_title",
+        "in_header",
+        "unit_below_table",
+        "unit_in_headers",
+        "document_unit",
+    ),
+    "title_year": ("none", "prefix", "prefix_du", "own_line"),
+    "total_row": ("first", "last"),
+    "codes": ("column", "split", "in_name"),
+    "code_words": ("short", "long"),
+    "separators": (True, False),
+    "zero": ("blank", "0", "0.00", "-"),
+    "digits": ("ascii", "fullwidth"),
+    "orientation": ("portrait", "landscape", "mixed"),
+    "repeat_header": (True, False),
+    "page_breaks": ("none", "some"),
+    "share_pages": (True, False),
+}
+NUMBER_PLACES = ("above", "above-left", "title")  # where a table number prints: "above:表 {n}", "title:{n}."
+
+
+@dataclass(frozen=True)
+class PresentationSettings:
+    """The value lists each presentation knob of `budgetml sample --vary` is drawn from (uniformly, per filing)."""
+
+    choices: Mapping[str, tuple]  # knob → its values: the KNOWN_KNOB_VALUES knobs and the printed vocabularies
+    public_edition_probability: float
+    smaller_fonts_pt: tuple[float, ...]
+
+    def values(self, knob: str) -> tuple:
+        return self.choices[knob]
+
+
 @dataclass(frozen=True)
 class SampleConfig:
     inconsistency_share: float
@@ -162,6 +207,7 @@ class SampleConfig:
     districts: tuple[District, ...]
     department_order: tuple[str, ...]
     department_types: Mapping[str, DepartmentType]
+    presentation: PresentationSettings
 
     def class_name(self, code: str) -> str:
         return dict(self.classes)[code]
@@ -223,9 +269,45 @@ def load_sample_config(path: Path = SAMPLE_CONFIG_PATH) -> SampleConfig:
         districts=tuple(District(**{**d, "streets": tuple(d["streets"])}) for d in raw["district"]),
         department_order=tuple(raw["departments"]["order"]),
         department_types=types,
+        presentation=_presentation_settings(raw["presentation"]),
     )
     _check_config(config)
     return config
+
+
+def _presentation_settings(raw: Mapping) -> PresentationSettings:
+    scalars = ("public_edition_probability", "smaller_fonts_pt")
+    return PresentationSettings(
+        choices={k: tuple(v) for k, v in raw.items() if k not in scalars},
+        public_edition_probability=raw["public_edition_probability"],
+        smaller_fonts_pt=tuple(raw["smaller_fonts_pt"]),
+    )
+
+
+def _presentation_problems(settings: PresentationSettings) -> list[str]:
+    problems = []
+    for knob, known in KNOWN_KNOB_VALUES.items():
+        values = settings.choices.get(knob)
+        if not values:
+            problems.append(f"presentation.{knob}: no values")
+        elif set(values) - set(known):
+            problems.append(f"presentation.{knob}: unknown {sorted(map(str, set(values) - set(known)))}")
+    for number in settings.choices.get("number", ()):
+        if number != "none" and number.split(":", 1)[0] not in NUMBER_PLACES:
+            problems.append(
+                f"presentation.number: {number!r} is not none or PLACE:FORMAT with PLACE in {NUMBER_PLACES}"
+            )
+    for knob in (
+        "org_label",
+        "unit_form",
+        "header_unit_form",
+        "document_unit_form",
+        "document_unit_mixed_form",
+        "date",
+    ):
+        if not settings.choices.get(knob):
+            problems.append(f"presentation.{knob}: no values")
+    return problems
 
 
 def _check_config(config: SampleConfig) -> None:
@@ -245,5 +327,6 @@ def _check_config(config: SampleConfig) -> None:
     for type_id in config.department_order:
         if type_id not in config.department_types:
             problems.append(f"departments.order: unknown type {type_id}")
+    problems += _presentation_problems(config.presentation)
     if problems:
         raise ValueError("configs/sample.toml: " + "; ".join(problems))

@@ -11,12 +11,13 @@ import hashlib
 import json
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from budgetml.synth import sample_render, shanghai_template, wuhan_template
 from budgetml.synth.config import SampleConfig, load_sample_config
 from budgetml.synth.inconsistencies import inject_inconsistency
+from budgetml.synth.presentation import Presentation, draw_presentation, print_in_unit
 from budgetml.synth.sample import (
     INCONSISTENCY_KINDS,
     NEEDS_PREVIOUS,
@@ -33,6 +34,7 @@ from budgetml.synth.sample import (
     to_wan,
 )
 from budgetml.synth.sample_render import PrintedFiling
+from budgetml.synth.varied_layout import form_table_ids, write_varied_pdf
 
 LABELS_NAME = "labels.json"
 LABELS_VERSION = 1
@@ -115,13 +117,20 @@ class FilingLabel:
     expenditure_items_wan: Mapping[str, float]  # code → 合计 of the expenditure summary
     expenditure_items_unit: str
     injections: tuple[Injection, ...] = field(default=())
+    # Varied corpora only (`--vary`): the canonical ids of every table and form printed, and the presentation
+    # knobs (the filing's, and per table what it finally printed with). Absent from default labels.
+    tables: tuple[str, ...] | None = None
+    presentation: Mapping | None = None
 
     @property
     def category(self) -> str:
         return self.injections[0].category if self.injections else "clean"
 
     def as_label(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "injections"}
+        varied_only = ("tables", "presentation")
+        data = {k: v for k, v in self.__dict__.items() if k != "injections" and not (k in varied_only and v is None)}
+        if self.tables is not None:
+            data["tables"] = list(self.tables)
         data["headline_wan"] = dict(self.headline_wan)
         data["headline_units"] = dict(self.headline_units)
         data["expenditure_items_wan"] = dict(self.expenditure_items_wan)
@@ -139,11 +148,14 @@ def generate_corpus(
     config: SampleConfig | None = None,
     inconsistency_share: float | None = None,
     outlier_share: float | None = None,
+    vary: bool = False,
 ) -> Path:
     """Write the disclosure PDFs of every district × department × year into out_dir plus out_dir/labels.json.
 
     Deterministic: the same arguments give byte-identical PDFs and labels. Returns the labels path.
     `districts` and `departments` take a count (the first N of configs/sample.toml) or slugs / type ids.
+    `vary`: every filing prints with presentation knobs drawn at random (budgetml/synth/presentation.py)
+    instead of its district's layout; the amounts, truth and injections are the same.
     """
     config = config or load_sample_config()
     years = sorted(set(years))
@@ -175,18 +187,54 @@ def generate_corpus(
                 numbers, injection = apply_outlier(config, profile, year, drivers[k], series[k - 1], kind, rng)
                 injections = (injection,)
             printed = build_printed(config, [*series[:k], numbers])
+            presentation = None
+            if vary:
+                knobs_rng = random.Random(f"{seed}:presentation:{profile.district.slug}:{profile.slug}:{year}")
+                presentation = draw_presentation(config.presentation, printed, knobs_rng)
+                # The unit error prints the 三公 table in 元 under a 万元 unit: that table keeps its 万元.
+                keep = frozenset({"sangong"}) if kind == "unit_error_x10000" else frozenset()
+                printed = print_in_unit(printed, presentation, keep)
             if kind in INCONSISTENCY_KINDS:
                 previous = build_printed(config, series[:k])
                 printed, injection = inject_inconsistency(config, printed, previous, kind, rng)
                 injections = (injection,)
             path = Path(profile.district.slug) / str(year) / f"{profile.district.slug}-{profile.slug}-{year}.pdf"
-            written = sample_render.write_pdf(printed, out_dir / path)
-            labels.append(filing_label(printed, path.as_posix(), written, previous_path, injections))
+            if presentation is None:
+                written = sample_render.write_pdf(printed, out_dir / path)
+                labels.append(filing_label(printed, path.as_posix(), written, previous_path, injections))
+            else:
+                labels.append(_varied_filing(config, printed, presentation, out_dir, path, previous_path, injections))
             previous_path = path.as_posix()
             slot_index += 1
-    return write_labels(
-        out_dir, labels, seed=seed, years=years, districts=[d.slug for d in select_districts(config, districts)]
-    )
+    meta = {"seed": seed, "years": years, "districts": [d.slug for d in select_districts(config, districts)]}
+    return write_labels(out_dir, labels, **meta, **({"vary": True} if vary else {}))
+
+
+def _varied_filing(
+    config: SampleConfig,
+    printed: PrintedFiling,
+    presentation: Presentation,
+    out_dir: Path,
+    path: Path,
+    previous_path: str | None,
+    injections: tuple[Injection, ...],
+) -> FilingLabel:
+    """Render a filing in its drawn presentation; its label records the knobs and the tables printed."""
+    document = write_varied_pdf(printed, presentation, config.presentation, out_dir / path)
+    label = filing_label(printed, path.as_posix(), out_dir / path, previous_path, injections)
+    knobs = {
+        **presentation.knobs(),
+        "tables": {table_id: choice.as_label() for table_id, choice in document.tables.items()},
+    }
+    label = replace(label, tables=(*printed.tables, *form_table_ids(printed)), presentation=knobs)
+    if presentation.zero == "blank":
+        # A zero printed blank is no amount at all: a correct parser reads nothing there.
+        label = replace(
+            label,
+            headline_wan={k: (None if v == 0 else v) for k, v in label.headline_wan.items()},
+            expenditure_items_wan={k: v for k, v in label.expenditure_items_wan.items() if v != 0},
+        )
+    return label
 
 
 def _remove_previous_corpus(out_dir: Path) -> None:

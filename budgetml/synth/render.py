@@ -6,8 +6,9 @@ import functools
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -20,6 +21,10 @@ ALIGNMENTS = ("left", "right", "center")
 COLUMN_ALIGNMENTS = ("auto", *ALIGNMENTS)
 HEADING_STYLES = ("heading", "title")
 RULE_STYLES = ("line", "rect")
+# Which rules a ruled table draws: every cell edge, the horizontal ones only, or the 三线表's three
+# (above the header, under it, under the last row of the page).
+RULE_SETS = ("grid", "horizontal", "three_line")
+CAPTION_SIZES = ("label", "title", "unit")
 
 
 # --- document model -------------------------------------------------------------------------
@@ -34,6 +39,26 @@ class HeaderCell:
     col: int  # 0-based first column
     rowspan: int = 1
     colspan: int = 1
+    align: str = "center"  # a caption row inside the header ("编制单位：…" left, "单位：万元" right) is not centred
+
+
+@dataclass(frozen=True)
+class CaptionLine:
+    """One printed line above or below a table's grid: up to three texts on one baseline.
+
+    Title lines are centred and wrap; the others print their left, centre and right texts as they are.
+    """
+
+    left: str = ""
+    center: str = ""
+    right: str = ""
+    size: str = "unit"  # "label" ("表 3"), "title" or "unit" (the 单位 / 编制部门 / date lines)
+
+    def __post_init__(self) -> None:
+        if self.size not in CAPTION_SIZES:
+            raise ValueError(f"caption {self!r}: size must be one of {CAPTION_SIZES}")
+        if self.size == "title" and (self.left or self.right):
+            raise ValueError(f"caption {self!r}: a title line is centred only")
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,12 @@ class TableSpec:
     body_spans: tuple[BodySpan, ...] = ()  # merged body cells (forms, "合计" rows)
     break_before: tuple[int, ...] = ()  # body row indices that must start a new page
     rule_style: str = "line"  # "line": stroked segments; "rect": thin filled rectangles
+    rule_set: str = "grid"  # which rules a ruled table draws (RULE_SETS)
+    # The lines above the grid; None: the classic block (label, title, then org_line left and the unit right).
+    captions: tuple[CaptionLine, ...] | None = None
+    footer: tuple[CaptionLine, ...] = ()  # lines under the grid, before the note (a unit line printed below)
+    new_page: bool = True  # False: continue on the page of the previous table when it has room
+    font_pt: float | None = None  # the cell font; None: the layout's table_font_pt (wide tables print smaller)
 
     def __post_init__(self) -> None:
         problems = list(_table_problems(self))
@@ -173,6 +204,10 @@ def _table_problems(spec: TableSpec) -> Iterable[str]:
         yield f"numeric_align must be one of {ALIGNMENTS}"
     if spec.rule_style not in RULE_STYLES:
         yield f"rule_style must be one of {RULE_STYLES}"
+    if spec.rule_set not in RULE_SETS:
+        yield f"rule_set must be one of {RULE_SETS}"
+    if any(cell.align not in ALIGNMENTS for cell in spec.header):
+        yield f"header cell align must be one of {ALIGNMENTS}"
     if spec.col_aligns and (len(spec.col_aligns) != n_cols or any(a not in COLUMN_ALIGNMENTS for a in spec.col_aligns)):
         yield f"col_aligns must be empty or one of {COLUMN_ALIGNMENTS} per column"
     for i, row in enumerate(spec.rows):
@@ -452,9 +487,12 @@ class _Grid:
 
 
 def _draw_table(pages: _Pages, spec: TableSpec) -> None:
-    layout = pages.layout
-    pages.start(is_landscape=spec.landscape, is_text_page=False)
-    _draw_title_block(pages, spec)
+    layout = _table_layout(pages.layout, spec)
+    captions = spec.captions if spec.captions is not None else classic_captions(spec)
+    if not _continues_page(pages, spec, captions, layout):
+        pages.start(is_landscape=spec.landscape, is_text_page=False)
+    _draw_captions(pages, captions)
+    pages.y -= layout.title_gap_pt
     grid = _layout_grid(spec, pages.left, pages.right, layout)
     header_height = sum(grid.header_heights)
     repeat_height = header_height if spec.repeat_header else 0.0
@@ -469,39 +507,122 @@ def _draw_table(pages: _Pages, spec: TableSpec) -> None:
         if i > 0:
             pages.start(is_landscape=spec.landscape, is_text_page=False)
         show_header = i == 0 or spec.repeat_header
-        _draw_grid_page(pages, spec, grid, rows, show_header)
+        _draw_grid_page(pages, spec, grid, rows, show_header, layout)
+    if spec.footer:
+        _draw_footer(pages, spec)
     if spec.note:
         _draw_note(pages, spec.note, spec.landscape)
 
 
-def _draw_title_block(pages: _Pages, spec: TableSpec) -> None:
-    layout = pages.layout
-    width = pages.right - pages.left
-    centre = pages.width / 2
-    if spec.label:
-        size = layout.label_font_pt
-        line_height = size * layout.caption_leading
-        pages.draw_line(spec.label, centre, pages.baseline_in(pages.y, line_height, size), size, "center")
-        pages.y -= line_height
-    size = layout.title_font_pt
-    line_height = size * layout.title_leading
-    for line in _wrap_text(spec.title, width, size, layout.font_name):
-        pages.draw_line(line, centre, pages.baseline_in(pages.y, line_height, size), size, "center")
-        pages.y -= line_height
+def classic_captions(spec: TableSpec) -> tuple[CaptionLine, ...]:
+    """The title block most filings print: the label, the title, then the organisation left and the unit right."""
+    lines = [CaptionLine(center=spec.label, size="label")] if spec.label else []
+    lines.append(CaptionLine(center=spec.title, size="title"))
     if spec.unit or spec.org_line:
-        size = layout.unit_font_pt
-        line_height = size * layout.caption_leading
+        lines.append(CaptionLine(left=spec.org_line or "", right=f"{spec.unit_prefix}{spec.unit}" if spec.unit else ""))
+    return tuple(lines)
+
+
+def _table_layout(layout: LayoutSettings, spec: TableSpec) -> LayoutSettings:
+    return layout if spec.font_pt is None else replace(layout, table_font_pt=spec.font_pt)
+
+
+def _caption_size(layout: LayoutSettings, line: CaptionLine) -> tuple[float, float]:
+    """Font size and line height of a caption line."""
+    if line.size == "title":
+        return layout.title_font_pt, layout.title_font_pt * layout.title_leading
+    size = layout.label_font_pt if line.size == "label" else layout.unit_font_pt
+    return size, size * layout.caption_leading
+
+
+def _captions_height(pages: _Pages, captions: Sequence[CaptionLine]) -> float:
+    height = 0.0
+    for line in captions:
+        size, line_height = _caption_size(pages.layout, line)
+        n = (
+            len(_wrap_text(line.center, pages.right - pages.left, size, pages.layout.font_name))
+            if line.size == "title"
+            else 1
+        )
+        height += n * line_height
+    return height
+
+
+def _draw_captions(pages: _Pages, captions: Sequence[CaptionLine]) -> None:
+    layout = pages.layout
+    for line in captions:
+        size, line_height = _caption_size(layout, line)
+        if line.size == "title":
+            for piece in _wrap_text(line.center, pages.right - pages.left, size, layout.font_name):
+                pages.draw_line(piece, pages.width / 2, pages.baseline_in(pages.y, line_height, size), size, "center")
+                pages.y -= line_height
+            continue
         baseline = pages.baseline_in(pages.y, line_height, size)
-        if spec.org_line:
-            pages.draw_line(spec.org_line, pages.left, baseline, size)
-        if spec.unit:
-            pages.draw_line(f"{spec.unit_prefix}{spec.unit}", pages.right, baseline, size, "right")
+        for text, x, align in ((line.left, pages.left, "left"), (line.center, pages.width / 2, "center")):
+            if text:
+                pages.draw_line(text, x, baseline, size, align)
+        if line.right:
+            pages.draw_line(line.right, pages.right, baseline, size, "right")
         pages.y -= line_height
-    pages.y -= layout.title_gap_pt
+
+
+def _continues_page(pages: _Pages, spec: TableSpec, captions: Sequence[CaptionLine], layout: LayoutSettings) -> bool:
+    """A table that may share a page starts below the previous table when its title, header and first row fit."""
+    same_orientation = (pages.width > pages.height) == spec.landscape
+    if spec.new_page or not pages.is_open or pages.is_text_page or not same_orientation:
+        return False
+    grid = _layout_grid(spec, pages.left, pages.right, layout)
+    gap = layout.title_font_pt * layout.title_leading  # one empty title line between the two tables
+    needed = gap + _captions_height(pages, captions) + layout.title_gap_pt + sum(grid.header_heights)
+    needed += grid.body_heights[0] if grid.body_heights else 0.0
+    if pages.y - needed < pages.bottom:
+        return False
+    pages.y -= gap
+    return True
+
+
+def page_width_pt(is_landscape: bool) -> float:
+    """The width of an A4 page in portrait or landscape."""
+    return (landscape_size(A4) if is_landscape else A4)[0]
+
+
+def text_width_pt(text: str, font_pt: float, layout: LayoutSettings = DEFAULT_LAYOUT) -> float:
+    """The printed width of a line of text, for callers that arrange captions."""
+    return _font(layout.font_name).stringWidth(text, font_pt)
+
+
+def numbers_fit(spec: TableSpec, layout: LayoutSettings = DEFAULT_LAYOUT) -> bool:
+    """True when every numeric body cell fits its column on one line (none is broken by character)."""
+    layout = _table_layout(layout, spec)
+    width = page_width_pt(spec.landscape)
+    col_x = _column_edges(spec.col_widths, layout.page_margin_pt, width - layout.page_margin_pt)
+    needs = numeric_widths_pt(spec, layout)
+    return all(need <= col_x[c + 1] - col_x[c] for c, need in enumerate(needs))
+
+
+_FIT_SLACK_PT = 1.0  # column edges are scaled floats: a number exactly as wide as its cell could still wrap
+
+
+def numeric_widths_pt(spec: TableSpec, layout: LayoutSettings = DEFAULT_LAYOUT) -> tuple[float, ...]:
+    """Per column, the width its widest printed number needs with the cell padding (0 for text-only columns)."""
+    layout = _table_layout(layout, spec)
+    padding = _padding(spec, layout)
+    needs = [0.0] * spec.n_cols
+    for row in spec.rows:
+        for c, text in enumerate(row):
+            if text and looks_numeric(unicodedata.normalize("NFKC", text)):
+                needs[c] = max(
+                    needs[c], text_width_pt(text, layout.table_font_pt, layout) + 2 * padding + _FIT_SLACK_PT
+                )
+    return tuple(needs)
+
+
+def _padding(spec: TableSpec, layout: LayoutSettings) -> float:
+    return layout.cell_padding_pt if spec.ruled else max(layout.cell_padding_pt, layout.unruled_column_gap_pt / 2)
 
 
 def _layout_grid(spec: TableSpec, left: float, right: float, layout: LayoutSettings) -> _Grid:
-    padding = layout.cell_padding_pt if spec.ruled else max(layout.cell_padding_pt, layout.unruled_column_gap_pt / 2)
+    padding = _padding(spec, layout)
     col_x = _column_edges(spec.col_widths, left, right)
     header_boxes = tuple(_header_boxes(spec, col_x, padding, layout))
     body_boxes = tuple(_body_boxes(spec, col_x, padding, layout))
@@ -529,7 +650,7 @@ def _header_boxes(spec: TableSpec, col_x: Sequence[float], padding: float, layou
     for cell in spec.header:
         width = col_x[cell.col + cell.colspan] - col_x[cell.col] - 2 * padding
         lines = _wrap_text(cell.text, width, layout.table_font_pt, layout.font_name)
-        yield _Box(tuple(lines), cell.row, cell.col, cell.rowspan, cell.colspan, "center")
+        yield _Box(tuple(lines), cell.row, cell.col, cell.rowspan, cell.colspan, cell.align)
 
 
 def _body_boxes(spec: TableSpec, col_x: Sequence[float], padding: float, layout: LayoutSettings) -> Iterable[_Box]:
@@ -603,20 +724,33 @@ def _paginate(grid: _Grid, breaks: set[int], first_room: float, next_room: float
     return pages
 
 
-def _draw_grid_page(pages: _Pages, spec: TableSpec, grid: _Grid, rows: range, show_header: bool) -> None:
+def _draw_grid_page(
+    pages: _Pages, spec: TableSpec, grid: _Grid, rows: range, show_header: bool, layout: LayoutSettings
+) -> None:
     placed: list[tuple[_Box, float, float]] = []  # box, top y, bottom y
-    y = pages.y
+    top = y = pages.y
     if show_header:
         edges = _row_edges(y, grid.header_heights, first_row=0)
         placed += [(b, edges[b.row], edges[b.row + b.rowspan]) for b in grid.header_boxes]
         y = edges[len(grid.header_heights)]
+    header_bottom = y
     edges = _row_edges(y, grid.body_heights[rows.start : rows.stop], first_row=rows.start)
     placed += [(b, edges[b.row], edges[b.row + b.rowspan]) for b in grid.body_boxes if b.row in rows]
     y = edges[rows.stop]
-    for box, top, bottom in placed:
-        _draw_box_text(pages, grid, box, top, bottom)
+    for box, box_top, box_bottom in placed:
+        _draw_box_text(pages, grid, box, box_top, box_bottom, layout)
     if spec.ruled:
-        _draw_rules(pages.canvas, _rule_segments(grid, placed, bottom=y), spec.rule_style, pages.layout.rule_width_pt)
+        segments = _rule_segments(grid, placed, bottom=y)
+        width = layout.rule_width_pt
+        if spec.rule_set == "grid":
+            _draw_rules(pages.canvas, segments, spec.rule_style, width)
+        elif spec.rule_set == "horizontal":
+            _draw_rules(pages.canvas, [s for s in segments if s[1] == s[3]], spec.rule_style, width)
+        else:  # 三线表: heavier rules above the header and under the last row, a light one under the header
+            outer = [s for s in segments if s[1] == s[3] and s[1] in (top, y)]
+            middle = [s for s in segments if s[1] == s[3] and s[1] == header_bottom and s[1] not in (top, y)]
+            _draw_rules(pages.canvas, outer, spec.rule_style, 2 * width)
+            _draw_rules(pages.canvas, middle, spec.rule_style, width)
     pages.y = y
 
 
@@ -629,8 +763,7 @@ def _row_edges(top: float, heights: Sequence[float], first_row: int) -> dict[int
     return edges
 
 
-def _draw_box_text(pages: _Pages, grid: _Grid, box: _Box, top: float, bottom: float) -> None:
-    layout = pages.layout
+def _draw_box_text(pages: _Pages, grid: _Grid, box: _Box, top: float, bottom: float, layout: LayoutSettings) -> None:
     size = layout.table_font_pt
     line_height = size * layout.table_leading
     block_top = top - (top - bottom - _text_block_height(len(box.lines), layout)) / 2
@@ -673,6 +806,14 @@ def _draw_rules(
     half = width / 2
     for x0, y0, x1, y1 in segments:
         canvas.rect(x0 - half, y0 - half, x1 - x0 + width, y1 - y0 + width, stroke=0, fill=1)
+
+
+def _draw_footer(pages: _Pages, spec: TableSpec) -> None:
+    """Caption lines under the grid (a unit line printed below the table), on a new page when there is no room."""
+    pages.y -= pages.layout.title_gap_pt
+    if pages.y - _captions_height(pages, spec.footer) < pages.bottom:
+        pages.start(is_landscape=spec.landscape, is_text_page=False)
+    _draw_captions(pages, spec.footer)
 
 
 def _draw_note(pages: _Pages, note: str, is_landscape: bool) -> None:

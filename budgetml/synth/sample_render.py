@@ -8,7 +8,7 @@ for budgetml/synth/render.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -259,8 +259,7 @@ def to_disclosure(printed: PrintedFiling) -> tuple[Disclosure, LayoutSettings]:
     parts: list[Section | TableSpec] = []
     for part in printed.parts:
         if isinstance(part, NarrativeSection):
-            paragraphs = tuple(_paragraph_text(p, printed.style, printed.year) for p in part.paragraphs)
-            parts.append(Section(part.heading, paragraphs, new_page=part.new_page, heading_style=part.heading_style))
+            parts.append(narrative_section(part, printed.style, printed.year))
         elif isinstance(part, PrintedTable):
             parts.append(_table_spec(part, layout))
         else:
@@ -275,6 +274,12 @@ def write_pdf(printed: PrintedFiling, path: Path) -> Path:
     doc, settings = to_disclosure(printed)
     render_pdf(doc, path, settings)
     return Path(path)
+
+
+def narrative_section(part: NarrativeSection, style: str, year: int) -> Section:
+    """A narrative section with its facts printed as text."""
+    paragraphs = tuple(_paragraph_text(p, style, year) for p in part.paragraphs)
+    return Section(part.heading, paragraphs, new_page=part.new_page, heading_style=part.heading_style)
 
 
 def _paragraph_text(pieces: Sequence[Piece], style: str, year: int) -> str:
@@ -339,30 +344,7 @@ def _grid_rows(
 
     tid = table.table_id
     if tid in _TWO_SIDED:
-        left_cols = [c for c in table.columns if c == "income"]
-        right_cols = [c for c in table.columns if c != "income"]
-        body_l = [r for r in table.rows if r.side == "left" and not r.is_total]
-        body_r = [r for r in table.rows if r.side == "right" and not r.is_total]
-        totals = list(
-            zip(
-                [r for r in table.rows if r.side == "left" and r.is_total],
-                [r for r in table.rows if r.side == "right" and r.is_total],
-            )
-        )
-        pairs = [
-            (body_l[i] if i < len(body_l) else None, body_r[i] if i < len(body_r) else None)
-            for i in range(max(len(body_l), len(body_r)))
-        ]
-        rows = [
-            (
-                left.label if left else "",
-                *amounts(left, left_cols),
-                right.label if right else "",
-                *amounts(right, right_cols),
-            )
-            for left, right in [*pairs, *totals]
-        ]
-        return tuple(rows), ()
+        return two_sided_rows(table, amounts), ()
     if not table.rows and layout.style == "shanghai":
         # 普陀's empty tables print 无 and 合计 across the code and name columns.
         rows = (("无", *[""] * (n_cols - 1)), ("合计", *[""] * (n_cols - 1)))
@@ -380,6 +362,35 @@ def _grid_rows(
             parts = _code_parts(row.code, 2 if tid == "basic_expenditure_by_economic" else 3)
             rows.append((*parts, row.label, *money_cells))
     return tuple(rows), ()
+
+
+def two_sided_rows(
+    table: PrintedTable, amounts: Callable[[PrintedRow | None, Sequence[str]], list[str]]
+) -> tuple[tuple[str, ...], ...]:
+    """收入 left, 支出 right, the total rows aligned at the bottom; `amounts` prints a row's cells (blank for None)."""
+    left_cols = [c for c in table.columns if c == "income"]
+    right_cols = [c for c in table.columns if c != "income"]
+    body_l = [r for r in table.rows if r.side == "left" and not r.is_total]
+    body_r = [r for r in table.rows if r.side == "right" and not r.is_total]
+    totals = list(
+        zip(
+            [r for r in table.rows if r.side == "left" and r.is_total],
+            [r for r in table.rows if r.side == "right" and r.is_total],
+        )
+    )
+    pairs = [
+        (body_l[i] if i < len(body_l) else None, body_r[i] if i < len(body_r) else None)
+        for i in range(max(len(body_l), len(body_r)))
+    ]
+    return tuple(
+        (
+            left.label if left else "",
+            *amounts(left, left_cols),
+            right.label if right else "",
+            *amounts(right, right_cols),
+        )
+        for left, right in [*pairs, *totals]
+    )
 
 
 def _code_parts(code: str | None, n: int) -> tuple[str, ...]:
