@@ -109,6 +109,12 @@ def _level_key(level: str) -> pl.Expr:
     }[level]
 
 
+def year_span(frame: pl.DataFrame) -> str:
+    """The years a frame covers, as a peer group's label says them (2023–2025年)."""
+    years = sorted({y for y in frame["year"].to_list() if y is not None})
+    return f"{years[0]}–{years[-1]}年" if len(years) > 1 else (f"{years[0]}年" if years else "各年")
+
+
 def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.DataFrame:
     """Add peer_group, peer_group_size and peer_level: the first level of settings.levels with at least min_group_size filings.
 
@@ -116,8 +122,7 @@ def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.Dat
     The last level (the whole year) is taken whatever its size. 其他 (no type matched) is never a peer
     type: unrelated departments are compared with the whole year instead.
     """
-    years = sorted({y for y in frame["year"].to_list() if y is not None})
-    span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else (f"{years[0]}年" if years else "各年")
+    spans = {kind: year_span(frame.filter(pl.col("doc_kind") == kind)) for kind in set(frame["doc_kind"].to_list())}
     sizes = frame.select(pl.len().over(_level_key(level)).alias(level) for level in settings.levels)
     labels, counts, levels = [], [], []
     rows = frame.select("year", "department_type", "doc_kind").iter_rows()
@@ -127,7 +132,7 @@ def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.Dat
             if level == settings.levels[-1] or (
                 size[level] >= settings.min_group_size and not (typed and dtype == "其他")
             ):
-                labels.append(_group_label(level, year, dtype, span, kind))
+                labels.append(_group_label(level, year, dtype, spans[kind], kind))
                 counts.append(size[level])
                 levels.append(level)
                 break

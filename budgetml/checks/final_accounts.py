@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 from budgetml.catalog import load_catalog
@@ -265,7 +266,12 @@ def sangong(f: FilingData) -> Iterator[Finding]:
     for suffix in SANGONG_COLUMNS:
         for total_column, part_columns, subject in SANGONG_SUMS:
             total = f.cell(SANGONG, total_column + suffix)
-            parts = [p for c in part_columns if (p := f.cell(SANGONG, c + suffix)) is not None]
+            # The 三公 table's one row has no label: the parts are named by their columns.
+            parts = [
+                replace(p, row_label=CATALOG.column_label(p.column))
+                for c in part_columns
+                if (p := f.cell(SANGONG, c + suffix)) is not None
+            ]
             if total is not None and parts:
                 label = f"{subject}（{'年初预算' if suffix else '决算'}）"
                 yield sum_finding("final.sangong", label, total, parts, what)
