@@ -162,7 +162,7 @@ def generate_corpus(
     `vary`: every filing prints with presentation knobs drawn at random (budgetml/synth/presentation.py)
     instead of its district's layout; the amounts, truth and injections are the same.
     `final_accounts`: each department also publishes its 部门决算 for every year but the last
-    (budgetml/synth/final_corpus.py), in its district's layout.
+    (budgetml/synth/final_corpus.py), in its district's layout; not in a varied corpus (its knobs vary budgets).
     """
     config = config or load_sample_config()
     years = sorted(set(years))
@@ -177,7 +177,7 @@ def generate_corpus(
     slots = [FilingSlot(p, y, y > years[0], y == years[-1]) for p in profiles for y in years]
     plan = plan_injections(slots, inconsistency_share, outlier_share, config.outliers_in_last_year_only, seed)
     final_settings = load_final_settings()
-    final_plan = plan_final_injections(profiles, years, final_settings, seed) if final_accounts else {}
+    final_plan = plan_final_injections(profiles, years, final_settings, seed) if final_accounts and not vary else {}
     out_dir = Path(out_dir)
     _remove_previous_corpus(out_dir)
     labels: list[FilingLabel] = []
@@ -217,7 +217,7 @@ def generate_corpus(
                 labels.append(_varied_filing(config, printed, presentation, out_dir, path, previous_path, injections))
             previous_path = path.as_posix()
             slot_index += 1
-        if final_accounts:
+        if final_accounts and not vary:
             labels += final_labels(config, final_settings, profile, printed_numbers, years, final_plan, out_dir, seed)
     meta = {"seed": seed, "years": years, "districts": [d.slug for d in select_districts(config, districts)]}
     return write_labels(out_dir, labels, **meta, **({"vary": True} if vary else {}))
