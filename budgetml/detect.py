@@ -233,6 +233,18 @@ def isolation_scores(z: np.ndarray, settings: ScoringSettings) -> np.ndarray:
     return -forest.fit(clipped).score_samples(clipped)
 
 
+def scores_by_kind(z: np.ndarray, kinds: np.ndarray, settings: ScoringSettings) -> np.ndarray:
+    """Isolation scores of each document kind's filings by a forest of their own, over the features that vary among
+    them: a budget has no execution rate and a 决算 no performance forms, and columns that are 0 for a whole kind
+    would only dilute the forest's random splits."""
+    score = np.zeros(len(z))
+    for kind in set(kinds.tolist()):
+        rows = kinds == kind
+        active = np.any(z[rows] != 0, axis=0)
+        score[rows] = isolation_scores(z[rows][:, active], settings) if active.any() else 0.5
+    return score
+
+
 def review_priority(
     score: np.ndarray, n_errors: np.ndarray, n_warnings: np.ndarray, settings: ScoringSettings
 ) -> np.ndarray:
@@ -430,7 +442,7 @@ def score_features(
     review_statuses = review_statuses or {}
     frame = assign_peer_groups(features.sort("filing_id"), settings)
     deviations = peer_deviations(frame)
-    score = isolation_scores(deviations.z, settings)
+    score = scores_by_kind(deviations.z, frame["doc_kind"].to_numpy(), settings)
     n_errors = frame["n_failed_errors"].fill_null(0).to_numpy().astype(int)
     n_warnings = frame["n_failed_warnings"].fill_null(0).to_numpy().astype(int)
     priority = review_priority(score, n_errors, n_warnings, settings)

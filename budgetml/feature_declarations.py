@@ -342,9 +342,19 @@ FEATURES: tuple[Feature, ...] = (
         "一般公共预算财政拨款支出 决算 / 年初预算, as the 决算 reports it (完成年初预算的…%); all spending when that is not printed.",
         2.0,
     ),
-    _execution("execution_basic_pct", "基本支出决算为年初预算的比例", "basic_expenditure", "基本支出.", 2.0),
-    _execution("execution_project_pct", "项目支出决算为年初预算的比例", "project_expenditure", "项目支出.", 5.0),
-    _execution("execution_sangong_pct", "“三公”经费决算为年初预算的比例", "sangong_total", "“三公”经费.", 10.0),
+    _execution(
+        "execution_basic_pct", "基本支出决算为年初预算的比例", "basic_expenditure", "基本支出 决算 / 年初预算.", 2.0
+    ),
+    _execution(
+        "execution_project_pct", "项目支出决算为年初预算的比例", "project_expenditure", "项目支出 决算 / 年初预算.", 5.0
+    ),
+    _execution(
+        "execution_sangong_pct",
+        "“三公”经费决算为年初预算的比例",
+        "sangong_total",
+        "“三公”经费 决算 / 年初预算 (the 三公 table prints both).",
+        10.0,
+    ),
     Feature(
         "carryover_share_pct",
         "年末结转和结余占收入总计比例",

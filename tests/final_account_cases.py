@@ -156,6 +156,17 @@ def with_budget(published: str) -> FilingData:
     )
 
 
+def with_last_year(last_total: str) -> FilingData:
+    """A 决算 stating 收入支出总计 100, 减少 10 on last year; last year's 决算 printing `last_total`."""
+    last = replace(final_filing([amount(S, "income", last_total, "总计", row=6)]), year=YEAR - 1)
+    this = final_filing(
+        [amount(S, "income", "100.00", "总计", row=6)],
+        narrative="测试局2025年度收入支出总计100.00万元。与2024年度相比，收入支出总计减少10.00万元，下降9.09%。",
+        section="一、收入支出决算总体情况说明",
+    )
+    return replace(this, previous=last)
+
+
 FINAL_ACCOUNT_CASES = [
     Case("final.summary_balance", "100 = 90 + 10 = 95 + 5", lambda: summary(), [True, True, True]),
     Case("final.summary_balance", "年末 6", lambda: summary(end="6.00"), [True, True, False]),
@@ -222,6 +233,9 @@ FINAL_ACCOUNT_CASES = [
         lambda: final_filing(narrative=SHARES.format(pct="61.00"), section="三、支出决算情况说明"),
         [False, True],
     ),
+    Case("final.prev_year", "last year 110", lambda: with_last_year("110.00"), [True]),
+    Case("final.prev_year", "last year 120", lambda: with_last_year("120.00"), [False]),
+    Case("final.prev_year", "no 决算 of last year", lambda: stated("测试局2025年度收入支出总计0.3万元。"), []),
     Case("final.initial_budget_matches", "published 100", lambda: with_budget("100.00"), [True]),
     Case("final.initial_budget_matches", "published 110", lambda: with_budget("110.00"), [False]),
     Case("final.initial_budget_matches", "no 预算 in the dataset", lambda: final_filing(), []),

@@ -3,6 +3,7 @@ execution rows and features, peer groups by kind, and generated 决算 through p
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from decimal import Decimal
 
@@ -23,9 +24,16 @@ from budgetml.parse import filing_row, parse_file, parse_to_datasets
 from budgetml.schema import BUDGET_EXECUTION
 from budgetml.synth.config import load_sample_config
 from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, final_series, load_final_settings
+from budgetml.synth.final_corpus import plan_final_injections
 from budgetml.synth.final_inconsistencies import inject_final_inconsistency
 from budgetml.synth.final_template import TITLES, build_final, write_final_pdf
-from budgetml.synth.sample import build_departments, derive_numbers, select_districts, simulate
+from budgetml.synth.sample import (
+    build_departments,
+    derive_numbers,
+    select_department_types,
+    select_districts,
+    simulate,
+)
 from tests.final_account_cases import EXECUTION, amount, final_filing
 
 CATALOG = load_catalog()
@@ -248,3 +256,17 @@ def test_clean_generated_final_accounts_pass_every_check_and_each_injection_is_c
         else:
             kind = next(k for k in caught_by if k.removeprefix("final_") in path.name)
             assert caught_by[kind] in failed, (path.name, failed)
+
+
+def test_final_outliers_sit_in_the_last_final_year_one_per_department_type():
+    config = load_sample_config()
+    settings = dataclasses.replace(load_final_settings(), outlier_share=0.5, inconsistency_share=0.3)
+    profiles = build_departments(config, select_districts(config, 3), select_department_types(config, 4), 0)
+    plan = plan_final_injections(profiles, [2023, 2024, 2025], settings, 0)
+    type_of = {(p.district.slug, p.slug): p.dtype.id for p in profiles}
+    outliers = [slot for slot, kind in plan.items() if kind == "low_execution"]
+    assert len(outliers) == 4  # one per type: 4 types, though half of 24 slots were asked for
+    assert {year for _, _, year in outliers} == {2024}
+    assert len({type_of[slot[:2]] for slot in outliers}) == 4
+    inconsistent = [kind for kind in plan.values() if kind != "low_execution"]
+    assert len(inconsistent) == round(0.3 * 24) and set(inconsistent) == set(FINAL_INCONSISTENCY_KINDS)

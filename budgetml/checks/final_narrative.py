@@ -286,3 +286,47 @@ def narrative_share(f: FilingData) -> Iterator[Finding]:
             "%",
             (Evidence(claim.page, None),),
         )
+
+
+@rule("final.prev_year")
+def prev_year(f: FilingData) -> Iterator[Finding]:
+    """Last year's figure a 决算 states (与上年度相比: the amount less its change) equals last year's 决算, when it is in
+    the dataset (or what last year's 情况说明 stated for it)."""
+    if f.previous is None or f.year is None:
+        return
+    for claim in f.claims:
+        if claim.compare_year != f.year - 1 or claim.delta is None:
+            continue
+        previous = claim_value(f.previous, claim)
+        if previous is None:
+            continue
+        per_unit = UNIT_TO_YUAN[claim.unit]
+        stated = (claim.amount - claim.delta) * per_unit
+        decimals = narrative_decimals(max(claim.amount_decimals, claim.delta_decimals or 0))
+        tolerance = 2 * half_of(decimals) * per_unit + previous.half_unit_yuan
+        said_last_year = [
+            c.amount * UNIT_TO_YUAN[c.unit] for c in f.previous.claims if claim_value(f.previous, c) == previous
+        ]
+        passed = abs(stated - previous.yuan) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
+        text = message(
+            "compared",
+            "final.prev_year",
+            subject=claim.subject,
+            amount=fmt(claim.amount * per_unit),
+            delta=fmt(abs(claim.delta) * per_unit),
+            direction="减少" if claim.delta < 0 else "增加",
+            stated=fmt(stated),
+            year=f.previous.year,
+            published=fmt(previous.yuan),
+        )
+        yield Finding(
+            "final.prev_year",
+            passed,
+            claim.subject,
+            text + (message("agrees") if passed else message("differs_wan", diff=(stated - previous.yuan) / WAN)),
+            previous.yuan / WAN,
+            stated / WAN,
+            tolerance / WAN,
+            "万元",
+            (Evidence(claim.page, None), previous.evidence),
+        )

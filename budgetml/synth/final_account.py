@@ -87,15 +87,28 @@ class Execution:
     used: float  # share of the carry-over at the start spent during the year
 
 
+# The share of projects and 公用经费 an outlier spends is never below this (something is always spent).
+MIN_OUTLIER_RATE = 0.05
+
+
 def draw_execution(s: FinalSettings, budget: FilingNumbers, rng: random.Random, low: Range | None = None) -> Execution:
-    """Execution rates of one department-year; `low` (an outlier) spends projects and 公用经费 at that rate only."""
+    """Execution rates of one department-year. `low` (an outlier): the whole budget is spent at a rate drawn from it;
+    staff costs are paid as usual, so projects and 公用经费 carry the shortfall."""
     projects = []
     for _ in budget.profile.projects:
         stalled = rng.random() < s.stalled_project_probability
-        projects.append(_uniform(rng, low or (s.stalled_project_rate if stalled else s.project_rate)))
+        projects.append(_uniform(rng, s.stalled_project_rate if stalled else s.project_rate))
+    personnel = _uniform(rng, s.personnel_rate)
+    public = _uniform(rng, s.public_rate)
+    if low is not None:
+        total, staff = budget.total.total, budget.total.personnel
+        target = Decimal(repr(_uniform(rng, low)))
+        rest = (target * total - staff * Decimal(repr(personnel))) / (total - staff) if total > staff else ZERO
+        public = min(1.0, max(MIN_OUTLIER_RATE, float(rest)))
+        projects = [public] * len(projects)
     return Execution(
-        personnel=_uniform(rng, s.personnel_rate),
-        public=_uniform(rng, low or s.public_rate),
+        personnel=personnel,
+        public=public,
         projects=tuple(projects),
         sangong=_uniform(rng, s.sangong_rate),
         carried=_uniform(rng, s.carried_share),

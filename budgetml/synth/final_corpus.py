@@ -36,14 +36,22 @@ def plan_final_injections(
     profiles: Sequence[DepartmentProfile], years: Sequence[int], s: FinalSettings, seed: int
 ) -> dict[Slot, str]:
     """(district, department, year) → injection kind for the 决算 that get one: each kind in turn, on slots drawn at random."""
-    slots = [(p.district.slug, p.slug, y) for p in profiles for y in final_years(years)]
+    wanted = final_years(years)
+    type_of = {(p.district.slug, p.slug): p.dtype.id for p in profiles}
+    slots = [(p.district.slug, p.slug, y) for p in profiles for y in wanted]
     rng = random.Random(f"{seed}:final-injections")
     order = list(slots)
     rng.shuffle(order)
+    # Outliers in the last 决算 year only (a later 决算 would show the recovery as a second, unlabelled anomaly),
+    # one per department type: three low 统计局 in one year would be their peers' median, not outliers.
+    plan: dict[Slot, str] = {}
     n_outliers = round(len(slots) * s.outlier_share)
-    n_inconsistent = round(len(slots) * s.inconsistency_share)
-    plan = {slot: FINAL_OUTLIER_KINDS[k % len(FINAL_OUTLIER_KINDS)] for k, slot in enumerate(order[:n_outliers])}
-    for k, slot in enumerate(order[n_outliers : n_outliers + n_inconsistent]):
+    for slot in order:
+        taken = {type_of[other[:2]] for other in plan}
+        if len(plan) < n_outliers and slot[2] == wanted[-1] and type_of[slot[:2]] not in taken:
+            plan[slot] = FINAL_OUTLIER_KINDS[len(plan) % len(FINAL_OUTLIER_KINDS)]
+    rest = [slot for slot in order if slot not in plan]
+    for k, slot in enumerate(rest[: round(len(slots) * s.inconsistency_share)]):
         plan[slot] = FINAL_INCONSISTENCY_KINDS[k % len(FINAL_INCONSISTENCY_KINDS)]
     return plan
 
