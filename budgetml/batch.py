@@ -55,6 +55,6 @@ def parse_to_output(
         staged = generations.begin(out, carry)
         inputs, filings = incremental.stage_parse_datasets(plan, outcomes, out, staged)
         generations.publish(out, staged)
-        incremental.prune_cache(out, set(inputs["filing_id"].to_pylist()))
+        incremental.prune_cache(out, set(inputs["filing_id"].to_pylist()), limits.parser_version)
     written = {d.name: dataset_path(out, d) for d in (*incremental.parse_datasets(), INPUTS)}
     return ParseResult(plan, tuple(outcomes), inputs, filings, written)

@@ -115,17 +115,14 @@ class Catalog:
         """The Chinese label of a canonical column name; the name itself when it has none."""
         return self.column_labels.get(column, column)
 
-    def best_template(self, tables_found: Iterable[str], doc_kind: str | None) -> Template | None:
-        """The template of the filing's document kind whose required tables it matches best (overlap over union).
-
-        None when the catalog has no template of that kind; a filing whose kind is unknown (None) is
-        matched against every template.
-        """
+    def best_template(self, tables_found: Iterable[str], doc_kind: str | None = None) -> Template | None:
+        """The template whose required tables the filing matches best (overlap over union), among those of
+        `doc_kind` when given (a 决算 filing is never held to a budget template); None when there is none."""
         found = set(tables_found)
-        candidates = [t for t in self.templates if doc_kind is None or t.doc_kind == doc_kind]
-        if not candidates:
+        templates = [t for t in self.templates if doc_kind is None or t.doc_kind == doc_kind]
+        if not templates:
             return None
-        return max(candidates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
+        return max(templates, key=lambda t: len(found & set(t.tables)) / len(set(t.tables) | found))
 
     def column_name(self, table_id: str | None, header_path: str) -> str | None:
         """The canonical name of a column from its header path ("基本支出/人员经费"), None when unknown."""

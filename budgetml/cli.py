@@ -14,6 +14,9 @@ app = typer.Typer(
 )
 console = plain_console()
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "datasets.md"
+ENGINE_HELP = (
+    "PDF extraction engine: pdfium or pdfminer (same datasets); default: [parse] engine in configs/nightly.toml."
+)
 
 
 @app.command()
@@ -28,6 +31,7 @@ def parse(
         None, "--memory-limit", help="MB one parse may add (default: configs/nightly.toml)."
     ),
     config: Path = typer.Option(None, "--config", help="Run settings; default: configs/nightly.toml."),
+    engine: str = typer.Option(None, "--engine", help=ENGINE_HELP),
 ) -> None:
     """Parse disclosures into the parse datasets (filings, line_items, tables, form_cells, narrative) in OUTPUT/data/.
 
@@ -44,10 +48,11 @@ def parse(
     from budgetml.isolation import WorkerStartError
     from budgetml.lock import OutputLocked
     from budgetml.progress import parse_progress
-    from budgetml.settings import SettingsError, load_settings
+    from budgetml.settings import SettingsError, load_settings, with_engine
 
     try:
         settings = load_settings(config) if config else load_settings()
+        settings = with_engine(settings, engine) if engine else settings
         found = find_inputs([str(p) for p in paths], Path.cwd(), settings.allowed_roots)
     except (SettingsError, InputsError) as exc:
         console.print(plain(exc), style="red")
@@ -145,6 +150,7 @@ def run(
     parse_only: bool = typer.Option(
         False, "--parse-only", help="Stop after the parse datasets (no checks, features, scoring, report)."
     ),
+    engine: str = typer.Option(None, "--engine", help=ENGINE_HELP),
 ) -> None:
     """Run the nightly flow once (Prefect): parse new and changed PDFs, rebuild the datasets, run the later stages.
 
@@ -158,12 +164,14 @@ def run(
     from budgetml.inputs import InputsError, find_inputs
     from budgetml.lock import OutputLocked, output_lock
     from budgetml.runs import summary_text
-    from budgetml.settings import SettingsError, input_patterns, load_settings
+    from budgetml.settings import SettingsError, input_patterns, load_settings, with_engine
     from budgetml.watchdog import start_watchdog
 
     with ExitStack() as held:
         try:  # before Prefect's start-up: a second run stops here, whatever the timing
             settings = load_settings(config) if config else load_settings()
+            if engine:
+                with_engine(settings, engine)  # an unknown engine stops here, before Prefect starts
             find_inputs(*input_patterns(inputs), settings.allowed_roots)
             held.enter_context(output_lock(output.absolute()))
         except (OutputLocked, SettingsError, InputsError) as exc:
@@ -183,6 +191,7 @@ def run(
                 settings_path=str(config.absolute()) if config else None,
                 later_stages=not parse_only,
                 show_progress=True,
+                engine=engine or None,
             )
         except InputsVanished as exc:
             console.print(plain(exc), style="red")
@@ -373,3 +382,41 @@ def evaluate(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command("verify-engines")
+def verify_engines(
+    paths: list[Path] = typer.Argument(..., help="PDF files or folders (searched recursively for *.pdf)."),
+    show: int = typer.Option(5, help="Differences listed per file."),
+) -> None:
+    """Developer check: parse every PDF with pdfminer and with pdfium and list where the datasets differ.
+
+    Rows must be equal; bboxes may move by up to 1 pt. Exits 1 when any file differs.
+
+    Example: budgetml verify-engines data/fixtures ../shared/real
+    """
+    from budgetml.equivalence import compare_engines
+    from budgetml.inputs import InputsError, find_inputs
+
+    try:
+        files = find_inputs([str(p) for p in paths], Path.cwd()).files
+    except InputsError as exc:
+        console.print(plain(exc), style="red")
+        raise typer.Exit(code=2) from None
+    n_differing, shift = 0, 0.0
+    for comparison in compare_engines(files):
+        shift = max(shift, comparison.max_bbox_shift_pt)
+        verdict = f"{len(comparison.differences)} differences" if comparison.differences else "same"
+        console.print(
+            f"{verdict}: {plain(comparison.source_path)} ({comparison.n_rows} rows, status "
+            f"{' / '.join(comparison.statuses)}, bboxes moved ≤ {comparison.max_bbox_shift_pt:.2f} pt)",
+            style="yellow" if comparison.differences else None,
+        )
+        n_differing += bool(comparison.differences)
+        for difference in comparison.differences[:show]:
+            console.print(f"    {difference.dataset} row {difference.row}: {plain(difference.detail)}")
+    console.print(
+        f"{len(files)} files: {len(files) - n_differing} same, {n_differing} differ; bboxes moved ≤ {shift:.2f} pt"
+    )
+    if n_differing:
+        raise typer.Exit(code=1)

@@ -1,11 +1,11 @@
 """Incremental runs: decide which files need parsing, cache each file's rows by (content hash, parser version), build the parse datasets.
 
-The cache lives in OUT/.state/cache/parse-v{PARSER_VERSION}/, one folder per filing holding that
-filing's rows of every parse dataset as small Parquet files (never pickles: a new version reads nothing
-of an old one, it parses again). An entry is written as soon as its file is parsed, so a run killed
-half-way loses no finished work. The parse datasets are rebuilt from the cache into the run's staged
-generation (generations.py) together with the input inventory (inputs.parquet), which is what the next
-run compares against once this run has published.
+The cache lives in OUT/.state/cache/parse-v{parser version}/ (e.g. parse-v5-pdfium: each extraction engine
+has its own), one folder per filing holding that filing's rows of every parse dataset as small Parquet
+files (never pickles: a new version reads nothing of an old one, it parses again). An entry is written as
+soon as its file is parsed, so a run killed half-way loses no finished work. The parse datasets are rebuilt
+from the cache into the run's staged generation (generations.py) together with the input inventory
+(inputs.parquet), which is what the next run compares against once this run has published.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from budgetml.datasets import read_table, rows_to_table, write_table
 from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
 from budgetml.layout import cache_dir, dataset_path
-from budgetml.parse import PARSER_VERSION, ParsedFiling, parsed_to_tables
+from budgetml.parse import ParsedFiling, parsed_to_tables, parser_version
 from budgetml.schema import DATASETS, FILINGS, INPUTS, Dataset
 from budgetml.settings import ParseLimits
 from budgetml.terminal import plain
@@ -50,6 +50,7 @@ class RunPlan:
     to_parse: tuple[InputFile, ...]  # one file per filing that has no cache entry
     reused: dict[str, str]  # filing_id → cache entry name, for the filings taken from the cache
     is_unchanged: bool  # same files as the last complete run and nothing to parse: the datasets stay
+    parser_version: str  # of this run (with its engine): the cache it reads and the version its inventory records
     published: frozenset[str] = frozenset()  # reused filings whose rows are read from the published datasets
 
 
@@ -60,8 +61,9 @@ def parse_datasets() -> tuple[Dataset, ...]:
     return (*found, FILINGS)
 
 
-def cache_root(out_dir: Path) -> Path:
-    return cache_dir(out_dir) / f"parse-v{PARSER_VERSION}"
+def cache_root(out_dir: Path, version: str | None = None) -> Path:
+    """The cache of one parser version with its engine (default: the default engine's)."""
+    return cache_dir(out_dir) / f"parse-v{version or parser_version()}"
 
 
 def hash_inputs(paths: Sequence[Path]) -> list[InputFile]:
@@ -105,12 +107,14 @@ def plan_run(paths: Sequence[Path], out_dir: Path, limits: ParseLimits) -> RunPl
     # of one per filing and dataset from the cache.
     is_consistent = (
         previous is not None
-        and set(previous["parser_version"].to_pylist()) <= {PARSER_VERSION}
+        and set(previous["parser_version"].to_pylist()) <= {limits.parser_version}
         and all(dataset_path(out_dir, d).exists() for d in parse_datasets())
     )
     published = frozenset(set(reused) & set(previous["filing_id"].to_pylist())) if is_consistent else frozenset()
     is_unchanged = is_consistent and not to_parse and not removed and all(c == "unchanged" for c in change.values())
-    return RunPlan(tuple(files), change, removed, tuple(to_parse), reused, is_unchanged, published)
+    return RunPlan(
+        tuple(files), change, removed, tuple(to_parse), reused, is_unchanged, limits.parser_version, published
+    )
 
 
 def _previous_inventory(out_dir: Path) -> pa.Table | None:
@@ -159,7 +163,7 @@ def _entry_failure_kind(name: str) -> str | None:
 
 
 def find_entry(out_dir: Path, filing_id: str, limits: ParseLimits) -> str | None:
-    root = cache_root(out_dir)
+    root = cache_root(out_dir, limits.parser_version)
     names = [filing_id, *(f"{filing_id}@{kind}-{limits.cache_tag}" for kind in LIMIT_FAILURES)]
     expected = [d.file_name for d in parse_datasets()]
     for name in names:
@@ -173,15 +177,15 @@ def store_outcome(out_dir: Path, outcome: ParseOutcome, limits: ParseLimits) -> 
     name = entry_name(outcome, limits)
     if name is None:
         return None
-    folder = cache_root(out_dir) / name
+    folder = cache_root(out_dir, limits.parser_version) / name
     folder.mkdir(parents=True, exist_ok=True)
     for dataset in parse_datasets():
         _write_quick(outcome.tables[dataset.name], folder / dataset.file_name)
     return name
 
 
-def read_entry(out_dir: Path, name: str) -> dict[str, pa.Table]:
-    folder = cache_root(out_dir) / name
+def read_entry(out_dir: Path, name: str, version: str | None = None) -> dict[str, pa.Table]:
+    folder = cache_root(out_dir, version) / name
     try:
         return {d.name: pq.read_table(folder / d.file_name, schema=d.arrow_schema()) for d in parse_datasets()}
     except (OSError, pa.ArrowException) as exc:
@@ -221,7 +225,7 @@ def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> 
     for file in files:
         if file.filing_id in plan.published:
             continue
-        tables = parsed.get(file.filing_id) or read_entry(out_dir, plan.reused[file.filing_id])
+        tables = parsed.get(file.filing_id) or read_entry(out_dir, plan.reused[file.filing_id], plan.parser_version)
         for name in parts:
             parts[name].append(tables[name])
     tables = {}
@@ -265,7 +269,7 @@ def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table
                 "parse_s": outcome.seconds if outcome and is_first else None,
                 "n_pages": outcome.n_pages if outcome and is_first else None,
                 "peak_rss_mb": outcome.peak_rss_mb if outcome and is_first else None,
-                "parser_version": PARSER_VERSION,
+                "parser_version": plan.parser_version,
             }
         )
     return rows_to_table(INPUTS, rows)
@@ -327,9 +331,10 @@ def write_parse_datasets(staged: Path, tables: dict[str, pa.Table] | None, input
     return written
 
 
-def prune_cache(out_dir: Path, keep: set[str]) -> None:
-    """Drop entries of other parser versions and of filings no longer among the inputs."""
-    base, current = cache_dir(out_dir), cache_root(out_dir)
+def prune_cache(out_dir: Path, keep: set[str], version: str | None = None) -> None:
+    """Drop entries of other parser versions (and engines) than `version` (default: the default engine's) and of
+    filings no longer among the inputs."""
+    base, current = cache_dir(out_dir), cache_root(out_dir, version)
     if not base.exists():
         return
     for version_dir in base.iterdir():

@@ -14,6 +14,7 @@ what a dying worker printed goes to the log only.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import resource
@@ -30,7 +31,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from budgetml.parse import PARSER_VERSION, ParsedFiling, parse_file, parsed_to_tables
+from budgetml.extract import DEFAULT_ENGINE
+from budgetml.parse import ParsedFiling, parse_file, parsed_to_tables, parser_version
 from budgetml.schema import INPUTS
 from budgetml.settings import ParseLimits
 from budgetml.terminal import plain
@@ -46,6 +48,10 @@ WORKER_START_TIMEOUT_S = (
     60  # an interpreter with pdfminer, pyarrow and polars loads in ~1 s; minutes only on a swamped machine
 )
 _PR_SET_PDEATHSIG = 1
+# A worker killed by SIGABRT inside the pdfium engine ran out of memory: pdfium aborts silently when an
+# allocation fails (its other fatal checks trap instead). The fault handler's stack names the file.
+PDFIUM_ENGINE_FILE = "pdfium_engine.py"
+FAULT_TRACE_BYTES = 8192
 MEMORY_EXIT_CODE = 86  # a worker's exit status after a MemoryError: allocates nothing on the way out
 # What C libraries print when an allocation fails under RLIMIT_AS before they abort the process.
 _MEMORY_WORDS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory", "memory allocation failed")
@@ -86,14 +92,17 @@ class ParseOutcome:
     seconds: float
     peak_rss_mb: float | None  # the worker's peak resident memory so far; None when it died
     tables: dict[str, pa.Table] = field(repr=False, default_factory=dict)
-    parser_version: str = PARSER_VERSION
+    parser_version: str = parser_version()
 
 
-def failed_outcome(file: InputFile, kind: str, error: str, seconds: float = 0.0) -> ParseOutcome:
-    """A failure decided outside the parser: the same rows a parser failure would give."""
-    parsed = ParsedFiling(file.filing_id, file.source_path, "failed", error)
+def failed_outcome(
+    file: InputFile, kind: str, error: str, seconds: float = 0.0, engine: str = DEFAULT_ENGINE
+) -> ParseOutcome:
+    """A failure decided outside the parser: the same rows a parser failure (with that engine) would give."""
+    parsed = ParsedFiling(file.filing_id, file.source_path, "failed", error, engine=engine)
+    tables = parsed_to_tables([parsed])
     return ParseOutcome(
-        file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, parsed_to_tables([parsed])
+        file.source_path, file.filing_id, "failed", error, kind, 0, seconds, None, tables, parser_version(engine)
     )
 
 
@@ -187,7 +196,7 @@ class _Slot:
         extra = str(self.limits.memory_limit_mb * 1024 * 1024)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), extra, str(os.getpid())],
+                [sys.executable, "-c", _WORKER_CODE, str(child.fileno()), extra, str(os.getpid()), self.limits.engine],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -219,13 +228,13 @@ class _Slot:
         file, seconds = self.file, time.monotonic() - self.started
         self.retire()
         error = f"超时：超过 {self.limits.time_limit_s:g} 秒仍未解析完（文件过大或结构异常），已终止该文件的解析"
-        return failed_outcome(file, "timeout", error, seconds)
+        return failed_outcome(file, "timeout", error, seconds, self.limits.engine)
 
-    def _stderr_tail(self) -> str:
+    def _stderr_tail(self, size: int = 400) -> str:
         if self.stderr is None:
             return ""
         self.stderr.seek(0)
-        return self.stderr.read()[-400:].decode("utf-8", "replace").strip()
+        return self.stderr.read()[-size:].decode("utf-8", "replace").strip()
 
     def retire(self) -> None:
         if self.proc is not None:
@@ -242,6 +251,7 @@ class _Slot:
         seconds = time.monotonic() - self.started
         code = self.proc.wait() if self.proc else None
         tail = self._stderr_tail()
+        died_in_pdfium = PDFIUM_ENGINE_FILE in self._stderr_tail(FAULT_TRACE_BYTES)
         self.retire()
         if tail:  # for the developer, in the log; never in the filing's error
             log.warning("解析进程退出（%s），%s 的标准错误输出：%s", code, plain(file.source_path), plain(tail))
@@ -255,6 +265,10 @@ class _Slot:
             )
         elif code is not None and code < 0 and any(word in tail for word in _MEMORY_WORDS):
             kind, error = "memory", memory_error  # a C library aborted on a failed allocation
+        elif code == -signal.SIGABRT and died_in_pdfium:
+            # pdfium aborts without a word when an allocation fails under RLIMIT_AS; the worker's fault
+            # handler (worker_main) shows the abort came from inside the pdfium engine.
+            kind, error = "memory", memory_error
         elif code is not None and code < 0:
             name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
             why = _SIGNAL_NAMES.get(-code, "被信号终止")
@@ -264,15 +278,17 @@ class _Slot:
             )
         else:
             kind, error = "crash", f"解析进程意外退出（退出码 {code}），已跳过该文件"
-        return failed_outcome(file, kind, error, seconds)
+        return failed_outcome(file, kind, error, seconds, self.limits.engine)
 
 
 # --- the worker side ---------------------------------------------------------------------------
 
 
 def worker_main() -> None:
-    """Entry of a worker process: argv = [socket fd, address space a parse may add in bytes, parent pid]."""
+    """Entry of a worker process: argv = [socket fd, address space a parse may add in bytes, parent pid, engine]."""
     fd, memory_bytes, parent_pid = (int(arg) for arg in sys.argv[1:4])
+    engine = sys.argv[4]
+    faulthandler.enable()  # a fatal signal prints the Python stack to stderr: the parent sees where the worker died
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then kills us
     logging.disable(logging.WARNING)  # pdfminer warns about every odd object; failures come back as outcomes
@@ -288,30 +304,40 @@ def worker_main() -> None:
         except EOFError:
             return
         try:
-            conn.send(_parse_one(source_path, filing_id))
+            conn.send(_parse_one(source_path, filing_id, engine))
         except MemoryError:
             os._exit(MEMORY_EXIT_CODE)  # nothing built, nothing flushed: the parent reports 内存超限
 
 
-def _parse_one(source_path: str, filing_id: str) -> ParseOutcome:
+def _parse_one(source_path: str, filing_id: str, engine: str) -> ParseOutcome:
     file = InputFile(source_path, filing_id, 0)
     start = time.perf_counter()
     marker = os.environ.get(STALL_MARKER_ENV)
     if marker and marker in Path(source_path).name:
         signal.pause()  # a test's stand-in for a parse that never ends; the parent's time limit or a kill ends it
-    parsed = parse_file(Path(source_path))  # a MemoryError goes up: the worker exits (worker_main)
+    parsed = parse_file(Path(source_path), engine=engine)  # a MemoryError goes up: the worker exits (worker_main)
     seconds = time.perf_counter() - start
     if parsed.filing_id.startswith("unreadable-"):
-        return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds)
+        return failed_outcome(file, "unreadable", parsed.error or "无法读取文件", seconds, engine)
     if parsed.filing_id != filing_id:
-        return failed_outcome(file, "changed", "文件在本次运行期间被修改，将在下次运行时重新解析", seconds)
+        changed = "文件在本次运行期间被修改，将在下次运行时重新解析"
+        return failed_outcome(file, "changed", changed, seconds, engine)
     try:
         tables = parsed_to_tables([parsed])
     except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:  # rows that do not fit their schema
         error = f"解析程序内部错误（请报告）：{type(exc).__name__}: {plain(str(exc))[:300]}"
-        return failed_outcome(file, None, error, seconds)
+        return failed_outcome(file, None, error, seconds, engine)
     return ParseOutcome(
-        source_path, filing_id, parsed.status, parsed.error, None, parsed.n_pages, seconds, _peak_rss_mb(), tables
+        source_path,
+        filing_id,
+        parsed.status,
+        parsed.error,
+        None,
+        parsed.n_pages,
+        seconds,
+        _peak_rss_mb(),
+        tables,
+        parser_version(engine),
     )
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
-from budgetml.extract import ExtractError, pdf_to_pages
+from budgetml.extract import DEFAULT_ENGINE, ExtractError, pdf_to_pages
 from budgetml.items import (
     LineItem,
     Table,
@@ -28,7 +28,8 @@ from budgetml.records import Grid, TextLine
 from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, YUAN
 from budgetml.tables import page_to_grids
 
-# Bump when parsing output changes: cached rows of an older version are parsed again.
+# Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
+# it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
 PARSER_VERSION = "5"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
@@ -47,6 +48,12 @@ class ParsedFiling:
     items: tuple[tuple[int, LineItem], ...] = ()  # (table_index, item)
     narrative: tuple[NarrativeSection, ...] = ()
     headlines: dict[str, Decimal | None] = field(default_factory=dict)
+    engine: str = DEFAULT_ENGINE  # the extraction engine that read the file (budgetml.extract.ENGINES)
+
+
+def parser_version(engine: str = DEFAULT_ENGINE) -> str:
+    """The version stamped on rows and caches: the parser's own and the extraction engine's ("5-pdfium")."""
+    return f"{PARSER_VERSION}-{engine}"
 
 
 def file_id(data: bytes) -> str:
@@ -54,31 +61,36 @@ def file_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_file(path: Path, catalog: Catalog | None = None) -> ParsedFiling:
-    """Parse one file. Never raises for bad input: a file that cannot be parsed is a failed filing."""
+def parse_file(path: Path, catalog: Catalog | None = None, engine: str = DEFAULT_ENGINE) -> ParsedFiling:
+    """Parse one file with the given extraction engine. Never raises for bad input: a file that cannot be parsed
+    is a failed filing."""
     catalog = catalog or load_catalog()
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return ParsedFiling("unreadable-" + file_id(str(path).encode()), str(path), "failed", f"无法读取文件：{exc}")
+        unreadable = "unreadable-" + file_id(str(path).encode())
+        return ParsedFiling(unreadable, str(path), "failed", f"无法读取文件：{exc}", engine=engine)
     filing_id = file_id(data)
     try:
-        return parse_bytes(data, filing_id, str(path), catalog)
+        return parse_bytes(data, filing_id, str(path), catalog, engine)
     except ExtractError as exc:
-        return ParsedFiling(filing_id, str(path), "failed", str(exc))
+        return ParsedFiling(filing_id, str(path), "failed", str(exc), engine=engine)
     except MemoryError:
         raise  # the isolating worker (budgetml.isolation) reports 内存超限 for the file
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop a batch
-        return ParsedFiling(filing_id, str(path), "failed", f"解析程序内部错误（请报告）：{type(exc).__name__}: {exc}")
+        error = f"解析程序内部错误（请报告）：{type(exc).__name__}: {exc}"
+        return ParsedFiling(filing_id, str(path), "failed", error, engine=engine)
 
 
-def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog) -> ParsedFiling:
+def parse_bytes(
+    data: bytes, filing_id: str, source_path: str, catalog: Catalog, engine: str = DEFAULT_ENGINE
+) -> ParsedFiling:
     """A PDF's bytes through the steps: pages → grids → tables → line items, cover → metadata, text → narrative."""
     grids: list[Grid] = []
     trailing: dict[int, list[TextLine]] = {}  # text after the last grid of a page (notes such as 注：…)
     text_pages: dict[int, list[TextLine]] = {}  # pages without any table: cover and narrative
     n_pages = n_chars = 0
-    for page in pdf_to_pages(data):
+    for page in pdf_to_pages(data, engine=engine):
         n_pages += 1
         n_chars += len(page.chars)
         page_grids, lines = page_to_grids(page)
@@ -94,6 +106,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             "failed",
             f"PDF 共 {n_pages} 页，但没有可提取的文字（可能是扫描件或图片，需要 OCR）",
             n_pages,
+            engine=engine,
         )
 
     tables = grids_to_tables(grids, trailing, catalog)
@@ -136,6 +149,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
             tuple(tables),
             (),
             tuple(narrative),
+            engine=engine,
         )
     headlines = headline_figures([item for _, item in items], catalog)
     status = "partial" if errors else "ok"
@@ -150,6 +164,7 @@ def parse_bytes(data: bytes, filing_id: str, source_path: str, catalog: Catalog)
         tuple(items),
         tuple(narrative),
         headlines,
+        engine,
     )
 
 
@@ -221,7 +236,7 @@ def filing_row(parsed: ParsedFiling) -> dict:
                 "general_budget_expenditure_wan",
             )
         },
-        "parser_version": PARSER_VERSION,
+        "parser_version": parser_version(parsed.engine),
     }
 
 
@@ -331,7 +346,10 @@ def parsed_to_tables(results: Iterable[ParsedFiling]) -> dict[str, pa.Table]:
 
 
 def parse_to_datasets(
-    paths: list[Path], out_dir: Path, on_file: Callable[[ParsedFiling], None] | None = None
+    paths: list[Path],
+    out_dir: Path,
+    on_file: Callable[[ParsedFiling], None] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> dict[str, Path]:
     """Parse every file in this process and write the parse datasets into out_dir/data/ (tests and benchmarks;
     `budgetml parse` and the nightly run parse in isolated, limited workers instead).
@@ -341,7 +359,7 @@ def parse_to_datasets(
     catalog = load_catalog()
     results: dict[str, ParsedFiling] = {}
     for path in sorted(paths):
-        parsed = parse_file(path, catalog)
+        parsed = parse_file(path, catalog, engine)
         results.setdefault(parsed.filing_id, parsed)
         if on_file:
             on_file(parsed)

@@ -15,7 +15,7 @@ from budgetml.datasets import rows_to_table, write_table
 from budgetml.incremental import RunPlan
 from budgetml.inputs import Skipped
 from budgetml.layout import dataset_path
-from budgetml.parse import PARSER_VERSION
+from budgetml.parse import parser_version
 from budgetml.schema import RUNS, Dataset
 from budgetml.terminal import plain
 
@@ -56,7 +56,7 @@ class RunSummary:
     n_flags: int | None = None
     n_flags_new: int | None = None
     report_path: str | None = None
-    parser_version: str = PARSER_VERSION
+    parser_version: str = field(default_factory=parser_version)  # with the engine: "5-pdfium"
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
     skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
 
@@ -101,6 +101,7 @@ def summarise(
         failures=failed,
         output_dir=str(output_dir),
         skipped=tuple(skipped),
+        parser_version=plan.parser_version,
     )
 
 

@@ -168,7 +168,8 @@ FILINGS = Dataset(
         Column(
             "parser_version",
             pa.string(),
-            "Version of the parser that produced the rows; a new version reparses everything.",
+            "Version of the parser and its extraction engine that produced the rows (e.g. 4-pdfium); a new version"
+            " or the other engine reparses everything.",
             nullable=False,
         ),
     ),
@@ -402,7 +403,9 @@ INPUTS = Dataset(
             "Peak resident memory of the worker process that parsed the file (its maximum so far); null when not parsed in this run or the worker died.",
             unit="MB",
         ),
-        Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
+        Column(
+            "parser_version", pa.string(), "Parser version (with its engine) in force for this run.", nullable=False
+        ),
     ),
 )
 
@@ -431,7 +434,9 @@ RUNS = Dataset(
         Column(
             "workers", pa.int32(), "Parallel parse workers (local processes or Dask batches in flight).", nullable=False
         ),
-        Column("parser_version", pa.string(), "Parser version in force for this run.", nullable=False),
+        Column(
+            "parser_version", pa.string(), "Parser version (with its engine) in force for this run.", nullable=False
+        ),
         Column("n_files", pa.int32(), "Input files found.", nullable=False),
         Column("n_new", pa.int32(), "Files at a path the previous run did not have.", nullable=False),
         Column("n_changed", pa.int32(), "Files whose content changed since the previous run.", nullable=False),
@@ -480,6 +485,8 @@ RUNS = Dataset(
 
 PERCENT = pa.decimal128(12, 4)
 
+CLAIM_SCOPES = ("department", "fiscal_grant", "general_budget", "gov_fund", "state_capital", "sangong")
+
 CLAIMS = Dataset(
     name="claims",
     description="Amount statements parsed from the narrative (情况说明): what is stated, its change, percentage and share.",
@@ -489,6 +496,21 @@ CLAIMS = Dataset(
         Column("claim_index", pa.int32(), "0-based order of the claim in the filing's narrative.", nullable=False),
         PAGE,
         Column("section", pa.string(), "The narrative section heading the claim is under.", nullable=False),
+        Column(
+            "heading_path",
+            pa.string(),
+            "The headings the claim sits under, outermost first, joined by ' / ' (五、一般公共预算支出安排情况 / "
+            "（二）一般公共预算拨款结构情况); a lead-in paragraph (财政拨款支出主要内容如下：) counts as one.",
+            nullable=False,
+        ),
+        Column(
+            "claim_scope",
+            pa.string(),
+            "The scope (口径) the subject or, failing that, the innermost heading names: department (部门预算), "
+            "fiscal_grant (财政拨款), general_budget (一般公共预算), gov_fund (政府性基金), state_capital "
+            "(国有资本经营预算), sangong (三公); null when none does (the rules then try every scope).",
+            values=CLAIM_SCOPES,
+        ),
         Column("sentence", pa.string(), "The sentence as printed.", nullable=False),
         Column(
             "subject",
@@ -590,6 +612,26 @@ CHECKS = Dataset(
             pa.list_(BBOX),
             "Boxes of the figures involved (same order as pages); null where only the page is known (narrative).",
             nullable=False,
+        ),
+        Column(
+            "finding_id",
+            pa.string(),
+            "The finding's id within its filing: rule_id:finding_index (caused_by_id refers to it).",
+            nullable=False,
+        ),
+        Column(
+            "caused_by_id",
+            pa.string(),
+            "For a failed finding that follows from an earlier one (it shares a printed figure with it: one wrong "
+            "cell breaks a row sum, a column sum and a cross-table total): the finding_id of the first; null for "
+            "the first and for findings that stand alone.",
+        ),
+        Column(
+            "matched_scope",
+            pa.string(),
+            "For a narrative finding: the scope (口径) its figure was compared within (claims.claim_scope), or, when "
+            "the claim's scope could not be decided, the scope whose figure it agreed with; null otherwise.",
+            values=CLAIM_SCOPES,
         ),
     ),
 )

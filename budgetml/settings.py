@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+from budgetml.extract import DEFAULT_ENGINE, ENGINES
+from budgetml.parse import parser_version
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NIGHTLY_PATH = PROJECT_DIR / "configs" / "nightly.toml"
@@ -18,10 +21,17 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ParseLimits:
-    """Per-file limits of the isolated parser workers (reasons in configs/nightly.toml)."""
+    """How the isolated parser workers read each file: per-file limits and the extraction engine (reasons in
+    configs/nightly.toml)."""
 
     time_limit_s: float = 120.0
     memory_limit_mb: int = 2048
+    engine: str = DEFAULT_ENGINE  # one of budgetml.extract.ENGINES
+
+    @property
+    def parser_version(self) -> str:
+        """The version the rows and the parse cache carry: each engine has its own cache."""
+        return parser_version(self.engine)
 
     @property
     def cache_tag(self) -> str:
@@ -65,9 +75,14 @@ def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
     raw = _read_toml(path)
     parse, dask, schedule, inputs = (_table(raw, name, path) for name in ("parse", "dask", "schedule", "inputs"))
     limits = _build(
-        ParseLimits, {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb") if k in parse}, path, "parse"
+        ParseLimits,
+        {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb", "engine") if k in parse},
+        path,
+        "parse",
     )
-    limits = ParseLimits(float(limits.time_limit_s), int(limits.memory_limit_mb))
+    limits = ParseLimits(float(limits.time_limit_s), int(limits.memory_limit_mb), str(limits.engine))
+    if limits.engine not in ENGINES:
+        raise SettingsError(f"{path}: [parse] engine 必须是 {' 或 '.join(ENGINES)}，而不是 {limits.engine!r}")
     values = {**parse, "dask_address": dask.pop("address", ""), **schedule}
     if dask:
         raise SettingsError(f"{path}: [dask] 中有未知的键 {sorted(dask)}")
@@ -81,6 +96,13 @@ def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
     if not 0 <= settings.max_vanished_pct <= 100:
         raise SettingsError(f"{path}: [inputs] max_vanished_pct 应在 0 到 100 之间")
     return settings
+
+
+def with_engine(settings: NightlySettings, engine: str) -> NightlySettings:
+    """The settings with another extraction engine (a command-line or flow-parameter override)."""
+    if engine not in ENGINES:
+        raise SettingsError(f"未知的解析引擎 {engine!r}：可选 {'、'.join(ENGINES)}")
+    return replace(settings, limits=replace(settings.limits, engine=engine))
 
 
 def load_sources(path: Path = SOURCES_PATH) -> tuple[Source, ...]:

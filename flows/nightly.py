@@ -46,7 +46,7 @@ from budgetml.lock import OutputLocked, output_lock
 from budgetml.progress import parse_progress
 from budgetml.report import write_report
 from budgetml.schema import DATASETS, INPUTS, RUNS
-from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings
+from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, with_engine
 from budgetml.terminal import plain
 from flows.served import ServedParametersRefused, check_served_parameters
 
@@ -169,10 +169,10 @@ def record_run(summary: runs.RunSummary, staged: str) -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def publish(out_dir: str, staged: str, keep: set[str]) -> str:
+def publish(out_dir: str, staged: str, keep: set[str], parser_version: str) -> str:
     """Make the staged generation the published datasets (one rename), then drop cache entries no input needs."""
     generation = generations.publish(Path(out_dir), Path(staged))
-    incremental.prune_cache(Path(out_dir), keep)
+    incremental.prune_cache(Path(out_dir), keep, parser_version)
     get_run_logger().info("已发布数据集：%s", plain(generation))
     return str(generation)
 
@@ -186,13 +186,15 @@ def nightly(
     settings_path: str | None = None,
     later_stages: bool = True,
     show_progress: bool = False,
+    engine: str | None = None,
 ) -> runs.RunSummary:
     """Inputs: folders, files or glob patterns (default: configs/sources.toml); settings: configs/nightly.toml unless
-    settings_path names another file; workers and dask_address override it. later_stages=False stops after the
-    parse datasets (checks, features, scoring and report are skipped)."""
+    settings_path names another file; workers, dask_address and engine (pdfium | pdfminer) override it.
+    later_stages=False stops after the parse datasets (checks, features, scoring and report are skipped)."""
     started, clock = datetime.now(UTC), time.perf_counter()
     check_served_parameters(inputs, output, settings_path, dask_address)
     settings = load_settings(Path(settings_path)) if settings_path else load_settings()
+    settings = with_engine(settings, engine) if engine else settings
     workers = workers or settings.worker_count
     dask_address = dask_address or settings.dask_address or None
     patterns, base = input_patterns(inputs)
@@ -235,7 +237,7 @@ def nightly(
         summary = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
         record_run(summary, str(staged))
         pause_for_test("publish")
-        publish(str(out), str(staged), set(inputs_table["filing_id"].to_pylist()))
+        publish(str(out), str(staged), set(inputs_table["filing_id"].to_pylist()), settings.limits.parser_version)
     return summary
 
 

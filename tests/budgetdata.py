@@ -170,6 +170,8 @@ def claim(
         "claim_index": index,
         "page": 40,
         "section": "一、收支预算总体安排情况",
+        "heading_path": "一、收支预算总体安排情况",
+        "claim_scope": "department",
         "sentence": f"{subject}{amount}万元",
         "subject": subject,
         "code": None,
@@ -214,6 +216,9 @@ def finding(
         "message": message,
         "pages": list(pages),
         "bboxes": [[10.0, 20.0, 60.0, 30.0] for _ in pages],
+        "finding_id": f"{rule_id}:{index}",
+        "caused_by_id": None,
+        "matched_scope": None,
     }
 
 

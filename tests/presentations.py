@@ -77,3 +77,21 @@ def expected_headlines(printed: PrintedFiling) -> dict[str, Decimal]:
         "public_expenditure": t["basic_expenditure_by_economic"].value("total", "public"),
         "sangong_total": t["sangong"].value("total", "sangong_total"),
     }
+
+
+# The seed's tables printed with the varied corpus's presentation knobs (configs/sample.toml [presentation]),
+# as TableSpec changes: grid (rule style and rule set), unit form, organisation label, repeated headers.
+SEED_KNOBS = {
+    "ruled_rect, 金额单位：, 编制部门：": dict(
+        rule_style="rect", unit_prefix="金额单位：", org_line=f"编制部门：{SEED_DEPARTMENT}"
+    ),
+    "ruled, repeat_header": dict(repeat_header=True, unit_prefix="单位:"),
+    "horizontal, 单位:": dict(rule_set="horizontal", unit_prefix="单位:"),
+    "three_line, 部门：": dict(rule_set="three_line", org_line=f"部门：{SEED_DEPARTMENT}"),
+}
+
+
+def seed_with_knobs(knobs: str, path: Path) -> Path:
+    """The seed rendered with one SEED_KNOBS presentation (its forms as printed)."""
+    render_pdf(seed_with_tables(lambda spec: replace(spec, **SEED_KNOBS[knobs])), path)
+    return path

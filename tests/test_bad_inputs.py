@@ -92,7 +92,8 @@ def test_budgetml_parse_has_the_runs_limits_and_one_filing_per_content(tmp_path)
     folder = tmp_path / "in"
     folder.mkdir()
     long_pdf = flowdata.stalling_pdf(folder / "long.pdf")
-    bomb = flowdata.bomb_pdf(folder / "bomb.pdf")
+    # Below the decompression limit (budgetml.extract.guards.INFLATE_LIMIT_MB): the memory limit has to stop it.
+    bomb = flowdata.bomb_pdf(folder / "bomb.pdf", decompressed_mb=200)
     good = flowdata.budget_pdf(folder / "good.pdf")
     (folder / "copy of good.pdf").write_bytes(good.read_bytes())
     args = ["parse", str(folder), "--output", str(tmp_path / "out"), "--time-limit", "5", "--memory-limit", "300"]

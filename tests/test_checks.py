@@ -11,6 +11,7 @@ import pytest
 from budgetml.checks.registry import IMPLEMENTATIONS, SEVERITIES, load_rules, load_shared_messages
 from budgetml.checks.rulebook import FAMILIES, rules_markdown
 from budgetml.layout import dataset_path
+from tests.presentations import SEED_KNOBS, seed_with_knobs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -124,8 +125,46 @@ def test_every_message_template_is_used_by_the_code():
     """A template in configs/rules.toml that no code names is dead text (or a typo in a key)."""
     sources = "".join(
         (REPO / "budgetml" / "checks" / f"{name}.py").read_text(encoding="utf-8")
-        for name in ("compare", "registry", "rulebook", *(family.__name__.rsplit(".", 1)[1] for family in FAMILIES))
+        for name in (
+            "compare",
+            "registry",
+            "rulebook",
+            "inputs",
+            *(family.__name__.rsplit(".", 1)[1] for family in FAMILIES),
+        )
     )
     keys = set(load_shared_messages()) | {key for r in load_rules() for key in r.messages}
     unused = {key for key in keys if f'"{key}"' not in sources}
     assert not unused, unused
+
+
+# Presentations whose parse still loses a figure the checks need: the project table's group headers printed
+# without vertical rules are not mapped (the parser's known limit, docs/conventions.md), so 网络建设运转维护经费's
+# budget is not read and perf.cost_target is 无法检查 there — one finding fewer, never a false one.
+PARSER_LIMITED = {"horizontal, 单位:", "three_line, 部门："}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="parser: unruled group headers"))
+        if k in PARSER_LIMITED
+        else k
+        for k in SEED_KNOBS
+    ],
+)
+def test_seed_findings_do_not_change_with_presentation(knobs, tmp_path):
+    """The seed rendered with the fuzzer's presentation knobs gets exactly the seed's findings (~10 s each)."""
+    from budgetml.checks.rulebook import check_output
+    from budgetml.parse import parse_to_datasets
+
+    pdf = seed_with_knobs(knobs, tmp_path / "seed.pdf")
+    parse_to_datasets([pdf], tmp_path / "out")
+    check_output(tmp_path / "out")
+    checks = pl.read_parquet(dataset_path(tmp_path / "out", "checks"))
+    failed = checks.filter(pl.col("passed").not_())
+    found = list(zip(failed["rule_id"], failed["message"]))
+    for rule_id, words in EXPECTED_SEED_FINDINGS:
+        assert any(r == rule_id and words in m for r, m in found), (rule_id, words, found)
+    assert len(found) == len(EXPECTED_SEED_FINDINGS), found

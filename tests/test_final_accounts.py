@@ -112,7 +112,7 @@ def test_templates_are_chosen_among_the_filings_kind():
     assert CATALOG.best_template(final_ids, "budget").doc_kind == "budget"  # never a template of the other kind
     assert CATALOG.best_template(["expenditure_summary"], "annual_report") is None
     [finding] = IMPLEMENTATIONS["completeness.required_tables"](final_filing(doc_kind="annual_report"))
-    assert finding.passed is None and "没有此类文件（annual_report）的模板" in finding.message
+    assert finding.passed is None and "没有该类文件（annual_report）的模板" in finding.message
 
 
 def test_a_final_account_is_linked_to_its_departments_budget_of_the_year_and_to_last_years_final_account():

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from budgetml import generations, incremental, layout
+from budgetml import parse as parsing
 from budgetml.isolation import InputFile, failed_outcome, parse_isolated
 from budgetml.layout import dataset_path
 from budgetml.lock import output_lock
@@ -95,7 +96,7 @@ def test_parser_version_bump_reparses_everything_and_drops_the_old_cache(corpus,
     folder, out = corpus
     run_once(folder, out)
     old_root = incremental.cache_root(out)
-    monkeypatch.setattr(incremental, "PARSER_VERSION", "bumped")
+    monkeypatch.setattr(parsing, "PARSER_VERSION", "bumped")  # the engine's cache (parse-v5-pdfium) bumps with it
     plan = incremental.plan_run(sorted(folder.rglob("*.pdf")), out, LIMITS)
     assert len(plan.to_parse) == 3 and not plan.is_unchanged
     incremental.prune_cache(out, keep=set())

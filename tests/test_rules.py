@@ -15,9 +15,10 @@ from decimal import Decimal
 import pytest
 
 from budgetml.checks.claims import narrative_to_claims
+from budgetml.checks.forms import read_value
 from budgetml.checks.inputs import Amount, FilingData, PrintedTable
 from budgetml.checks.registry import IMPLEMENTATIONS, load_rules
-from budgetml.checks.rulebook import run_rules
+from budgetml.checks.rulebook import finding_rows, run_rules
 from budgetml.form_cells import FormCell
 from budgetml.normalise import UNIT_TO_YUAN
 from tests.final_account_cases import FINAL_ACCOUNT_CASES
@@ -63,8 +64,15 @@ def total(table_id: str, column: str, wan: str) -> Amount:
     return amount(table_id, column, wan, "合计", row=99)
 
 
-def table(table_id: str, title: str = "", department: str | None = None, notes: tuple[str, ...] = ()) -> PrintedTable:
-    return PrintedTable(0, table_id, title or f"{YEAR}年{table_id}", "万元", (1,), department, notes)
+def table(
+    table_id: str,
+    title: str = "",
+    department: str | None = None,
+    notes: tuple[str, ...] = (),
+    label: str | None = None,
+    confidence: float = 1.0,
+) -> PrintedTable:
+    return PrintedTable(0, table_id, title or f"{YEAR}年{table_id}", "万元", (1,), department, notes, confidence, label)
 
 
 def form(table_id: str, title: str, rows: list[list[str]]) -> list[FormCell]:
@@ -83,13 +91,20 @@ def filing(
     narrative: str = "",
     department: str = "武昌区测试局",
     previous: FilingData | None = None,
+    sections: list[tuple[str, str]] = (),
+    **metadata,
 ) -> FilingData:
-    """A filing of YEAR; its tables are those its amounts are in unless given, each table its own table_index."""
+    """A filing of YEAR; its tables are those its amounts are in unless given, each table its own table_index.
+
+    The narrative is `narrative` under one heading, or (heading, text) `sections`; `metadata` sets the filing's
+    status, doc_kind, scope and parent_department.
+    """
     tables = tables if tables is not None else [table(t) for t in dict.fromkeys(a.table_id for a in amounts)]
     index = {t.table_id: k for k, t in enumerate(tables)}
     tables = [replace(t, table_index=index[t.table_id]) for t in tables]
     amounts = [replace(a, table_index=index.get(a.table_id, -1)) for a in amounts]
     chunks = [("三、情况说明", 3, narrative)] if narrative else []
+    chunks += [(heading, 3, text) for heading, text in sections]
     return FilingData(
         "f" * 64,
         YEAR,
@@ -101,6 +116,43 @@ def filing(
         narrative_to_claims(chunks, YEAR),
         chunks,
         previous,
+        **metadata,
+    )
+
+
+def with_gov_fund(sections: list[tuple[str, str]]) -> FilingData:
+    """A Wuhan-style filing with 政府性基金 money: the department's 项目支出 (5471.86) is the general budget's
+    (4851.90) plus the fund's (619.96); 基本支出 11018.28 is all general budget (issue 9's filing)."""
+    return filing(
+        [
+            total("expenditure_summary", "total", "16490.14"),
+            total("expenditure_summary", "basic", "11018.28"),
+            total("expenditure_summary", "project", "5471.86"),
+            total("general_budget_by_function", "total", "15870.18"),
+            total("general_budget_by_function", "basic", "11018.28"),
+            total("general_budget_by_function", "project", "4851.90"),
+            total("gov_fund", "total", "619.96"),
+        ],
+        sections=sections,
+    )
+
+
+def structure(basic_pct: str = "69.4", project: str = "4851.90") -> FilingData:
+    """基本支出 and 项目支出 stated under the general budget's structure heading, with their shares."""
+    text = (
+        "（一）一般公共预算拨款规模变化情况\n2025年一般公共预算拨款15870.18万元。\n"
+        f"（二）一般公共预算拨款结构情况\n基本支出11018.28万元，占{basic_pct}%；项目支出{project}万元，占30.6%。"
+    )
+    return with_gov_fund([("五、一般公共预算支出安排情况", text)])
+
+
+def unit_budget(label: str, printed: str, parent: str | None, table_id: str = "sangong") -> FilingData:
+    """A 单位预算 of 武昌区测试中心 whose table caption prints `printed` under `label`."""
+    return filing(
+        tables=[table(table_id, department=printed, label=label)],
+        department="武昌区测试中心",
+        scope="unit",
+        parent_department=parent,
     )
 
 
@@ -211,6 +263,12 @@ CASES = [
         [True] * 8 + [False],
     ),
     Case(
+        "completeness.required_tables",
+        "a 决算 printing budget tables is held to the 决算 template",
+        lambda: filing(tables=[table(t) for t in SHANGHAI_TABLES], doc_kind="final_account"),
+        [False] * 9,
+    ),
+    Case(
         "completeness.empty_table_note",
         "empty with a note",
         lambda: filing(tables=[table("gov_fund", notes=("本部门无政府性基金预算，故本表为空表。",))]),
@@ -249,6 +307,42 @@ CASES = [
         "other department",
         lambda: filing(tables=[table("sangong", department="武昌区某局")]),
         [False],
+    ),
+    Case(
+        "name.consistent",
+        "unit budget: the unit under 预算单位",
+        lambda: unit_budget("预算单位", "武昌区测试中心", None),
+        [],
+    ),
+    Case(
+        "name.consistent",
+        "unit budget: its department under 编制部门, as the cover says",
+        lambda: unit_budget("编制部门", "武昌区测试局", "武昌区测试局"),
+        [],
+    ),
+    Case(
+        "name.consistent",
+        "unit budget: another department under 编制部门",
+        lambda: unit_budget("编制部门", "武昌区某局", "武昌区测试局"),
+        [False],
+    ),
+    Case(
+        "name.consistent",
+        "unit budget: its department under 部门, cover names none",
+        lambda: unit_budget("部门", "武昌区测试局", None),
+        [None],
+    ),
+    Case(
+        "name.consistent",
+        "unit budget: another unit under 编制单位",
+        lambda: unit_budget("编制单位", "武昌区某中心", "武昌区测试局"),
+        [False],
+    ),
+    Case(
+        "name.consistent",
+        "a form names what it likes",
+        lambda: unit_budget("编制单位", "武昌区某中心", None, "performance_project"),
+        [],
     ),
     Case("template.residue", "filled in", lambda: filing(narrative="武昌区测试局主要职能如下。"), []),
     Case("template.residue", "placeholder left", lambda: filing(narrative="XX局主要职能如下。"), [False]),
@@ -534,6 +628,46 @@ CASES = [
         [False],
     ),
     Case(
+        "narrative.amount",
+        "general-budget structure: 基本支出 and 项目支出 are the general budget's",
+        structure,
+        [True, True, True],
+    ),
+    Case(
+        "narrative.amount",
+        "general-budget structure: the department's 项目支出 (with 政府性基金) is not the general budget's",
+        lambda: structure(project="5471.86"),
+        [True, True, False],
+    ),
+    Case(
+        "narrative.amount",
+        "no scope in the headings: either scope's 项目支出 fits",
+        lambda: with_gov_fund([("十、项目支出安排情况", "2025年项目支出5471.86万元。")]),
+        [True],
+    ),
+    Case(
+        "narrative.amount",
+        "no scope in the headings: no scope's 项目支出 fits",
+        lambda: with_gov_fund([("十、项目支出安排情况", "2025年项目支出5000.00万元。")]),
+        [False],
+    ),
+    Case(
+        "narrative.amount",
+        "an empty 国有资本经营 table against 0万元 is not compared with another scope",
+        lambda: with_gov_fund([("三、支出预算", "国有资本经营预算拨款支出预算0万元。")]),
+        [],
+    ),
+    Case(
+        "narrative.amount",
+        "a weakly identified table is not judged",
+        lambda: filing(
+            [total("expenditure_summary", "total", "110.00")],
+            tables=[table("expenditure_summary", confidence=0.65)],
+            narrative="2025年部门收支总预算120.00万元。",
+        ),
+        [None],
+    ),
+    Case(
         "narrative.change",
         "+10 on 100 is 10 %",
         lambda: filing(narrative="2025年部门收支总预算110.00万元，比2024年预算增加10.00万元，增长10%。"),
@@ -568,6 +702,26 @@ CASES = [
         "917.17 ≠ 5.5 + 0 + 912.17",
         lambda: filing(narrative="2025年政府采购预算917.17万元，其中：货物5.5万元，工程0万元，服务912.17万元。"),
         [False],
+    ),
+    Case(
+        "narrative.share",
+        "general-budget structure: shares of the general budget (15870.18), not of the department (16490.14)",
+        structure,
+        [True, True],
+    ),
+    Case(
+        "narrative.share",
+        "general-budget structure: a share of the department's total is wrong there",
+        lambda: structure(basic_pct="66.8"),
+        [False, True],
+    ),
+    Case(
+        "narrative.share",
+        "a share of the total its paragraph states before 其中",
+        lambda: with_gov_fund(
+            [("三、支出预算安排情况", "部门预算支出16490.14万元。其中：基本支出11018.28万元，占比66.8%。")]
+        ),
+        [True],
     ),
     Case("prev_year.matches", "last year 100", lambda: previous_year("100.00"), [True]),
     Case("prev_year.matches", "last year 105", lambda: previous_year("105.00"), [False]),
@@ -623,3 +777,81 @@ def test_messages_name_the_numbers():
         == "支出总表：205 教育支出（合计） 填列 100.00 万元，应等于普通教育、职业教育之和 90.00 万元，相差 10.00 万元"
     )
     assert (finding.expected, finding.actual, finding.unit) == (Decimal(90), Decimal(100), "万元")
+
+
+def test_claims_record_their_heading_path_and_scope():
+    claims = structure().claims
+    assert [(c.subject, c.scope) for c in claims] == [
+        ("一般公共预算拨款", "general_budget"),
+        ("基本支出", "general_budget"),
+        ("项目支出", "general_budget"),
+    ]
+    assert claims[1].heading_path == "五、一般公共预算支出安排情况 / （二）一般公共预算拨款结构情况"
+
+
+def test_the_scope_that_matched_is_recorded():
+    [finding] = IMPLEMENTATIONS["narrative.amount"](
+        with_gov_fund([("十、项目支出安排情况", "2025年项目支出4851.90万元。")])
+    )
+    assert finding.passed and finding.scope == "general_budget"
+    [finding] = IMPLEMENTATIONS["narrative.amount"](
+        with_gov_fund([("十、项目支出安排情况", "2025年项目支出5471.86万元。")])
+    )
+    assert finding.passed and finding.scope == "department"
+    shares = list(IMPLEMENTATIONS["narrative.share"](structure()))
+    assert [f.scope for f in shares] == ["general_budget", "general_budget"]
+
+
+def test_a_failure_on_a_weakly_identified_table_is_not_a_finding():
+    f = filing(
+        [total("expenditure_summary", "total", "110.00"), total("income_summary", "total", "120.00")],
+        tables=[table("expenditure_summary"), table("income_summary", confidence=0.7)],
+    )
+    rules = tuple(r for r in load_rules() if r.rule_id == "cross.totals")
+    [(_, finding)] = run_rules(f, rules)
+    assert finding.passed is None and "识别把握不足" in finding.message
+    confident = replace(f, tables=[table("expenditure_summary"), table("income_summary")])
+    [(_, finding)] = run_rules(confident, rules)
+    assert finding.passed is False
+
+
+def test_findings_that_follow_from_one_wrong_cell_are_linked_to_the_first():
+    """普通教育 printed 80 (its 项 add to 70) breaks its own sum and its 类's: one problem, the second linked."""
+    amounts = [
+        amount("expenditure_summary", "total", "100.00", "教育支出", "205", row=1),
+        amount("expenditure_summary", "total", "80.00", "普通教育", "20502", row=2),
+        amount("expenditure_summary", "total", "30.00", "职业教育", "20503", row=3),
+        amount("expenditure_summary", "total", "60.00", "小学教育", "2050202", row=4),
+        amount("expenditure_summary", "total", "10.00", "初中教育", "2050203", row=5),
+        amount("expenditure_summary", "total", "30.00", "中专教育", "2050302", row=6),
+        amount("expenditure_summary", "total", "5.00", "其他", "2080101", row=7),
+        amount("expenditure_summary", "total", "6.00", "其他", "20801", row=8),
+    ]
+    amounts = [replace(a, bbox=(0, a.row_index, 1, a.row_index + 1)) for a in amounts]
+    f = filing(amounts)
+    rows = finding_rows(f, run_rules(f, tuple(r for r in load_rules() if r.rule_id == "table.hierarchy")))
+    failed = [(r["subject"], r["finding_id"], r["caused_by_id"]) for r in rows if r["passed"] is False]
+    assert failed == [
+        ("205 教育支出（合计）", "table.hierarchy:0", None),
+        ("20502 普通教育（合计）", "table.hierarchy:1", "table.hierarchy:0"),
+        ("20801 其他（合计）", "table.hierarchy:3", None),  # a second, separate problem stands alone
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, comparator, yuan",
+    [
+        ("15 万", None, "150000"),
+        ("15万元", None, "150000"),
+        ("150,000元", None, "150000"),
+        ("1.5亿元", None, "150000000"),
+        ("≤78.4 万元", "≤", "784000"),
+        ("１５ 万", None, "150000"),
+        ("不超过20万元", "不超过", "200000"),
+        ("110000", None, "1100000000"),  # no suffix: the table's unit (万元)
+    ],
+)
+def test_performance_form_amounts_in_every_printed_form(text, comparator, yuan):
+    [cell] = form("performance_project", "项目支出绩效目标表（测试经费）", [[text]])
+    value = read_value(cell)
+    assert (value.comparator, value.yuan) == (comparator, Decimal(yuan))

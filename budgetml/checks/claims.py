@@ -41,6 +41,25 @@ _CODED_ITEM = re.compile(
 _NAMED_ITEM = re.compile(r"^(?P<lei>.+?)[（(]类[)）](?P<kuan>.+?)[（(]款[)）](?:(?P<xiang>.+?)[（(]项[)）])?")
 # Subjects that name no item of their own ("预算安排", "当年预算执行数") take the paragraph's topic.
 _GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当年预算执行数|预算执行数)?$")
+# A sub-heading opening a paragraph: "（二）一般公共预算拨款结构情况" (its text may follow on the same line).
+_PARAGRAPH_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；：:\d]*?情况")
+# The sentence that ends a paragraph by introducing what follows: "财政拨款支出主要内容如下：".
+_LEAD_IN = re.compile(r"(?:^|[。；;])(?P<lead>[^。；;\d]{5,}[：:])\s*$")
+# The scope (口径) a heading or subject names, in order: the first scope whose words it contains. A claim's
+# amounts, shares and their totals are of its scope: under "一般公共预算拨款结构情况" 基本支出 is the
+# general budget's, not the whole department's (which adds 政府性基金 and non-fiscal money).
+SCOPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (scope, re.compile(words))
+    for scope, words in (
+        ("sangong", r"三公"),
+        ("gov_fund", r"政府性基金"),
+        ("state_capital", r"国有资本经营"),
+        ("general_budget", r"一般公共预算"),
+        ("fiscal_grant", r"财政拨款"),
+        ("department", r"部门预算|部门收支|收支预算总体|收支总预算|收入预算安排|支出预算安排"),
+    )
+)
+HEADING_SEPARATOR = " / "
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,11 @@ class Claim:
     prev_decimals: int | None
     is_flat: bool
     offset: int  # character offset of the amount in the section text
+    heading_path: str = ""  # the section heading, then the sub-heading and lead-in it sits under, joined by " / "
+    scope: str | None = None  # the scope (口径) the subject or headings name (SCOPES); None: not decided
+    whole: tuple[Decimal, int, str] | None = (
+        None  # the total its paragraph states before 其中 (amount, decimals, subject)
+    )
     # 决算 wording only (see the 决算 part below): "年初预算为A万元，支出决算为B万元，完成年初预算的C%".
     initial_budget: Decimal | None = None  # A, in `unit`: the amount is then B, what was spent
     initial_budget_decimals: int | None = None
@@ -121,13 +145,16 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year
     paragraph_start = 0
     prev_stated: tuple[Decimal, int, int, str] | None = None  # amount, decimals, year, basis
     consumed = 0  # amounts inside a comparison already read ("增加1,481.28万元") are no claims
+    headings = paragraph_headings(text)
+    whole: tuple[Decimal, int, str] | None = None  # "部门预算支出X万元。其中：…": the total its parts are of
+    is_first = True  # the paragraph's first claim, which may be the total its 其中 parts are of
     for match in _AMOUNT.finditer(text):
         start, end = match.span()
         if start < consumed:
             continue
         paragraph = text.rfind("\n", 0, start) + 1
         if paragraph != paragraph_start:
-            paragraph_start, topic, prev_stated = paragraph, ("", None, ()), None
+            paragraph_start, topic, prev_stated, whole, is_first = paragraph, ("", None, ()), None, None, True
         raw_subject = subject_before(text, start)
         prev_match = _PREV.search(raw_subject)
         amount = to_decimal(match["num"])
@@ -168,6 +195,14 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year
         sentence_end_match = _SENTENCE_END.search(text, end)
         sentence = text[sentence_start : sentence_end_match.start() + 1 if sentence_end_match else len(text)].strip()
         prev = prev_stated if prev_stated and (not cmp_year or prev_stated[2] == cmp_year) else None
+        heading_path, heading_scope = heading_context(section, headings, start)
+        claim_whole = None if is_first else whole
+        if is_first and share is None:
+            after = max(end, consumed)
+            following = _AMOUNT.search(text, after)
+            if "其中" in text[after : following.start() if following else len(text)]:
+                whole = (amount, decimals_of(match["num"]), subject)
+        is_first = False
         claims.append(
             Claim(
                 page=page_of(page_at, start),
@@ -191,9 +226,49 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year
                 prev_decimals=prev[1] if prev else None,
                 is_flat=bool(flat or (compare and compare["flat"])),
                 offset=start,
+                heading_path=heading_path,
+                scope=scope_of(subject) or heading_scope,
+                whole=claim_whole,
             )
         )
     return claims
+
+
+def scope_of(text: str) -> str | None:
+    """The scope (口径) a heading or subject names: the first of SCOPES whose words it contains."""
+    folded = fold(text)
+    return next((scope for scope, words in SCOPES if words.search(folded)), None)
+
+
+def paragraph_headings(text: str) -> list[tuple[int, str, bool]]:
+    """(offset, heading, is_lead_in) of each sub-heading, and of each sentence ending a paragraph with a colon that
+    introduces what follows (a lead-in), of a section's text, in order."""
+    found = []
+    start = 0
+    for line in text.split("\n"):
+        heading = _PARAGRAPH_HEADING.match(line)
+        lead_in = _LEAD_IN.search(line)
+        if heading:
+            found.append((start, heading[0].strip(), False))
+        if lead_in:
+            found.append((start + lead_in.start("lead"), lead_in["lead"].strip(), True))
+        start += len(line) + 1
+    return found
+
+
+def heading_context(section: str, headings: list[tuple[int, str, bool]], offset: int) -> tuple[str, str | None]:
+    """The heading path at `offset` (section / sub-heading / lead-in) and the scope it names (the innermost first)."""
+    heading = lead_in = ""
+    for start, text, is_lead_in in headings:
+        if start > offset:
+            break
+        if is_lead_in:
+            lead_in = text
+        else:
+            heading, lead_in = text, ""
+    path = [p for p in (section, heading, lead_in) if p]
+    scope = next((s for s in map(scope_of, reversed(path)) if s), None)
+    return HEADING_SEPARATOR.join(path), scope
 
 
 def item_reference(subject: str) -> tuple[str | None, tuple[str, ...]]:

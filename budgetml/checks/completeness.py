@@ -20,18 +20,21 @@ RESIDUE_CONTEXT = 15
 SENTENCE_QUOTED = 80
 # Tables a filing may print empty, with a note saying why (无政府性基金预算 …), budget and 决算.
 MAY_BE_EMPTY = ("gov_fund", "state_capital", "final_gov_fund", "final_state_capital")
+# Caption labels that name the department, not the unit: in a unit budget (单位预算) they name its parent.
+DEPARTMENT_LABELS = ("编制部门", "主管部门", "预算主管部门", "部门名称", "部门")
 _TITLE_YEAR = re.compile(r"^\s*(20\d{2})\s*年")
 
 
 @rule("completeness.required_tables")
 def required_tables(f: FilingData) -> Iterator[Finding]:
-    """Every table the filing's template requires (the template of its kind it matches best) is printed; an empty
-    table printed with its note is present."""
+    """Every table the filing's template requires (the template of its document kind it matches best) is printed; an
+    empty table printed with its note is present."""
     found = {t.table_id for t in f.tables if t.table_id}
     template = CATALOG.best_template(found, f.doc_kind)
     if template is None:
-        reason = message("no_template", "completeness.required_tables", doc_kind=f.doc_kind)
-        yield cannot_run("completeness.required_tables", reason)
+        yield cannot_run(
+            "completeness.required_tables", message("no_template", "completeness.required_tables", kind=f.doc_kind)
+        )
         return
     for table_id in template.tables:
         present = table_id in found
@@ -115,20 +118,42 @@ def year_consistent(f: FilingData) -> Iterator[Finding]:
 
 @rule("name.consistent")
 def name_consistent(f: FilingData) -> Iterator[Finding]:
-    """The department a table names as its 编制部门 is the one on the cover."""
+    """The organisation each amount table names in its caption is the filing's: like compared with like.
+
+    A unit budget's captions may name the unit (预算单位：, 编制单位：, 单位名称：) or the department it belongs
+    to (编制部门：, 主管部门：, 部门：): the first is compared with the unit on the cover, the second with the
+    parent department the cover prints, and is 无法检查 when the cover prints none.
+    """
     for table in f.tables:
-        if not table.department_printed or squash(table.department_printed) == squash(f.department or ""):
+        if not table.department_printed or not table.table_id or table.table_id in CATALOG.form_table_ids:
+            continue  # only identified amount tables: a form or an unknown table names what it likes
+        printed = squash(table.department_printed)
+        if printed == squash(f.department or ""):
             continue
+        label = table.department_label or "编制部门"
+        expected, whose = f.department, "cover"
+        if f.scope == "unit" and label in DEPARTMENT_LABELS:
+            expected, whose = f.parent_department, "parent"
+            if expected is None:
+                yield cannot_run(
+                    "name.consistent",
+                    message("no_parent", "name.consistent", title=table.table_title, label=label, printed=printed),
+                    table.table_title,
+                )
+                continue
+            if printed == squash(expected):
+                continue
         yield Finding(
             "name.consistent",
             False,
             table.table_title,
             message(
-                "differs",
+                "differs" if whose == "cover" else "differs_parent",
                 "name.consistent",
                 title=table.table_title,
+                label=label,
                 printed=table.department_printed,
-                cover=f.department,
+                cover=expected,
             ),
             evidence=(Evidence(table.pages[0], None),),
         )

@@ -64,6 +64,8 @@ FINAL_SUBJECTS: tuple[tuple[re.Pattern[str], str, str, str], ...] = tuple(
 _CLASS = re.compile(r"^(?P<name>.+?)\(类\)$")
 # The 预算数 column of a table figure (the 三公 table prints both; some editions print 年初预算数 by item).
 BUDGET_COLUMN = {"total": "initial_budget"}
+# The sentence of each stated relation of 决算数 to 预算数.
+RELATION_MESSAGES = {"less": "relation_less", "more": "relation_more", "equal": "relation_equal"}
 # 持平 in these narratives means within about this share of the 年初预算 (基本持平: 10.00 against 10.00 or close).
 FLAT_SHARE = Decimal("0.01")
 
@@ -86,7 +88,8 @@ def claim_value(f: FilingData, claim: Claim) -> Amount | None:
     if claim.code:
         return f.cell(GENERAL, "total", code=claim.code)
     if claim.item_names:
-        return item_by_names(f, claim.item_names, GENERAL)
+        found = item_by_names(f, claim.item_names, GENERAL)
+        return found[0] if len(found) == 1 else None  # several rows of that name: ambiguous, not judged
     return subject_value(f, claim.subject)
 
 
@@ -225,7 +228,7 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                 "equal": abs(gap) <= max(tolerance, budget.yuan * FLAT_SHARE),
             }[claim.budget_relation]
             text = message(
-                f"relation_{claim.budget_relation}",
+                RELATION_MESSAGES[claim.budget_relation],
                 "final.narrative_execution",
                 subject=claim.subject,
                 budget=fmt(budget.yuan),

@@ -136,27 +136,19 @@ def personnel_plus_public(f: FilingData) -> Iterator[Finding]:
 
 @rule("sangong.components")
 def sangong_components(f: FilingData) -> Iterator[Finding]:
-    """三公 = 出国 + 公务用车 + 接待, and 公务用车 = 购置 + 运行."""
+    """三公 = 出国 + 公务用车 + 接待, and 公务用车 = 购置 + 运行; a part the row leaves blank adds nothing."""
     if not f.has_table("sangong"):
         yield cannot_run("sangong.components", message("no_table", "sangong.components"))
         return
     what = message("what", "sangong.components")
     c = {column: f.cell("sangong", column) for column in SANGONG_COLUMNS}
-    if all(c[k] for k in ("sangong_total", "overseas", "vehicle_total", "reception")):
-        yield sum_finding(
-            "sangong.components",
-            "“三公”经费合计",
-            c["sangong_total"],
-            [c["overseas"], c["vehicle_total"], c["reception"]],
-            what,
-        )
+    # A blank part is a zero printed blank (Wuhan's 表7 leaves 因公出国 blank): it adds nothing. The two
+    # subtotals must be read, so that a row whose figures slid into other columns is not summed.
+    if c["sangong_total"] and c["vehicle_total"]:
+        parts = [c[k] for k in ("overseas", "vehicle_total", "reception") if c[k]]
+        yield sum_finding("sangong.components", "“三公”经费合计", c["sangong_total"], parts, what)
     else:
         yield cannot_run("sangong.components", message("no_parts", "sangong.components"), "“三公”经费合计")
-    if all(c[k] for k in ("vehicle_total", "vehicle_purchase", "vehicle_operation")):
-        yield sum_finding(
-            "sangong.components",
-            "公务用车购置及运行费",
-            c["vehicle_total"],
-            [c["vehicle_purchase"], c["vehicle_operation"]],
-            what,
-        )
+    if c["vehicle_total"] and (c["vehicle_purchase"] or c["vehicle_operation"]):
+        parts = [c[k] for k in ("vehicle_purchase", "vehicle_operation") if c[k]]
+        yield sum_finding("sangong.components", "公务用车购置及运行费", c["vehicle_total"], parts, what)

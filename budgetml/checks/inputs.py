@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from budgetml.checks.claims import Claim, narrative_to_claims
-from budgetml.checks.registry import Evidence
+from budgetml.checks.registry import Evidence, message
 from budgetml.datasets import read_table
 from budgetml.form_cells import FormCell, cell_of
 from budgetml.identity import FilingRef, budgets_of_final_accounts, previous_filings
@@ -24,6 +24,12 @@ from budgetml.normalise import UNIT_TO_YUAN, squash
 from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, Dataset
 
 BBox = tuple[float, float, float, float]
+# A table identified below this match score (tables.parquet confidence) is read but not judged: a comparison
+# that fails on its figures is 无法检查, not a finding. The parser accepts from 0.6; the tables it names
+# between 0.6 and 0.8 on varied layouts are mostly header rows or continuations read as titles.
+CONFIDENT_MATCH = 0.8
+# The 三公 table's parts (机关运行经费, printed apart from them, is not one).
+SANGONG_PARTS = ("overseas", "vehicle_total", "vehicle_purchase", "vehicle_operation", "reception")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class PrintedTable:
     pages: tuple[int, ...]
     department_printed: str | None
     notes: tuple[str, ...]
+    confidence: float = 1.0  # the identification's match score
+    department_label: str | None = None  # the caption label department_printed was printed under (编制部门, 预算单位 …)
 
 
 @dataclass
@@ -81,9 +89,13 @@ class FilingData:
     claims: list[Claim]
     narrative: list[tuple[str, int, str]]  # (section, page, text) in reading order
     previous: FilingData | None = None
-    doc_kind: str | None = "budget"  # budget (预算) | final_account (决算) | None (not known)
+    status: str = "ok"  # ok | partial (filings.status)
+    doc_kind: str | None = "budget"  # budget | final_account
+    scope: str | None = "department"  # department | unit (filings.scope)
+    parent_department: str | None = None  # the department a unit budget's unit belongs to
     budget: FilingData | None = None  # a 决算's department's own 预算 of the same year, when in the dataset
     _by_table: dict[str, list[Amount]] = field(default_factory=dict, repr=False)
+    _by_box: dict[tuple[int, BBox], Amount] = field(default_factory=dict, repr=False)
 
     def table(self, table_id: str) -> list[Amount]:
         """The line items of the canonical table `table_id` (empty when the filing lacks it)."""
@@ -104,12 +116,40 @@ class FilingData:
         elif label is not None:
             found = [a for a in found if re.fullmatch(label, squash(a.row_label))]
         else:
-            found = [a for a in found if a.row_index == min(x.row_index for x in found)] if found else []
+            first = min(((x.table_index, x.row_index) for x in found), default=None)
+            found = [a for a in found if (a.table_index, a.row_index) == first]
         return found[0] if found else None
 
     def grand_total(self, table_id: str, column: str) -> Amount | None:
         """The figure in `column` of the table's 合计/总计 row (the row without a code)."""
         return total_row(self.table(table_id)).get(column)
+
+    def unsure(self, a: Amount) -> str | None:
+        """Why a figure was not read with confidence (its table identified weakly, …); None when it was."""
+        table = next((t for t in self.tables if t.table_index == a.table_index), None)
+        if table is not None and table.confidence < CONFIDENT_MATCH:
+            return message("weak_table", title=table.table_title, confidence=table.confidence)
+        if a.table_id == "sangong" and a.column in SANGONG_PARTS:
+            # Blank zero cells let the row's figures slide into the wrong columns (公务用车 小计 read as 购置费):
+            # a part is sure only when the subtotal it belongs to was read where it belongs.
+            subtotals = ("sangong_total", "vehicle_total") if a.column.startswith("vehicle_") else ("sangong_total",)
+            if any(self.cell("sangong", s) is None for s in subtotals if s != a.column):
+                return message("sangong_no_total")
+        return None
+
+    def unsure_evidence(self, evidence: tuple[Evidence, ...]) -> str | None:
+        """Why one of the figures a finding points at was not read with confidence; None when all were."""
+        boxes = {(e.page, e.bbox) for e in evidence if e.bbox is not None}
+        if not boxes:
+            return None
+        if not self._by_box:
+            self._by_box.update({(a.page, a.bbox): a for a in self.amounts})
+        for key in boxes:
+            a = self._by_box.get(key)
+            reason = self.unsure(a) if a is not None else None
+            if reason:
+                return reason
+        return None
 
     def form(self, table_id: str) -> list[FormCell]:
         """The printed cells of the filing's forms of `table_id` (performance_overall, performance_project)."""
@@ -130,11 +170,11 @@ def total_row(amounts: list[Amount]) -> dict[str, Amount]:
     return {a.column: a for a in amounts if squash(a.row_label) in ("合计", "总计") and not a.code}
 
 
-def rows_by_index(amounts: list[Amount]) -> dict[int, dict[str, Amount]]:
-    """row_index → column → amount, for the rows of one table."""
-    rows: dict[int, dict[str, Amount]] = {}
+def rows_by_index(amounts: list[Amount]) -> dict[tuple[int, int], dict[str, Amount]]:
+    """(table_index, row_index) → column → amount, for the rows of one table (a table printed in pieces keeps them apart)."""
+    rows: dict[tuple[int, int], dict[str, Amount]] = {}
     for a in amounts:
-        rows.setdefault(a.row_index, {}).setdefault(a.column, a)
+        rows.setdefault((a.table_index, a.row_index), {}).setdefault(a.column, a)
     return rows
 
 
@@ -176,6 +216,8 @@ def printed_table_of(row: dict) -> PrintedTable:
         tuple(row["pages"]),
         row["department_printed"],
         tuple(row["notes"]),
+        row["confidence"],
+        row["department_label"],
     )
 
 
@@ -205,7 +247,10 @@ def load_filings(out_dir: Path) -> list[FilingData]:
             parts[f["filing_id"]]["forms"],
             narrative_to_claims(parts[f["filing_id"]]["narrative"], f["year"], f["doc_kind"]),
             parts[f["filing_id"]]["narrative"],
+            status=f["status"],
             doc_kind=f["doc_kind"],
+            scope=f["scope"],
+            parent_department=f["parent_department"],
         )
         for f in filings
     }

@@ -4,73 +4,178 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from budgetml.catalog import load_catalog
-from budgetml.checks.claims import Claim
+from budgetml.checks.claims import Claim, scope_of
 from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, percent_finding
 from budgetml.checks.inputs import Amount, FilingData
-from budgetml.checks.registry import Evidence, Finding, message, rule
+from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
 CATALOG = load_catalog()
-# What a claim's subject names → the table figure it states: (subject pattern, table, column).
-SUBJECT_SOURCES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(pattern), table_id, column)
-    for pattern, table_id, column in (
-        (r"^(部门)?(收支总预算|预算支出|支出预算|财政拨款收支总预算|支出总预算)$", "expenditure_summary", "total"),
-        (r"(收入预算|预算收入|收入总预算)$", "income_summary", "total"),
-        (r"^(一般公共预算)?基本支出$", "expenditure_summary", "basic"),
-        (r"^项目支出$", "expenditure_summary", "project"),
-        (r"^人员经费$", "basic_expenditure_by_economic", "personnel"),
-        (r"^公用经费$", "basic_expenditure_by_economic", "public"),
-        (r"三公.*经费", "sangong", "sangong_total"),
-        (r"^因公出国", "sangong", "overseas"),
-        (r"^公务用车购置及运行", "sangong", "vehicle_total"),
-        (r"^公务用车购置费$", "sangong", "vehicle_purchase"),
-        (r"^公务用车运行(维护)?费$", "sangong", "vehicle_operation"),
-        (r"^公务接待费$", "sangong", "reception"),
-        (r"机关运行经费", "sangong", "admin_operation"),
+# The scopes (口径) a claim can be of, with their Chinese names for the findings (budgetml/checks/claims.py SCOPES).
+SCOPE_NAMES = {
+    "department": "部门预算",
+    "fiscal_grant": "财政拨款",
+    "general_budget": "一般公共预算",
+    "gov_fund": "政府性基金",
+    "state_capital": "国有资本经营预算",
+    "sangong": "“三公”经费",
+}
+# Words that say whose money a subject is, not what it is: "一般公共预算基本支出" states 基本支出 of its scope.
+_SCOPE_PREFIX = re.compile(r"^(?:部门|单位|财政拨款|一般公共预算|政府性基金预算?|国有资本经营预算?|本年|当年)+")
+# What a claim's subject (scope words removed) states: a measure, read from the scope's table below.
+MEASURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), measure)
+    for pattern, measure in (
+        (r"^(收支总预算|收支预算|预算支出|支出预算|支出总预算|拨款|拨款支出|拨款支出预算)$", "total"),
+        (r"(收入预算|预算收入|收入总预算)$|^收入$", "income"),
+        (r"^基本支出$", "basic"),
+        (r"^项目支出$", "project"),
+        (r"^人员经费$", "personnel"),
+        (r"^公用经费$", "public"),
     )
 )
-# Tables that print one row per figure (no 合计 row): a claim reads their first row.
-FIRST_ROW_TABLES = ("sangong",)
+# (measure, scope) → where the tables print it: (table, column, row) with row "total" for the 合计/总计 row and
+# otherwise a label pattern. The 一般公共预算 tables hold the general budget; 支出总表 the whole department.
+MEASURE_SOURCES: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
+    ("total", "department"): (("expenditure_summary", "total", "total"),),
+    ("total", "fiscal_grant"): (("fiscal_grant_summary", "expenditure", r"支出总计|支出合计"),),
+    ("total", "general_budget"): (("general_budget_by_function", "total", "total"),),
+    ("total", "gov_fund"): (("gov_fund", "total", "total"),),
+    ("total", "state_capital"): (("state_capital", "total", "total"),),
+    ("income", "department"): (("income_summary", "total", "total"),),
+    ("income", "fiscal_grant"): (("income_summary", "fiscal_grant", "total"),),
+    ("income", "general_budget"): (("income_summary", "general_budget", "total"),),
+    ("income", "gov_fund"): (("income_summary", "gov_fund", "total"),),
+    ("basic", "department"): (("expenditure_summary", "basic", "total"),),
+    ("basic", "general_budget"): (("general_budget_by_function", "basic", "total"),),
+    ("basic", "gov_fund"): (("gov_fund", "basic", "total"),),
+    ("project", "department"): (("expenditure_summary", "project", "total"),),
+    ("project", "general_budget"): (("general_budget_by_function", "project", "total"),),
+    ("project", "gov_fund"): (("gov_fund", "project", "total"),),
+    ("personnel", "general_budget"): (
+        ("basic_expenditure_by_economic", "personnel", "total"),
+        ("general_budget_by_function", "personnel", "total"),
+    ),
+    ("public", "general_budget"): (
+        ("basic_expenditure_by_economic", "public", "total"),
+        ("general_budget_by_function", "public", "total"),
+    ),
+}
+# The 三公 figures: one table whatever the heading (it prints one row per figure, no 合计 row).
+SANGONG_SUBJECTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), column)
+    for pattern, column in (
+        (r"三公.*经费", "sangong_total"),
+        (r"^因公出国", "overseas"),
+        (r"^公务用车购置及运行", "vehicle_total"),
+        (r"^公务用车购置费$", "vehicle_purchase"),
+        (r"^公务用车运行(维护)?费$", "vehicle_operation"),
+        (r"^公务接待费$", "reception"),
+        (r"机关运行经费", "admin_operation"),
+    )
+)
+# A function item named in the narrative is printed in the function table of its scope.
+ITEM_TABLES = {
+    "general_budget": ("general_budget_by_function",),
+    "department": ("expenditure_summary",),
+    "gov_fund": ("gov_fund",),
+    "state_capital": ("state_capital",),
+}
 # The code length of a function item named by 1, 2 or 3 names (类, 款, 项).
 NAMED_ITEM_CODE_LENGTH = {1: 3, 2: 5, 3: 7}
-_WHOLE = re.compile(r"(收支总预算|预算支出|预算收入)$")  # claims that state the total a share is of
+_WHOLE = re.compile(
+    r"(收支总预算|预算支出|预算收入|支出预算|收入预算|拨款)$"
+)  # claims that state the total a share is of
 PROCUREMENT_KINDS = ("货物", "工程", "服务")
 # How many claims after a procurement total its 货物/工程/服务 parts are looked for in.
 PROCUREMENT_WINDOW = 5
 
 
-def item_by_names(f: FilingData, names: tuple[str, ...], table_id: str) -> Amount | None:
-    """The row of a function item named by its (类, 款, 项) names in a function-coded table."""
+@dataclass(frozen=True)
+class Candidate:
+    """A table figure a claim may state, and the scope (口径) it is of (None: the figure has one scope only)."""
+
+    scope: str | None
+    value: Amount
+
+
+def item_by_names(f: FilingData, names: tuple[str, ...], table_id: str) -> list[Amount]:
+    """The rows of a function item named by its (类, 款, 项) names in a function-coded table (several: ambiguous)."""
     rows = [a for a in f.table(table_id) if a.column == "total" and a.code]
     target_len = NAMED_ITEM_CODE_LENGTH[len(names)]
     candidates = [a for a in rows if len(a.code) == target_len and squash(a.row_label) == squash(names[-1])]
     if len(candidates) > 1 and len(names) > 1:
         parents = {a.code for a in rows if len(a.code) == target_len - 2 and squash(a.row_label) == squash(names[-2])}
         candidates = [a for a in candidates if a.code[:-2] in parents]
-    return candidates[0] if candidates else None
+    return candidates
 
 
-def claim_table_value(f: FilingData, claim: Claim) -> Amount | None:
-    """The table figure a claim states, when the claim names something the tables print."""
+def subject_measure(subject: str) -> str | None:
+    """The measure a subject states (MEASURES), scope words removed; None when it names none."""
+    subject = _SCOPE_PREFIX.sub("", squash(subject))
+    return next((measure for pattern, measure in MEASURES if pattern.search(subject)), None)
+
+
+def measure_of(claim: Claim) -> str | None:
+    """The measure a claim states: its subject's; a funding source inside a stated total (项目支出X，其中：一般公共预算
+    本年拨款Y) is that total's measure in the source's scope."""
+    measure = subject_measure(claim.subject)
+    if claim.whole is not None and measure in ("total", "income"):
+        whole = subject_measure(claim.whole[2])
+        if whole not in (None, "total", "income"):
+            return whole
+    return measure
+
+
+def source_value(f: FilingData, table_id: str, column: str, row: str) -> Amount | None:
+    """The figure a MEASURE_SOURCES entry names: the 合计 row's, or the row whose label matches."""
+    return f.grand_total(table_id, column) if row == "total" else f.cell(table_id, column, label=row)
+
+
+def scoped(claim: Claim, by_scope: dict[str, list[Amount]], scopes: set[str]) -> list[Candidate]:
+    """The figures of the claim's scope when the tables print that scope (`scopes`); else those of every scope.
+
+    A scope whose table prints no such figure (an empty 国有资本经营预算支出表 against "0万元") gives none: the
+    claim is not compared with another scope's figure. Only a claim whose scope is not decided, or has no
+    table of its own, is tried against every scope (and fails only if none fits).
+    """
+    if claim.scope in scopes:
+        return [Candidate(claim.scope, v) for v in by_scope.get(claim.scope, [])]
+    return [Candidate(scope, v) for scope, values in by_scope.items() for v in values]
+
+
+def claim_candidates(f: FilingData, claim: Claim) -> list[Candidate]:
+    """The table figures a claim may state, its own scope's first (empty when it names nothing the tables print)."""
     subject = squash(claim.subject)
-    # Narratives describe general-budget (财政拨款) spending by function item: read the general-budget
-    # function table first; the expenditure table also holds fund and non-fiscal money.
-    if claim.code:
-        return f.cell("general_budget_by_function", "total", code=claim.code) or f.cell(
-            "expenditure_summary", "total", code=claim.code
-        )
-    if claim.item_names:
-        return item_by_names(f, claim.item_names, "general_budget_by_function") or item_by_names(
-            f, claim.item_names, "expenditure_summary"
-        )
-    for pattern, table_id, column in SUBJECT_SOURCES:
+    if claim.code or claim.item_names:
+        by_scope: dict[str, list[Amount]] = {}
+        for scope, tables in ITEM_TABLES.items():
+            for table_id in tables:
+                if claim.code:
+                    found = f.cell(table_id, "total", code=claim.code)
+                    values = [found] if found else []
+                else:
+                    values = item_by_names(f, claim.item_names, table_id)
+                if values:
+                    by_scope.setdefault(scope, []).extend(values)
+        return scoped(claim, by_scope, set(ITEM_TABLES))
+    for pattern, column in SANGONG_SUBJECTS:
         if pattern.search(subject):
-            found = f.cell(table_id, column) if table_id in FIRST_ROW_TABLES else f.grand_total(table_id, column)
-            if found is not None:
-                return found
+            found = f.cell("sangong", column)
+            return [Candidate(None, found)] if found else []
+    measure = measure_of(claim)
+    if measure is not None:
+        by_scope = {}
+        for (name, scope), sources in MEASURE_SOURCES.items():
+            if name == measure:
+                values = [v for source in sources if (v := source_value(f, *source)) is not None]
+                if values:
+                    by_scope[scope] = values[:1]
+        return scoped(claim, by_scope, {scope for name, scope in MEASURE_SOURCES if name == measure})
     for table_id in ("expenditure_summary", "basic_expenditure_by_economic"):
         found = [
             a
@@ -78,50 +183,78 @@ def claim_table_value(f: FilingData, claim: Claim) -> Amount | None:
             if a.column == "total" and a.code and len(a.code) == 3 and squash(a.row_label) == subject
         ]
         if found:
-            return found[0]
+            return [Candidate(None, found[0])]
     project = re.sub(r"项目$", "", subject)
     found = [
         a
         for a in f.table("projects")
         if a.column == "total" and squash(a.row_label) in (subject, project, project + "项目")
     ]
-    if found and project:
-        return found[0]
-    return None
+    return [Candidate(None, found[0])] if found and project else []
+
+
+def scope_note(scope: str | None) -> str:
+    """The scope a finding compared within, as its message names it ("" when the figure has one scope only)."""
+    return message("scope", "narrative.amount", scope=SCOPE_NAMES[scope]) if scope else ""
+
+
+def amount_finding(claim: Claim, candidates: list[Candidate]) -> Finding:
+    """A stated amount against the figures it may be (its scope's): agrees when one does, else differs from the first."""
+    stated = claim.amount * UNIT_TO_YUAN[claim.unit]
+    half = half_of(narrative_decimals(claim.amount_decimals)) * UNIT_TO_YUAN[claim.unit]
+    matched = next((c for c in candidates if abs(stated - c.value.yuan) <= half + c.value.half_unit_yuan), None)
+    shown = matched or candidates[0]
+    value = shown.value
+    tolerance = half + value.half_unit_yuan
+    text = message(
+        "compared",
+        "narrative.amount",
+        subject=claim.subject,
+        amount=claim.amount,
+        unit=claim.unit,
+        table=CATALOG.table_name(value.table_id) or "表",
+        raw=value.raw,
+        table_unit=value.unit,
+    ) + scope_note(shown.scope)
+    if matched is None and len(candidates) > 1:
+        text += message("no_scope_fits", "narrative.amount", n=len(candidates))
+    return Finding(
+        "narrative.amount",
+        matched is not None,
+        claim.subject,
+        text + (message("agrees") if matched else message("differs_wan", diff=(stated - value.yuan) / WAN)),
+        value.yuan / WAN,
+        stated / WAN,
+        tolerance / WAN,
+        "万元",
+        (Evidence(claim.page, None), value.evidence),
+        scope=shown.scope,
+    )
 
 
 @rule("narrative.amount")
 def narrative_amount(f: FilingData) -> Iterator[Finding]:
-    """An amount the narrative states equals the table figure it names."""
+    """An amount the narrative states equals the table figure it names, within the claim's scope (口径)."""
     for claim in f.claims:
-        value = claim_table_value(f, claim)
-        if value is None:
+        candidates = claim_candidates(f, claim)
+        if not candidates:
             continue
-        stated = claim.amount * UNIT_TO_YUAN[claim.unit]
-        tolerance = half_of(narrative_decimals(claim.amount_decimals)) * UNIT_TO_YUAN[claim.unit] + value.half_unit_yuan
-        diff = stated - value.yuan
-        passed = abs(diff) <= tolerance
-        text = message(
-            "compared",
-            "narrative.amount",
-            subject=claim.subject,
-            amount=claim.amount,
-            unit=claim.unit,
-            table=CATALOG.table_name(value.table_id) or "表",
-            raw=value.raw,
-            table_unit=value.unit,
-        )
-        yield Finding(
-            "narrative.amount",
-            passed,
-            claim.subject,
-            text + (message("agrees") if passed else message("differs_wan", diff=diff / WAN)),
-            value.yuan / WAN,
-            stated / WAN,
-            tolerance / WAN,
-            "万元",
-            (Evidence(claim.page, None), value.evidence),
-        )
+        finding = amount_finding(claim, candidates)
+        unsure = unsure_reason(f, claim, [c.value for c in candidates])
+        if finding.passed is False and unsure:
+            finding = cannot_run("narrative.amount", unsure, claim.subject)
+        yield finding
+
+
+def unsure_reason(f: FilingData, claim: Claim, values: list[Amount]) -> str | None:
+    """Why the figures a claim is compared with were not read with confidence (None when they were)."""
+    if claim.item_names and len(values) > len({v.table_id for v in values}):
+        return message("ambiguous_item", "narrative.amount", subject=claim.subject)
+    for v in values:
+        reason = f.unsure(v)
+        if reason:
+            return reason
+    return None
 
 
 @rule("narrative.change")
@@ -178,35 +311,89 @@ def narrative_change(f: FilingData) -> Iterator[Finding]:
             )
 
 
+@dataclass(frozen=True)
+class Whole:
+    """A total a stated share may be of: its amount in 万元, how far it may be off, its scope and where it comes from."""
+
+    amount: Decimal
+    half: Decimal
+    scope: str | None
+    evidence: tuple[Evidence, ...]
+    value: Amount | None = None  # the table figure, when it comes from a table
+
+
+def share_wholes(f: FilingData, claim: Claim) -> list[Whole]:
+    """The totals a share may be of: the one its paragraph states before 其中, else its scope's (every scope's when undecided)."""
+    if claim.whole is not None:
+        amount, decimals, subject = claim.whole
+        return [Whole(amount, half_of(narrative_decimals(decimals)), scope_of(subject), (Evidence(claim.page, None),))]
+    is_income = "收入" in claim.subject
+    measure = "income" if is_income else "total"
+    by_scope: dict[str, list[Whole]] = {}
+    stated = [
+        c
+        for c in f.claims
+        if c is not claim and _WHOLE.search(squash(c.subject)) and ("收入" in c.subject) == is_income
+    ]
+    # A total stated in the claim's own section first (its heading path before others).
+    stated.sort(key=lambda c: (c.heading_path != claim.heading_path, c.section != claim.section))
+    for c in stated:
+        if c.scope and measure_of(c) is not None and c.section == claim.section:
+            half = half_of(narrative_decimals(c.amount_decimals))
+            by_scope.setdefault(c.scope, []).append(Whole(c.amount, half, c.scope, (Evidence(c.page, None),)))
+    for (name, scope), sources in MEASURE_SOURCES.items():
+        if name != measure:
+            continue
+        for source in sources:
+            v = source_value(f, *source)
+            if v is not None:
+                by_scope.setdefault(scope, []).append(
+                    Whole(v.yuan / WAN, v.half_unit_yuan / WAN, scope, (v.evidence,), v)
+                )
+                break
+    if claim.scope in by_scope:
+        return by_scope[claim.scope]
+    return [w for wholes in by_scope.values() for w in wholes]
+
+
 @rule("narrative.share")
 def narrative_share(f: FilingData) -> Iterator[Finding]:
-    """A stated share (占 Z%) is the stated amount over the total it is of."""
-    totals = [c for c in f.claims if _WHOLE.search(squash(c.subject))]
+    """A stated share (占 Z%) is the stated amount over the total it is of, within the claim's scope (口径)."""
     for claim in f.claims:
         if claim.share_pct is None:
             continue
-        is_income = "收入" in claim.subject
-        whole = next((c for c in totals if ("收入" in c.subject) == is_income and c.section == claim.section), None)
-        whole = whole or next((c for c in totals if ("收入" in c.subject) == is_income), None)
-        if whole is None:
-            table_total = f.grand_total("income_summary" if is_income else "expenditure_summary", "total")
-            if table_total is None:
-                continue
-            denominator, denominator_half = table_total.yuan / WAN, table_total.half_unit_yuan / WAN
-        else:
-            denominator, denominator_half = whole.amount, half_of(narrative_decimals(whole.amount_decimals))
-        yield percent_finding(
-            "narrative.share",
-            claim.subject,
-            claim.share_pct,
-            claim.share_decimals or 0,
-            claim.amount,
-            denominator,
-            half_of(narrative_decimals(claim.amount_decimals)),
-            denominator_half,
-            message("share_of", "narrative.share", subject=claim.subject, amount=claim.amount, whole=denominator),
-            (Evidence(claim.page, None),),
-        )
+        wholes = share_wholes(f, claim)
+        if not wholes:
+            continue
+        findings = [
+            replace(
+                percent_finding(
+                    "narrative.share",
+                    claim.subject,
+                    claim.share_pct,
+                    claim.share_decimals or 0,
+                    claim.amount,
+                    w.amount,
+                    half_of(narrative_decimals(claim.amount_decimals)),
+                    w.half,
+                    message("share_of", "narrative.share", subject=claim.subject, amount=claim.amount, whole=w.amount)
+                    + scope_note(w.scope),
+                    (Evidence(claim.page, None), *w.evidence),
+                ),
+                scope=w.scope,
+            )
+            for w in wholes
+        ]
+        finding = next((x for x in findings if x.passed), findings[0])
+        if finding.passed is False:
+            unsure = next((r for w in wholes if w.value is not None and (r := f.unsure(w.value))), None)
+            if len(wholes) > 1 and len({w.scope for w in wholes}) > 1:
+                finding = replace(
+                    finding, message=finding.message + message("no_scope_fits", "narrative.amount", n=len(wholes))
+                )
+            if unsure:
+                finding = cannot_run("narrative.share", unsure, claim.subject)
+        yield finding
 
 
 @rule("narrative.procurement")
@@ -269,9 +456,18 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
             how = ""
         else:
             continue
-        previous = claim_table_value(f.previous, claim)
-        if previous is None:
+        candidates = claim_candidates(f.previous, claim)
+        if not candidates:
             continue
+        previous = next(
+            (
+                c.value
+                for c in candidates
+                if abs(stated - c.value.yuan)
+                <= 2 * half_of(decimals) * UNIT_TO_YUAN[claim.unit] + c.value.half_unit_yuan
+            ),
+            candidates[0].value,
+        )
         tolerance = 2 * half_of(decimals) * UNIT_TO_YUAN[claim.unit] + previous.half_unit_yuan
         diff = stated - previous.yuan
         # Last year's own narrative may state the figure its table got wrong (a unit error there is

@@ -266,6 +266,30 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
     reference = f.grand_total("expenditure_summary", "total")
     if reference is None:
         return
+    # A 三公 figure is a small part of the budget: one larger than the whole budget was printed in 元 under a
+    # 万元 unit line (read whatever column it landed in, so a misread row does not hide it).
+    over = [a for a in f.table("sangong") if a.yuan > reference.yuan + reference.half_unit_yuan]
+    if over:
+        name = CATALOG.table_name("sangong")
+        yield Finding(
+            "units.consistent",
+            False,
+            name,
+            message(
+                "over_budget",
+                "units.consistent",
+                table=name,
+                raw=over[0].raw,
+                unit=over[0].unit,
+                reference=reference.raw,
+            ),
+            reference.yuan / WAN,
+            over[0].yuan / WAN,
+            None,
+            "万元",
+            # The page only: which 三公 column the figure sits in does not matter here (and may be misread).
+            (Evidence(over[0].page, None), reference.evidence),
+        )
     for table_id in UNIT_CHECKED_TABLES:
         total = f.grand_total(table_id, "total") or (f.cell(table_id, "total") if table_id == "projects" else None)
         if total and is_unit_factor(total.yuan, reference.yuan, total.half_unit_yuan + reference.half_unit_yuan):

@@ -95,6 +95,7 @@ class Finding:
     tolerance: Decimal | None = None
     unit: str = ""  # unit of expected/actual/tolerance: 万元, 元, %
     evidence: tuple[Evidence, ...] = ()
+    scope: str | None = None  # the scope (口径) a narrative figure was found to agree with, or compared within
 
 
 def cannot_run(rule_id: str, reason: str, subject: str = "") -> Finding:

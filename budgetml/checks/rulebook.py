@@ -32,17 +32,60 @@ DOC_KIND_NAMES = {"budget": "预算", "final_account": "决算"}
 
 
 def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Finding]]:
-    """Every rule of the filing's document kind over it; a rule that fails unexpectedly is recorded as not run, never raised."""
+    """Every rule of the filing's document kind over it; a rule that fails unexpectedly is recorded as not run, never raised.
+
+    A failure on a figure that was not read with confidence (a weakly identified table, …) is recorded as
+    无法检查 with the reason, never as a finding: the rules fail only on what they read with confidence.
+    """
     results = []
     for r in rules:
         if not r.applies_to(f.doc_kind):
             continue
         try:
-            results += [(r, finding) for finding in IMPLEMENTATIONS[r.rule_id](f)]
+            results += [(r, confident(f, finding)) for finding in IMPLEMENTATIONS[r.rule_id](f)]
         except Exception as exc:  # noqa: BLE001 - a rule must not stop the others
             reason = message("rule_error", error=f"{type(exc).__name__}: {exc}")
             results.append((r, cannot_run(r.rule_id, reason)))
     return results
+
+
+def confident(f: FilingData, finding: Finding) -> Finding:
+    """The finding, or 无法检查 when it failed on a figure the filing did not read with confidence."""
+    if finding.passed is not False:
+        return finding
+    reason = f.unsure_evidence(finding.evidence)
+    return cannot_run(finding.rule_id, reason, finding.subject) if reason else finding
+
+
+def consequences(results: list[tuple[Rule, Finding]]) -> dict[int, int]:
+    """Failed finding → the first failed finding it shares a printed figure with (by position in results).
+
+    One wrong cell breaks every identity it is part of (its row, its column, a cross-table total): the findings
+    that share a figure (page and box) are one problem, linked to the first one found. Linking is transitive.
+    """
+    first_with: dict[tuple[int, tuple[float, ...]], int] = {}
+    root: dict[int, int] = {}
+
+    def find(k: int) -> int:
+        while root.get(k, k) != k:
+            k = root[k]
+        return k
+
+    for k, (_, finding) in enumerate(results):
+        if finding.passed is not False:
+            continue
+        root.setdefault(k, k)
+        for e in finding.evidence:
+            if e.bbox is None:
+                continue
+            key = (e.page, tuple(e.bbox))
+            if key in first_with:
+                a, b = find(first_with[key]), find(k)
+                if a != b:
+                    root[max(a, b)] = min(a, b)
+            else:
+                first_with[key] = k
+    return {k: find(k) for k in root if find(k) != k}
 
 
 def claim_rows(f: FilingData) -> list[dict]:
@@ -53,6 +96,8 @@ def claim_rows(f: FilingData) -> list[dict]:
             "claim_index": k,
             "page": c.page,
             "section": c.section,
+            "heading_path": c.heading_path,
+            "claim_scope": c.scope,
             "sentence": c.sentence,
             "subject": c.subject,
             "code": c.code,
@@ -79,7 +124,7 @@ def _float(value) -> float | None:
 
 
 def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dict]:
-    """The checks.parquet rows of one filing's findings, numbered per rule."""
+    """The checks.parquet rows of one filing's findings, numbered per rule, consequences linked to their first."""
     rows = []
     counters: dict[str, int] = {}
     for r, finding in results:
@@ -91,6 +136,7 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
                 "filing_id": f.filing_id,
                 "rule_id": r.rule_id,
                 "finding_index": index,
+                "finding_id": f"{r.rule_id}:{index}",
                 "severity": r.severity,
                 "passed": finding.passed,
                 "subject": finding.subject,
@@ -102,8 +148,12 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
                 "message": finding.message,
                 "pages": [e.page for e in finding.evidence],
                 "bboxes": [list(e.bbox) if e.bbox else None for e in finding.evidence],
+                "caused_by_id": None,
+                "matched_scope": finding.scope,
             }
         )
+    for k, first in consequences(results).items():
+        rows[k]["caused_by_id"] = rows[first]["finding_id"]
     return rows
 
 

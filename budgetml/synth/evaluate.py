@@ -26,6 +26,24 @@ PRINTED_HALF_STEP = 0.005
 WAN_PER_UNIT = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
 FLOAT_SLACK_WAN = 1e-9  # float64 noise on value_wan, far below any printed step
 DETECTING_SEVERITIES = ("error", "warning")  # a failed check of these severities counts as a detection
+# The rules that find each injected inconsistency (configs/rules.toml ids): an injection counts as found only
+# when one of its own rules fails on the filing, not when any rule does (a misread elsewhere is no detection).
+DETECTING_RULES = {
+    "summary_total_mismatch": ("summary.balance", "cross.totals"),
+    "hierarchy_sum_mismatch": ("table.hierarchy", "table.total_row", "cross.function_vs_expenditure"),
+    "cross_table_mismatch": ("cross.function_vs_expenditure",),
+    "narrative_percent_wrong": ("narrative.change",),
+    "narrative_amount_mismatch": ("narrative.amount",),
+    "sangong_sum_mismatch": ("sangong.components",),
+    "unit_error_x10000": ("units.consistent", "narrative.amount"),
+    "prev_year_mismatch": ("prev_year.matches",),
+    # 决算 kinds (budgetml/synth/final_inconsistencies.py)
+    "final_carryover_broken": ("final.carryover", "final.summary_balance"),
+    "final_execution_rate_wrong": ("final.narrative_execution",),
+    "final_initial_budget_mismatch": ("final.initial_budget_matches",),
+    "final_missing_table": ("completeness.required_tables",),
+    "final_wrong_year": ("final.year",),
+}
 FALSE_POSITIVE_SEVERITIES = ("error",)  # a clean filing with a failed check of these is a false positive
 HEADLINES = (
     "total_income",
@@ -138,7 +156,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
     notes: list[str] = []
     parsed = _read(output_dir, "filings", notes)
     items = _read(output_dir, "line_items", notes, columns=["filing_id", "table_id", "column", "code", "value_wan"])
-    checks = _read(output_dir, "checks", notes, columns=["filing_id", "passed", "severity"])
+    checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "passed", "severity"])
     finals = [f for f in filings if doc_kind(f) == "final_account"]
     execution = (
         _read(output_dir, "budget_execution", notes, columns=["filing_id", "budget_filing_id"]) if finals else None
@@ -285,15 +303,27 @@ def _kind(filing: dict) -> str | None:
     return filing["injections"][0]["kind"] if filing["injections"] else None
 
 
+def detections(checks: pl.DataFrame) -> set[tuple[str, str]]:
+    """(filing_id, rule_id) of every failed finding of a detecting severity (null, could not run, is no failure)."""
+    failed = checks.filter(pl.col("passed").not_() & pl.col("severity").is_in(DETECTING_SEVERITIES))
+    return set(zip(failed["filing_id"].to_list(), failed["rule_id"].to_list()))
+
+
+def is_detected(filing: dict, found: set[tuple[str, str]]) -> bool:
+    """Whether the filing's injected inconsistency was found by one of its kind's own rules (DETECTING_RULES)."""
+    return any((filing["filing_id"], rule_id) in found for rule_id in DETECTING_RULES[_kind(filing)])
+
+
 def _score_checks(filings: Sequence[dict], checks: pl.DataFrame, kinds: Sequence[str]) -> InconsistencyScore:
-    """Recall of the injected `kinds` among `filings`, and their clean filings with a failed error-level check."""
+    """Recall of the injected `kinds` among `filings` (found by each kind's own rules), and their clean filings
+    with a failed error-level check."""
+    found = detections(checks)
     failed = checks.filter(pl.col("passed").not_())  # null (could not run) is not a failure
-    detecting = set(failed.filter(pl.col("severity").is_in(DETECTING_SEVERITIES))["filing_id"].to_list())
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
     for kind in kinds:
         injected = [f for f in filings if _kind(f) == kind]
-        by_kind.append(RateScore(kind, sum(f["filing_id"] in detecting for f in injected), len(injected)))
+        by_kind.append(RateScore(kind, sum(is_detected(f, found) for f in injected), len(injected)))
     clean = [f for f in filings if _category(f) == "clean"]
     return InconsistencyScore(
         by_kind=tuple(by_kind),

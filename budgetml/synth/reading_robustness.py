@@ -26,6 +26,7 @@ from budgetml.synth.evaluate import (
     HEADLINES,
     RateScore,
     evaluate,
+    is_detected,
     read_labels,
     tolerance_wan,
 )
@@ -60,7 +61,7 @@ class FilingOutcome:
     tables_expected: tuple[str, ...]
     tables_missed: tuple[str, ...]
     failed_rules: tuple[str, ...]  # rules with a failed finding of error severity
-    detected: bool | None  # an injected inconsistency found (error or warning); None for other filings
+    detected: bool | None  # the injection found by one of its own rules (evaluate.DETECTING_RULES); None otherwise
 
 
 @dataclass(frozen=True)
@@ -157,13 +158,13 @@ def filing_outcomes(labels: Sequence[dict], output_dir: Path) -> list[FilingOutc
         if r["table_id"] == "expenditure_summary" and r["column"] == "total" and r["code"]:
             pairs.setdefault((r["filing_id"], r["code"]), []).append(r["value_wan"])
     failed: dict[str, set[str]] = {}
-    detecting: set[str] = set()
+    detections: set[tuple[str, str]] = set()  # (filing, rule) of failed detecting findings
     for r in _rows(CHECKS, output_dir):
         if r["passed"] is False:
             if r["severity"] in FALSE_POSITIVE_SEVERITIES:
                 failed.setdefault(r["filing_id"], set()).add(r["rule_id"])
             if r["severity"] in DETECTING_SEVERITIES:
-                detecting.add(r["filing_id"])
+                detections.add((r["filing_id"], r["rule_id"]))
     outcomes = []
     for label in labels:
         fid = label["filing_id"]
@@ -197,7 +198,7 @@ def filing_outcomes(labels: Sequence[dict], output_dir: Path) -> list[FilingOutc
                 tables_expected=tuple(label["tables"]),
                 tables_missed=tuple(t for t in label["tables"] if t not in found),
                 failed_rules=tuple(sorted(failed.get(fid, ()))),
-                detected=fid in detecting if category == "inconsistency" else None,
+                detected=is_detected(label, detections) if category == "inconsistency" else None,
             )
         )
     return outcomes
