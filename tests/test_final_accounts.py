@@ -270,3 +270,47 @@ def test_final_outliers_sit_in_the_last_final_year_one_per_department_type():
     assert len({type_of[slot[:2]] for slot in outliers}) == 4
     inconsistent = [kind for kind in plan.values() if kind != "low_execution"]
     assert len(inconsistent) == round(0.3 * 24) and set(inconsistent) == set(FINAL_INCONSISTENCY_KINDS)
+
+
+def test_the_report_lists_a_low_execution_final_account_with_its_reason(tmp_path):
+    """24 决算 of one type, one of which spent 60 % of its 年初预算: scored among 决算 only, listed in 预算执行."""
+    from budgetml import datasets
+    from budgetml.detect import score_filings
+    from budgetml.features import build_features
+    from budgetml.report import report_context
+    from tests.budgetdata import fid, peer_corpus, write_output
+
+    filings = [{**f, "doc_kind": "final_account"} for f in peer_corpus(years=(2024,))]
+    low = fid("7-2024")
+    rows = []
+    for k, f in enumerate(filings):
+        rate = 60.0 if f["filing_id"] == low else 95.0 + (k % 5) * 0.8
+        rows.append(
+            {
+                "filing_id": f["filing_id"],
+                "budget_filing_id": None,
+                "region": f["region"],
+                "department": f["department"],
+                "year": 2024,
+                "item": "general_budget_expenditure",
+                "code": None,
+                "item_name": "一般公共预算财政拨款支出",
+                **{
+                    f"{p}_{s}": None
+                    for p in ("budget", "printed_budget", "final")
+                    for s in ("yuan", "wan", "page", "bbox")
+                },
+                "execution_rate_pct": rate,
+                "rate_basis": "printed",
+                "is_printed_budget_consistent": None,
+            }
+        )
+    out = write_output(tmp_path / "out", filings, checks=[])
+    datasets.write_table(BUDGET_EXECUTION, rows_to_table(BUDGET_EXECUTION, rows), out)
+    build_features(out)
+    score_filings(out, store=tmp_path / "review.sqlite")
+    context = report_context(out, store=tmp_path / "review.sqlite")
+    [listed] = context.execution_outliers
+    assert listed.filing_id == low and listed.doc_kind == "final_account" and listed.title.endswith("2024年决算")
+    assert listed.peer_group == "2024年 决算 教育"
+    assert listed.execution_reasons[0].startswith("支出决算为年初预算的 60.0%，同类部门中位数 96.")
