@@ -11,8 +11,9 @@ import pyarrow as pa
 from budgetml import generations, incremental
 from budgetml.inputs import Inputs
 from budgetml.isolation import ParseOutcome, parse_isolated
-from budgetml.layout import dataset_path, migrate_flat_layout
+from budgetml.layout import dataset_path
 from budgetml.lock import output_lock
+from budgetml.migrations import migrate_output
 from budgetml.schema import INPUTS, RUNS
 from budgetml.settings import ParseLimits
 
@@ -33,6 +34,7 @@ def parse_to_output(
     workers: int,
     max_vanished_pct: float,
     on_outcome: Callable[[ParseOutcome], None] | None = None,
+    partition_over: int | None = None,
 ) -> ParseResult:
     """Parse the files in isolated, limited workers (reusing the cache), publish the parse datasets together.
 
@@ -41,7 +43,7 @@ def parse_to_output(
     """
     out = Path(out_dir).resolve()
     with output_lock(out):
-        migrate_flat_layout(out)
+        migrate_output(out)
         plan = incremental.plan_run(found.files, out, limits)
 
         def store(outcome: ParseOutcome) -> None:
@@ -53,7 +55,7 @@ def parse_to_output(
         incremental.check_vanished(plan, outcomes, max_vanished_pct)
         carry = {d.name for d in incremental.parse_datasets()} | {INPUTS.name, RUNS.name}
         staged = generations.begin(out, carry)
-        inputs, filings = incremental.stage_parse_datasets(plan, outcomes, out, staged)
+        inputs, filings = incremental.stage_parse_datasets(plan, outcomes, out, staged, partition_over)
         generations.publish(out, staged)
         incremental.prune_cache(out, set(inputs["filing_id"].to_pylist()), limits.parser_version)
     written = {d.name: dataset_path(out, d) for d in (*incremental.parse_datasets(), INPUTS)}

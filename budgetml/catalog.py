@@ -36,6 +36,7 @@ class TableEntry:
     doc_kind: str = "budget"  # "budget" (预算) | "final_account" (决算)
     is_form: bool = False  # label/value form (performance targets): kept, but no line items
     ordered: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # unnamed repeated headers named by order
+    code_system: str | None = None  # "function" | "economic": the classification its code column prints
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ class Catalog:
         """Headline figure name → its Chinese label, in catalog order."""
         return {h.name: h.label for h in self.headlines}
 
+    def code_tables(self, system: str) -> tuple[str, ...]:
+        """The tables whose code column prints the `system` classification (function 功能分类, economic 经济分类)."""
+        return tuple(t.id for t in self.tables if t.code_system == system)
+
     def table_name(self, table_id: str | None) -> str:
         """The Chinese name of a canonical table; empty for an unknown table."""
         return next((t.name for t in self.tables if t.id == table_id), "")
@@ -173,6 +178,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
             doc_kind=t.get("doc_kind", "budget"),
             is_form=t.get("is_form", False),
             ordered=tuple((re.compile(o["pattern"]), tuple(o["names"])) for o in t.get("ordered", [])),
+            code_system=t.get("code_system"),
         )
         for t in raw["table"]
     )

@@ -67,7 +67,13 @@ def parse(
     try:
         with parse_progress(len(found.files)) as advance:
             result = parse_to_output(
-                found, output, limits, workers or settings.worker_count, settings.max_vanished_pct, advance
+                found,
+                output,
+                limits,
+                workers or settings.worker_count,
+                settings.max_vanished_pct,
+                advance,
+                settings.partition_over_filings,
             )
     except (OutputLocked, WorkerStartError) as exc:
         console.print(plain(exc), style="red")
@@ -110,9 +116,9 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
     import polars as pl
 
     checks = pl.read_parquet(written["checks"])
-    failed = checks.filter(pl.col("passed").not_())
+    failed = checks.filter(pl.col("is_passed").not_())
     console.print(
-        f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['passed'].null_count()} 项"
+        f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['is_passed'].null_count()} 项"
     )
     for name, path in written.items():
         console.print(f"  {name}: {plain(path)}")
@@ -242,9 +248,9 @@ def score(
     from budgetml.detect import score_filings
 
     path = score_filings(output, store=store)
-    scored = pl.read_parquet(path, columns=["flagged", "is_new_flag"])
+    scored = pl.read_parquet(path, columns=["is_flagged", "is_new_flag"])
     console.print(
-        f"评分 {scored.height} 个文件：需复核 {scored['flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个"
+        f"评分 {scored.height} 个文件：需复核 {scored['is_flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个"
     )
     console.print(f"  anomalies: {plain(path)}")
 

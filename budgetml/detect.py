@@ -116,7 +116,7 @@ def year_span(frame: pl.DataFrame) -> str:
 
 
 def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.DataFrame:
-    """Add peer_group, peer_group_size and peer_level: the first level of settings.levels with at least min_group_size filings.
+    """Add peer_group, n_peer_group and peer_level: the first level of settings.levels with at least min_group_size filings.
 
     Every level keeps the document kinds apart: a 决算 is compared with 决算, a budget with budgets.
     The last level (the whole year) is taken whatever its size. 其他 (no type matched) is never a peer
@@ -138,7 +138,7 @@ def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.Dat
                 break
     return frame.with_columns(
         pl.Series("peer_group", labels, pl.String),
-        pl.Series("peer_group_size", counts, pl.Int32),
+        pl.Series("n_peer_group", counts, pl.Int32),
         pl.Series("peer_level", levels, pl.String),
     )
 
@@ -456,7 +456,7 @@ def score_features(
     evidence = reason_evidence(deviations.z, deviations.values, settings)
     rows = []
     for k, row in enumerate(
-        frame.select("filing_id", "region", "department", "year", "peer_group", "peer_group_size").iter_rows(named=True)
+        frame.select("filing_id", "region", "department", "year", "peer_group", "n_peer_group").iter_rows(named=True)
     ):
         z_row = deviations.z[k]
         is_flagged = row["filing_id"] in flagged
@@ -485,7 +485,7 @@ def score_features(
                 "n_warnings": int(n_warnings[k]),
                 "priority": float(priority[k]),
                 "rank": int(rank[k]),
-                "flagged": is_flagged,
+                "is_flagged": is_flagged,
                 "is_new_flag": is_flagged
                 and (previously_flagged is None or row["filing_id"] not in previously_flagged),
                 "review_status": review_statuses.get(row["filing_id"]),
@@ -526,5 +526,5 @@ def previous_flags(out_dir: Path) -> set[str] | None:
     path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         return None
-    previous = pl.read_parquet(path, columns=["filing_id", "flagged"])
-    return set(previous.filter(pl.col("flagged"))["filing_id"])
+    previous = pl.read_parquet(path, columns=["filing_id", "is_flagged"])
+    return set(previous.filter(pl.col("is_flagged"))["filing_id"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,44 +19,15 @@ import polars as pl
 
 from budgetml.catalog import load_catalog
 from budgetml.datasets import rows_to_table, write_table
+from budgetml.departments import DepartmentType, load_department_types, type_of
 from budgetml.feature_declarations import CHANGE_OF, EXECUTION_OF, FEATURES
 from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
 from budgetml.form_cells import FormCell, cell_of, form_rows
-from budgetml.identity import FilingRef, department_key, previous_filings
-from budgetml.layout import dataset_path
+from budgetml.identity import FilingRef, previous_filings
+from budgetml.layout import dataset_files, dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
 from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, Dataset
 from budgetml.schema import FEATURES as FEATURES_DATASET
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEPARTMENT_TYPES_PATH = PROJECT_DIR / "configs" / "department_types.toml"
-OTHER_TYPE = "其他"
-
-
-# ---------------------------------------------------------------- department type
-
-
-@dataclass(frozen=True)
-class DepartmentType:
-    """A peer type (configs/department_types.toml) and the name keywords that make a department one."""
-
-    name: str
-    keywords: tuple[str, ...]
-
-
-def load_department_types(path: Path = DEPARTMENT_TYPES_PATH) -> tuple[DepartmentType, ...]:
-    """The peer types in their order of precedence."""
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    return tuple(DepartmentType(t["name"], tuple(squash(k) for k in t["keywords"])) for t in raw["type"])
-
-
-def department_type(name: str, types: Sequence[DepartmentType]) -> str:
-    """The first type one of whose keywords occurs in the normalised department name; 其他 when none does."""
-    folded = squash(name)
-    for t in types:
-        if any(k in folded for k in t.keywords):
-            return t.name
-    return OTHER_TYPE
 
 
 def template_has_performance(tables_found: Iterable[str], doc_kind: str | None) -> bool:
@@ -279,8 +249,8 @@ def filing_features(
     rather than follows a template that has none (unknown).
     """
     f = inputs.filing
-    total, basic, project = f["total_expenditure"], f["basic_expenditure"], f["project_expenditure"]
-    personnel, public, sangong = f["personnel_expenditure"], f["public_expenditure"], f["sangong_total"]
+    total, basic, project = f["total_expenditure_wan"], f["basic_expenditure_wan"], f["project_expenditure_wan"]
+    personnel, public, sangong = f["personnel_expenditure_wan"], f["public_expenditure_wan"], f["sangong_total_wan"]
     vehicle = inputs.sangong.get("vehicle_total")
     if vehicle is None and ("vehicle_purchase" in inputs.sangong or "vehicle_operation" in inputs.sangong):
         vehicle = inputs.sangong.get("vehicle_purchase", 0.0) + inputs.sangong.get("vehicle_operation", 0.0)
@@ -302,11 +272,11 @@ def filing_features(
     stated = narrative_previous(inputs.claims, f["year"])
     sources = set()
     for headline, feature in CHANGE_OF.items():
-        prior = previous.get(headline) if previous is not None else None
+        prior = previous.get(f"{headline}_wan") if previous is not None else None
         source = "previous_filing"
         if prior is None:
             prior, source = stated.get(headline), "narrative"
-        values[feature] = _change_pct(f[headline], prior)
+        values[feature] = _change_pct(f[f"{headline}_wan"], prior)
         if values[feature] is not None:
             sources.add(source)
     yoy_basis = None if not sources else sources.pop() if len(sources) == 1 else "mixed"
@@ -355,11 +325,11 @@ def execution_features(inputs: FilingInputs) -> dict[str, float | None]:
 
 
 def _read(out_dir: Path, dataset: Dataset, columns: list[str], where: pl.Expr | None = None) -> pl.DataFrame | None:
-    """The columns of a dataset (the rows `where` holds: read from the file, not loaded whole); None when absent."""
-    path = dataset_path(out_dir, dataset)
-    if not path.exists():
+    """The columns of a dataset (the rows `where` holds: read from the files, not loaded whole); None when absent."""
+    files = dataset_files(out_dir, dataset)  # one file, or its year partitions
+    if not files:
         return None
-    frame = pl.scan_parquet(path).select(columns)
+    frame = pl.scan_parquet(files, hive_partitioning=False).select(columns)
     return (frame.filter(where) if where is not None else frame).collect()
 
 
@@ -379,7 +349,7 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
     items = _read(
         out_dir,
         LINE_ITEMS,
-        ["filing_id", "table_id", "row_index", "row_label", "code", "column", "value_wan"],
+        ["filing_id", "table_id", "row_index", "row_label", "code", "column_name", "amount_wan"],
         pl.col("table_id").is_in(wanted),
     )
     cells = _read(
@@ -390,7 +360,7 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
         CLAIMS,
         ["filing_id", "claim_index", "subject", "amount", "unit", "compare_year", "delta", "prev_amount"],
     )
-    failed = _read(out_dir, CHECKS, ["filing_id", "severity", "passed"])
+    failed = _read(out_dir, CHECKS, ["filing_id", "severity", "is_passed"])
     executed = _read(
         out_dir, BUDGET_EXECUTION, ["filing_id", "item", "execution_rate_pct"], pl.col("item") != "function"
     )
@@ -402,7 +372,9 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
     failed_by: dict[str, dict[str, int]] = {}
     if failed is not None:
-        for row in failed.filter(pl.col("passed").not_()).group_by("filing_id", "severity").len().iter_rows(named=True):
+        for row in (
+            failed.filter(pl.col("is_passed").not_()).group_by("filing_id", "severity").len().iter_rows(named=True)
+        ):
             failed_by.setdefault(row["filing_id"], {})[row["severity"]] = row["len"]
     inputs = []
     for f in filings.iter_rows(named=True):
@@ -414,12 +386,16 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
             r for r in rows if r["table_id"] == "income_summary" and r["code"] and len(r["code"]) == 6
         ]
         projects = sorted(
-            {(r["row_index"], r["row_label"]) for r in rows if r["table_id"] == "projects" and r["column"] == "total"}
+            {
+                (r["row_index"], r["row_label"])
+                for r in rows
+                if r["table_id"] == "projects" and r["column_name"] == "total"
+            }
         )
         inputs.append(
             FilingInputs(
                 filing=f,
-                sangong={r["column"]: r["value_wan"] for r in sangong if r["row_index"] == first},
+                sangong={r["column_name"]: r["amount_wan"] for r in sangong if r["row_index"] == first},
                 unit_codes=frozenset(r["code"] for r in unit_rows),
                 unit_names=tuple(
                     {
@@ -480,14 +456,13 @@ def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType
     for i in inputs:
         f = i.filing
         prev = previous.get(f["filing_id"])
-        _, name = department_key(f["region"], f["department"])
         values = filing_features(i, prev, counts[f["filing_id"]], expects[f["filing_id"]])
         rows.append(
             {
                 "filing_id": f["filing_id"],
                 "region": f["region"],
                 "department": f["department"],
-                "department_type": department_type(name, types) if name else OTHER_TYPE,
+                "department_type": type_of(f["region"], f["department"], types),
                 "doc_kind": f["doc_kind"] or "budget",
                 "year": f["year"],
                 "prev_filing_id": prev["filing_id"] if prev is not None else None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 class FormCell:
     """One printed cell of a form-like table, as form_cells.parquet holds it."""
 
+    cell_id: str
     table_index: int
     table_id: str
     table_title: str
@@ -28,6 +29,7 @@ class FormCell:
 
 # The form_cells.parquet columns a FormCell is read from (filing_id aside).
 COLUMNS = (
+    "cell_id",
     "table_index",
     "table_id",
     "table_title",

@@ -41,6 +41,12 @@ def begin(out_dir: Path, carry: Collection[str] | None = None) -> Path:
         for path in sorted(current.glob("*.parquet")):
             if carry is None or path.stem in carry:
                 _link_or_copy(path, staged / DATA_DIR / path.name)
+        for folder in sorted(p for p in current.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if carry is None or folder.name in carry:  # a dataset partitioned by year: its files, linked
+                for path in sorted(folder.glob("*/*.parquet")):
+                    target = staged / DATA_DIR / path.relative_to(current)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    _link_or_copy(path, target)
     return staged
 
 

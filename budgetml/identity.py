@@ -1,15 +1,19 @@
-"""Which filings are one department in different years: department keys, renamed departments, the previous filing.
+"""Which filings are one department in different years: department keys and ids, renamed departments, the previous filing.
 
-A department is known across years by its key: the district and the department's name as printed,
-normalised (full-width folded, spaces removed, a second name in parentheses such as （武昌区数据局）
-dropped), a former name mapped to the current one where configs/department_aliases.toml says the
-department was renamed. The checks (prev_year.matches), the features (year-over-year change), the
-report (a department's years) and the review store (older versions of a file) all use this one key
-and `previous_filings`, the one rule for which filing of last year a filing is compared with.
+A department is known across years by its key: its district — the 6-digit code of configs/regions.toml
+(budgetml/regions.py), so that 武昌区 and 武汉市武昌区 are one district, else the printed name
+normalised — and the department's name as printed, normalised (full-width folded, spaces removed, a
+second name in parentheses such as （武昌区数据局） dropped), a former name mapped to the current one
+where configs/department_aliases.toml says the department was renamed. `department_id` is that key
+as a short stable string (filings.department_id, departments.parquet). The checks (prev_year.matches),
+the features (year-over-year change), the report (a department's years) and the review store (older
+versions of a file) all use this one key and `previous_filings`, the one rule for which filing of last
+year a filing is compared with.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -19,11 +23,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 from budgetml.normalise import squash
+from budgetml.regions import region_code
 
 ALIASES_PATH = Path(__file__).resolve().parent.parent / "configs" / "department_aliases.toml"
 _SECOND_NAME = re.compile(r"[(（].*?[)）]")
 
-DepartmentKey = tuple[str, str]  # (normalised region, normalised current name)
+DepartmentKey = tuple[str, str]  # (region code or normalised region, normalised current name)
 
 
 class AliasError(ValueError):
@@ -37,14 +42,14 @@ def name_key(name: str | None) -> str:
 
 @lru_cache(maxsize=4)
 def load_aliases(path: Path = ALIASES_PATH) -> Mapping[DepartmentKey, str]:
-    """(region, former name) → current name, all normalised by `name_key`; read-only."""
+    """(region key, former name) → current name, all normalised (`region_key`, `name_key`); read-only."""
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     current_of: dict[DepartmentKey, str] = {}
     for entry in raw.get("alias", []):
         missing = {"region", "former", "current"} - set(entry)
         if missing:
             raise AliasError(f"{path}: 别名条目 {entry} 缺少 {sorted(missing)}")
-        key = (squash(entry["region"]), name_key(entry["former"]))
+        key = (region_key(entry["region"]), name_key(entry["former"]))
         if key in current_of:
             raise AliasError(f"{path}: {entry['region']} 的原名称“{entry['former']}”出现了两次")
         current_of[key] = name_key(entry["current"])
@@ -54,13 +59,32 @@ def load_aliases(path: Path = ALIASES_PATH) -> Mapping[DepartmentKey, str]:
     return MappingProxyType(current_of)
 
 
+def region_key(region: str | None) -> str:
+    """A printed district as compared: its code (configs/regions.toml) when known, else its folded name."""
+    return region_code(region) or squash(region or "")
+
+
 def department_key(
     region: str | None, department: str | None, aliases: Mapping[DepartmentKey, str] | None = None
 ) -> DepartmentKey:
-    """A department across years: its normalised name within its normalised region, former names mapped to the current one."""
+    """A department across years: its normalised name within its district, former names mapped to the current one."""
     aliases = load_aliases() if aliases is None else aliases
-    key = (squash(region or ""), name_key(department))
+    key = (region_key(region), name_key(department))
     return key[0], aliases.get(key, key[1])
+
+
+def department_id(
+    region: str | None, department: str | None, aliases: Mapping[DepartmentKey, str] | None = None
+) -> str | None:
+    """The department's stable id ("dept-" and 16 hex digits of the key's SHA-256); None when no department is named.
+
+    Stable across years, documents and renames (the key maps a former name to the current one);
+    it changes only when the key does: a new alias or a district newly given its code.
+    """
+    key = department_key(region, department, aliases)
+    if not key[1]:
+        return None
+    return "dept-" + hashlib.sha256("|".join(key).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from budgetml.code_dictionary import code_dictionary
 from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.departments import departments_table, regions_table
 from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
-from budgetml.layout import cache_dir, dataset_path
-from budgetml.parse import ParsedFiling, parsed_to_tables, parser_version
-from budgetml.schema import DATASETS, FILINGS, INPUTS, Dataset
+from budgetml.layout import cache_dir, dataset_path, partitioned_path
+from budgetml.parse import ParsedFiling, parsed_to_tables, parser_version, with_keys
+from budgetml.schema import (
+    DATASETS,
+    DEPARTMENTS,
+    ECONOMIC_CODES,
+    FILINGS,
+    FUNCTION_CODES,
+    INPUTS,
+    LINE_ITEMS,
+    REGIONS,
+    Dataset,
+)
 from budgetml.settings import ParseLimits
 from budgetml.terminal import plain
 
@@ -238,7 +250,7 @@ def assemble(plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path) -> 
     path_of = {f.filing_id: f.source_path for f in files}
     index = filings.schema.get_field_index("source_path")
     paths = pa.array([path_of[i] for i in filings["filing_id"].to_pylist()], pa.string())
-    tables[FILINGS.name] = filings.set_column(index, filings.schema.field(index), paths)
+    tables[FILINGS.name] = with_keys(filings.set_column(index, filings.schema.field(index), paths))
     return tables
 
 
@@ -276,15 +288,42 @@ def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table
 
 
 def stage_parse_datasets(
-    plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path, staged: Path
+    plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path, staged: Path, partition_over: int | None = None
 ) -> tuple[pa.Table, pa.Table]:
     """Build the parse datasets of this run's inputs (from the cache, the published datasets and fresh results)
-    into the staged folder; returns (inputs, filings)."""
-    tables = None if plan.is_unchanged else assemble(plan, outcomes, out_dir)
-    filings = tables[FILINGS.name] if tables else read_table(FILINGS, out_dir)
+    and the datasets derived from them (departments, regions, code dictionaries) into the staged folder;
+    returns (inputs, filings). line_items and form_cells are partitioned by year past `partition_over` filings."""
+    partitioned = partition_over is not None and len(unique_filings(plan.files)) > partition_over
+    is_laid_out = partitioned_path(staged, LINE_ITEMS).is_dir() == partitioned
+    tables = None if plan.is_unchanged and is_laid_out else assemble(plan, outcomes, out_dir)
+    if tables is None:  # the parse datasets stay; their keys follow the current configs all the same
+        published = read_table(FILINGS, staged)
+        filings = with_keys(published)
+        tables = {} if filings.equals(published) else {FILINGS.name: filings}
+    else:
+        filings = tables[FILINGS.name]
     inputs = inventory(plan, outcomes, filings, out_dir)
-    write_parse_datasets(staged, tables, inputs)
+    write_parse_datasets(staged, tables, inputs, partitioned)
+    write_derived_datasets(staged, filings, tables.get(LINE_ITEMS.name))
     return inputs, filings
+
+
+def write_derived_datasets(staged: Path, filings: pa.Table, line_items: pa.Table | None) -> dict[str, Path]:
+    """departments and regions from filings (rewritten when they change); the code dictionaries from line_items
+    (kept when line_items did not change and they exist)."""
+    written = {}
+    for dataset, table in ((DEPARTMENTS, departments_table(filings)), (REGIONS, regions_table(filings))):
+        current = read_table(dataset, staged)
+        if current is None or not current.equals(table):
+            written[dataset.name] = write_table(dataset, table, staged)
+    codes = (FUNCTION_CODES, ECONOMIC_CODES)
+    if line_items is None and all(dataset_path(staged, d).exists() for d in codes):
+        return written
+    if line_items is None:
+        line_items = read_table(LINE_ITEMS, staged)
+    for dataset, system in zip(codes, ("function", "economic")):
+        written[dataset.name] = write_table(dataset, code_dictionary(line_items, system), staged)
+    return written
 
 
 def vanished(plan: RunPlan, outcomes: Sequence[ParseOutcome]) -> list[str]:
@@ -320,13 +359,18 @@ def _exists(file: InputFile) -> bool:
     return True
 
 
-def write_parse_datasets(staged: Path, tables: dict[str, pa.Table] | None, inputs: pa.Table) -> dict[str, Path]:
-    """Write the parse datasets and the inventory into a staged output folder (generations.begin).
-
-    `tables` is None when nothing changed: the staged datasets (links to the published ones) stay.
-    """
+def write_parse_datasets(
+    staged: Path, tables: dict[str, pa.Table], inputs: pa.Table, partitioned: bool = False
+) -> dict[str, Path]:
+    """Write the parse datasets and the inventory into a staged output folder (generations.begin), filings first
+    (the others' file metadata counts its filings); the datasets declared partitionable partitioned by year
+    when `partitioned`."""
     by_name = {d.name: d for d in DATASETS}
-    written = {name: write_table(by_name[name], table, staged) for name, table in (tables or {}).items()}
+    order = sorted(tables, key=lambda name: name != FILINGS.name)
+    written = {
+        name: write_table(by_name[name], tables[name], staged, partitioned and by_name[name].partition_by is not None)
+        for name in order
+    }
     written[INPUTS.name] = write_table(INPUTS, inputs, staged)
     return written
 

@@ -1,6 +1,8 @@
 """Where things live in an output folder: datasets in data/, reports, evidence images, internal state in .state/.
 
     OUT/data/<name>.parquet       the published datasets (a link to the current generation, see generations.py)
+    OUT/data/<name>/year=YYYY/    a large dataset partitioned by year (line_items, form_cells past a number of filings)
+    OUT/data/datapackage.json     the Frictionless Data Package describing them (datapackage.py)
     OUT/reports/report-*.html     the reviewer's reports
     OUT/evidence/                 evidence images
     OUT/.state/lock               one run at a time (lock.py)
@@ -35,9 +37,43 @@ def data_dir(out_dir: Path) -> Path:
 
 
 def dataset_path(out_dir: Path, dataset: Dataset | str) -> Path:
-    """OUT/data/<name>.parquet: the one place that says where a dataset of an output folder is."""
+    """OUT/data/<name>.parquet, or the folder OUT/data/<name>/ when the dataset is stored partitioned by year: the one
+    place that says where a dataset of an output folder is. Both read as one dataset (polars, DuckDB, pyarrow)."""
+    folder = partitioned_path(out_dir, dataset)
+    return folder if folder.is_dir() else file_path(out_dir, dataset)
+
+
+def file_path(out_dir: Path, dataset: Dataset | str) -> Path:
+    """OUT/data/<name>.parquet, the dataset as one file."""
     name = dataset if isinstance(dataset, str) else dataset.name
     return data_dir(out_dir) / f"{name}.parquet"
+
+
+def partitioned_path(out_dir: Path, dataset: Dataset | str) -> Path:
+    """OUT/data/<name>/, the dataset as Hive partitions (year=YYYY/part-0.parquet)."""
+    name = dataset if isinstance(dataset, str) else dataset.name
+    return data_dir(out_dir) / name
+
+
+PARTITION_FILE = "part-0.parquet"
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # how Hive, polars and DuckDB name the partition of null years
+
+
+def dataset_files(out_dir: Path, dataset: Dataset | str) -> list[Path]:
+    """The Parquet files holding a dataset: its one file, or its partitions in year order (empty when absent)."""
+    path = dataset_path(out_dir, dataset)
+    if path.is_dir():
+        return sorted(path.glob(f"*=*/{PARTITION_FILE}"), key=_partition_order)
+    return [path] if path.exists() else []
+
+
+def _partition_order(path: Path) -> tuple[bool, str]:
+    return path.parent.name.endswith(NULL_PARTITION), path.parent.name
+
+
+def datapackage_path(out_dir: Path) -> Path:
+    """OUT/data/datapackage.json, the descriptor of the datasets beside it."""
+    return data_dir(out_dir) / "datapackage.json"
 
 
 def reports_dir(out_dir: Path) -> Path:

@@ -13,6 +13,7 @@ import pyarrow as pa
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.extract import DEFAULT_ENGINE, ExtractError, pdf_to_pages
+from budgetml.identity import department_id
 from budgetml.items import (
     LineItem,
     Table,
@@ -24,13 +25,15 @@ from budgetml.items import (
 )
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
 from budgetml.normalise import YUAN_PER_WAN, UnitError, document_unit
+from budgetml.quality import quality_of
 from budgetml.records import Grid, TextLine
-from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, YUAN
+from budgetml.regions import region_code
+from budgetml.schema import FILINGS, FORM_CELLS, HEADLINE_FIGURES, LINE_ITEMS, NARRATIVE, TABLES, YUAN, cell_id
 from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
 # it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -202,48 +205,57 @@ def document_units(
 
 
 def filing_row(parsed: ParsedFiling) -> dict:
-    """The filings.parquet row of a parsed file."""
-    headline = {
-        name: float(value / YUAN_PER_WAN) if value is not None else None for name, value in parsed.headlines.items()
-    }
+    """The filings.parquet row of a parsed file (keys and quality as the parse knows them: see `with_keys`)."""
+    headlines = {}
+    for name, _ in HEADLINE_FIGURES:
+        value = parsed.headlines.get(name)
+        headlines[f"{name}_yuan"] = value
+        headlines[f"{name}_wan"] = float(value / YUAN_PER_WAN) if value is not None else None
     return {
         "filing_id": parsed.filing_id,
         "source_path": parsed.source_path,
         "status": parsed.status,
         "error": parsed.error,
+        "quality": quality_of(parsed.status, None, None),
+        "n_error_findings": None,
         "doc_kind": parsed.meta.doc_kind,
         "scope": parsed.meta.scope,
         "region": parsed.meta.region,
+        "region_code": region_code(parsed.meta.region),
         "department": parsed.meta.department,
+        "department_id": department_id(parsed.meta.region, parsed.meta.department),
         "parent_department": parsed.meta.parent_department,
         "year": parsed.meta.year,
         "n_pages": parsed.n_pages,
         "tables_found": list(dict.fromkeys(t.table_id for t in parsed.tables if t.table_id)),
-        **{
-            name: headline.get(name)
-            for name in (
-                "total_income",
-                "total_expenditure",
-                "basic_expenditure",
-                "project_expenditure",
-                "personnel_expenditure",
-                "public_expenditure",
-                "sangong_total",
-                "income_grand_total_wan",
-                "carryover_begin_wan",
-                "carryover_end_wan",
-                "fiscal_grant_total_wan",
-                "general_budget_expenditure_wan",
-            )
-        },
+        **headlines,
         "parser_version": parser_version(parsed.engine),
     }
+
+
+def with_keys(filings: pa.Table) -> pa.Table:
+    """filings with department_id, region_code and the parse's quality derived again from the printed names and
+    status: rows from the cache or the last generation follow the current configs/regions.toml and
+    department_aliases.toml, and a quality the checks had set is reset until they run again."""
+    rows = filings.select(["region", "department", "status"]).to_pylist()
+    derived = {
+        "region_code": [region_code(r["region"]) for r in rows],
+        "department_id": [department_id(r["region"], r["department"]) for r in rows],
+        "quality": [quality_of(r["status"], None, None) for r in rows],
+        "n_error_findings": [None] * len(rows),
+    }
+    declared = FILINGS.arrow_schema()
+    for name, values in derived.items():
+        index = filings.schema.get_field_index(name)
+        filings = filings.set_column(index, declared.field(name), pa.array(values, declared.field(name).type))
+    return filings
 
 
 def item_rows(parsed: ParsedFiling) -> list[dict]:
     """The line_items.parquet rows of a parsed file."""
     return [
         {
+            "cell_id": cell_id(parsed.filing_id, table_index, item.row_index, item.column_index),
             "filing_id": parsed.filing_id,
             "table_index": table_index,
             "table_id": item.table_id,
@@ -253,14 +265,15 @@ def item_rows(parsed: ParsedFiling) -> list[dict]:
             "row_label": item.row_label,
             "code": item.code,
             "column_index": item.column_index,
-            "column": item.column,
+            "column_name": item.column,
             "column_header": item.column_header,
-            "value_wan": item.value_wan,
+            "amount_wan": item.value_wan,
             "amount_yuan": item.amount_yuan,
             "unit": item.unit,
             "decimals": item.decimals,
             "raw": item.raw,
             "bbox": list(item.bbox),
+            "year": parsed.meta.year,
         }
         for table_index, item in parsed.items
     ]
@@ -279,19 +292,22 @@ def form_cell_rows(parsed: ParsedFiling) -> list[dict]:
             if not cell.text:
                 continue
             in_header = id(cell) not in page_of
+            row_index = cell.row if in_header else n_header + body_index
             rows.append(
                 {
+                    "cell_id": cell_id(parsed.filing_id, table_index, row_index, cell.col),
                     "filing_id": parsed.filing_id,
                     "table_index": table_index,
                     "table_id": table.table_id,
                     "table_title": table.title,
                     "unit": table.unit,
                     "page": table.pages[0] if in_header else page_of[id(cell)],
-                    "row_index": cell.row if in_header else n_header + body_index,
+                    "row_index": row_index,
                     "column_index": cell.col,
                     "colspan": cell.colspan,
                     "text": cell.text,
                     "bbox": list(cell.bbox),
+                    "year": parsed.meta.year,
                 }
             )
     return rows

@@ -22,7 +22,6 @@ from markupsafe import Markup
 from budgetml import charts
 from budgetml.catalog import load_catalog
 from budgetml.feature_declarations import EXECUTION, FEATURES_BY_NAME, SCORED
-from budgetml.identity import department_key
 from budgetml.layout import dataset_path
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
@@ -107,7 +106,7 @@ class FilingView:
     source_path: str
     status: str
     peer_group: str | None = None
-    peer_group_size: int | None = None
+    n_peer_group: int | None = None
     score: float | None = None
     priority: float | None = None
     rank: int | None = None
@@ -187,25 +186,25 @@ def kind_of(filing: dict) -> str:
 
 
 def _years_series(
-    filing: dict, by_department: dict[tuple[str, str, str], list[dict]]
+    filing: dict, by_department: dict[tuple[str | None, str], list[dict]]
 ) -> tuple[Markup, tuple[dict, ...]]:
     """The department's headline figures over the years in the dataset, its 预算 or its 决算 as the filing is (one
     filing per year: this one for its own year)."""
-    rows = by_department.get((*department_key(filing["region"], filing["department"]), kind_of(filing)), [])
+    rows = by_department.get((filing["department_id"], kind_of(filing)), [])
     per_year: dict[int, dict] = {}
     for row in sorted(rows, key=lambda r: (r["filing_id"] != filing["filing_id"], r["filing_id"])):
         if row["year"] is not None:
             per_year.setdefault(row["year"], row)
     years = sorted(per_year)
     series = [
-        charts.Series(HEADLINE_LABELS[h], tuple((y, _finite(per_year[y][h])) for y in years))
+        charts.Series(HEADLINE_LABELS[h], tuple((y, _finite(per_year[y][f"{h}_wan"])) for y in years))
         for h in ("total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure")
     ]
     chart = charts.years_svg(f"{filing['department'] or ''} 各年度支出（万元）", series, highlight_year=filing["year"])
     table = tuple(
         {
             "year": y,
-            **{h: per_year[y][h] for h in HEADLINE_LABELS},
+            **{h: per_year[y][f"{h}_wan"] for h in HEADLINE_LABELS},
             "is_this": per_year[y]["filing_id"] == filing["filing_id"],
         }
         for y in years
@@ -249,10 +248,10 @@ def report_context(
     check_counts = {"error": 0, "warning": 0, "info": 0, "not_run": 0}
     findings_by: dict[str, list[dict]] = {}
     if checks is not None:
-        failed = checks.filter(pl.col("passed").not_())
+        failed = checks.filter(pl.col("is_passed").not_())
         for severity in ("error", "warning", "info"):
             check_counts[severity] = failed.filter(pl.col("severity") == severity).height
-        check_counts["not_run"] = checks["passed"].null_count()
+        check_counts["not_run"] = checks["is_passed"].null_count()
         order = {"error": 0, "warning": 1, "info": 2}
         for row in sorted(
             failed.iter_rows(named=True), key=lambda r: (order.get(r["severity"], 3), r["rule_id"], r["finding_index"])
@@ -260,10 +259,11 @@ def report_context(
             findings_by.setdefault(row["filing_id"], []).append(row)
 
     # A department's filings over the years, for the per-filing chart.
-    by_department: dict[tuple[str, str, str], list[dict]] = {}
+    # (department_id (budgetml/identity.py), document kind) → its filings: a department's 预算 and 决算 apart
+    by_department: dict[tuple[str | None, str], list[dict]] = {}
     for f in filing_rows.values():
         if f["status"] != "failed":
-            by_department.setdefault((*department_key(f["region"], f["department"]), kind_of(f)), []).append(f)
+            by_department.setdefault((f["department_id"], kind_of(f)), []).append(f)
 
     def findings_of(filing_id: str) -> tuple[FindingView, ...]:
         f, state = filing_rows[filing_id], states.get(filing_id)
@@ -298,9 +298,9 @@ def report_context(
             doc_kind=kind_of(f),
         )
         if anomaly is not None:
-            v.peer_group, v.peer_group_size = anomaly["peer_group"], anomaly["peer_group_size"]
+            v.peer_group, v.n_peer_group = anomaly["peer_group"], anomaly["n_peer_group"]
             v.score, v.priority, v.rank = anomaly["score"], anomaly["priority"], anomaly["rank"]
-            v.flagged, v.is_new_flag = anomaly["flagged"], anomaly["is_new_flag"]
+            v.flagged, v.is_new_flag = anomaly["is_flagged"], anomaly["is_new_flag"]
             v.n_errors, v.n_warnings = anomaly["n_errors"], anomaly["n_warnings"]
             v.reasons = tuple(anomaly["reasons"])
             v.execution_reasons = tuple(

@@ -79,7 +79,7 @@ def review_queue(out_dir: Path, store: Path | None = None) -> list[QueueItem]:
     path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 {ANOMALIES.file_name}：请先运行 budgetml score")
-    flagged = pl.read_parquet(path).filter(pl.col("flagged")).sort("rank").to_dicts()
+    flagged = pl.read_parquet(path).filter(pl.col("is_flagged")).sort("rank").to_dicts()
     decisions = all_decisions(store or default_store_path())
     states = review_states(decisions, flagged)
     return [

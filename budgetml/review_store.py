@@ -196,12 +196,15 @@ class ReviewState:
 def review_states(decisions: Sequence[Decision], filings: Iterable[dict]) -> dict[str, ReviewState]:
     """ReviewState per filing (filings.parquet rows), matching older versions by department and year."""
     in_force = latest(decisions)
+    # Keys from the names each decision recorded, by today's identity rule (a district given its code, a new
+    # alias): the key stored with a decision is the rule of the day it was recorded.
+    key_of = {d.decision_id: key_text(d.region, d.department) for d in decisions}
     states = {}
     for f in filings:
         fid, key = f["filing_id"], key_text(f.get("region"), f.get("department"))
         older = {}
         for d in decisions:
-            if d.filing_id != fid and d.rule_id is None and d.department_key == key and d.year == f.get("year"):
+            if d.filing_id != fid and d.rule_id is None and key_of[d.decision_id] == key and d.year == f.get("year"):
                 older[d.filing_id] = d  # the latest per older file
         states[fid] = ReviewState(
             current=in_force.get((fid, None)),

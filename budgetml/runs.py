@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from budgetml.datasets import rows_to_table, write_table
+from budgetml.departments import unknown_regions
 from budgetml.incremental import RunPlan
 from budgetml.inputs import Skipped
 from budgetml.layout import dataset_path
@@ -36,7 +37,7 @@ class RunSummary:
     started_at: datetime  # timezone-aware
     inputs: tuple[str, ...]
     executor: str
-    workers: int
+    n_workers: int
     n_files: int
     n_new: int
     n_changed: int
@@ -59,6 +60,7 @@ class RunSummary:
     parser_version: str = field(default_factory=parser_version)  # with the engine: "5-pdfium"
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
     skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
+    unknown_regions: tuple[str, ...] = ()  # districts printed by the filings that configs/regions.toml does not know
 
 
 def summarise(
@@ -70,7 +72,7 @@ def summarise(
     started_at: datetime,
     patterns: Sequence[str],
     executor: str,
-    workers: int,
+    n_workers: int,
     output_dir: Path,
     skipped: Sequence[Skipped] = (),
 ) -> RunSummary:
@@ -87,7 +89,7 @@ def summarise(
         started_at=started_at,
         inputs=tuple(patterns),
         executor=executor,
-        workers=workers,
+        n_workers=n_workers,
         n_files=len(rows),
         n_new=count("change", "new"),
         n_changed=count("change", "changed"),
@@ -101,6 +103,7 @@ def summarise(
         failures=failed,
         output_dir=str(output_dir),
         skipped=tuple(skipped),
+        unknown_regions=tuple(unknown_regions(filings)),
         parser_version=plan.parser_version,
     )
 
@@ -127,7 +130,7 @@ def append_run(out_dir: Path, summary: RunSummary) -> Path:
         "duration_s": summary.duration_s,
         "inputs": list(summary.inputs),
         "executor": summary.executor,
-        "workers": summary.workers,
+        "n_workers": summary.n_workers,
         "parser_version": summary.parser_version,
         **{name: getattr(summary, name) for name in _COUNTS},
         "stage_durations": [{"stage": s, "duration_s": d} for s, d in summary.stage_durations],
@@ -136,6 +139,7 @@ def append_run(out_dir: Path, summary: RunSummary) -> Path:
         "n_flags": summary.n_flags,
         "n_flags_new": summary.n_flags_new,
         "report_path": summary.report_path,
+        "unknown_regions": list(summary.unknown_regions),
     }
     new = rows_to_table(RUNS, [row])
     previous = _read_evolving(out_dir)
@@ -183,7 +187,7 @@ def summary_text(summary: RunSummary) -> str:
             if summary.executor.startswith("dask")
             else "在本机"
         )
-        + f"，{summary.workers} 个并行进程",
+        + f"，{summary.n_workers} 个并行进程",
         "各阶段用时：" + "；".join(f"{STAGE_LABELS.get(s, s)} {d:.1f} 秒" for s, d in summary.stage_durations),
     ]
     if summary.n_findings is not None:
@@ -193,6 +197,11 @@ def summary_text(summary: RunSummary) -> str:
     if summary.failures:
         lines.append("失败的文件：")
         lines += [f"  - {plain(path)}：{plain(error)}" for path, error in summary.failures]
+    if summary.unknown_regions:
+        lines.append(
+            "未知行政区划（configs/regions.toml 中没有，region_code 为空）："
+            + "、".join(map(plain, summary.unknown_regions))
+        )
     if summary.skipped:
         lines.append("未读取的路径：")
         lines += [f"  - {plain(s.path)}：{plain(s.reason)}" for s in summary.skipped]

@@ -50,6 +50,7 @@ class NightlySettings:
     deployment_name: str = "nightly"
     max_vanished_pct: float = 5.0  # more input files gone mid-run than this share: stop before publishing
     allowed_roots: tuple[str, ...] = ()  # folders outside the input roots that symbolic links may point into
+    partition_over_filings: int = 2000  # more filings than this: line_items and form_cells partitioned by year
 
     @property
     def worker_count(self) -> int:
@@ -73,7 +74,9 @@ def available_cores() -> int:
 
 def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
     raw = _read_toml(path)
-    parse, dask, schedule, inputs = (_table(raw, name, path) for name in ("parse", "dask", "schedule", "inputs"))
+    parse, dask, schedule, inputs, output = (
+        _table(raw, name, path) for name in ("parse", "dask", "schedule", "inputs", "output")
+    )
     limits = _build(
         ParseLimits,
         {k: parse.pop(k) for k in ("time_limit_s", "memory_limit_mb", "engine") if k in parse},
@@ -90,9 +93,13 @@ def load_settings(path: Path = NIGHTLY_PATH) -> NightlySettings:
         inputs["allowed_roots"] = tuple(_resolve_root(str(p)) for p in inputs["allowed_roots"])
     if "max_vanished_pct" in inputs:
         inputs["max_vanished_pct"] = float(inputs["max_vanished_pct"])
-    settings = _build(NightlySettings, {**values, **inputs, "limits": limits}, path, "parse/schedule/inputs")
+    settings = _build(
+        NightlySettings, {**values, **inputs, **output, "limits": limits}, path, "parse/schedule/inputs/output"
+    )
     if settings.workers < 0 or settings.batch_files < 1 or limits.time_limit_s <= 0 or limits.memory_limit_mb < 256:
         raise SettingsError(f"{path}: workers ≥ 0、batch_files ≥ 1、time_limit_s > 0、memory_limit_mb ≥ 256")
+    if not isinstance(settings.partition_over_filings, int) or settings.partition_over_filings < 0:
+        raise SettingsError(f"{path}: [output] partition_over_filings 应为不小于 0 的整数")
     if not 0 <= settings.max_vanished_pct <= 100:
         raise SettingsError(f"{path}: [inputs] max_vanished_pct 应在 0 到 100 之间")
     return settings

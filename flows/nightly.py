@@ -41,8 +41,8 @@ from budgetml.detect import score_filings
 from budgetml.features import build_features
 from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
-from budgetml.layout import migrate_flat_layout
 from budgetml.lock import OutputLocked, output_lock
+from budgetml.migrations import migrate_output
 from budgetml.progress import parse_progress
 from budgetml.report import write_report
 from budgetml.schema import DATASETS, INPUTS, RUNS
@@ -144,10 +144,10 @@ def parse_on_dask(
 
 @task(cache_policy=NO_CACHE)
 def write_datasets(
-    plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str, staged: str
+    plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str, staged: str, partition_over: int
 ) -> tuple[pa.Table, pa.Table]:
     """Rebuild the parse datasets from cache and fresh results into the staged generation; returns (inputs, filings)."""
-    inputs, filings = incremental.stage_parse_datasets(plan, outcomes, Path(out_dir), Path(staged))
+    inputs, filings = incremental.stage_parse_datasets(plan, outcomes, Path(out_dir), Path(staged), partition_over)
     get_run_logger().info("解析数据集%s", "未变" if plan.is_unchanged else "已重建")
     return inputs, filings
 
@@ -209,14 +209,16 @@ def nightly(
         return result
 
     with output_lock(out):
-        migrate_flat_layout(out)
+        migrate_output(out)
         plan, skipped = timed("discover", discover_inputs, list(patterns), str(base), str(out), settings)
         outcomes = timed("parse", _parse, list(plan.to_parse), out, settings, workers, dask_address, show_progress)
         incremental.check_vanished(plan, outcomes, settings.max_vanished_pct)  # raises: nothing is published
         # A parse-only run publishes no later datasets: they would describe an older set of filings.
         carry = None if later_stages else {d.name for d in incremental.parse_datasets()} | {INPUTS.name, RUNS.name}
         staged = generations.begin(out, carry)
-        inputs_table, filings = timed("write", write_datasets, plan, outcomes, str(out), str(staged))
+        inputs_table, filings = timed(
+            "write", write_datasets, plan, outcomes, str(out), str(staged), settings.partition_over_filings
+        )
         summary = runs.summarise(
             plan,
             inputs_table,
@@ -225,7 +227,7 @@ def nightly(
             started_at=started,
             patterns=patterns,
             executor=f"dask {dask_address}" if dask_address else "local",
-            workers=workers,
+            n_workers=workers,
             output_dir=out,
             skipped=skipped,
         )
@@ -269,9 +271,9 @@ class LaterStage:
 
 
 LATER_STAGES = (
-    LaterStage("checks", check_output, "checks", ~pc.field("passed"), ("n_findings", "n_findings_new")),
+    LaterStage("checks", check_output, "checks", ~pc.field("is_passed"), ("n_findings", "n_findings_new")),
     LaterStage("features", build_features),
-    LaterStage("scoring", score_filings, "anomalies", pc.field("flagged"), ("n_flags", "n_flags_new")),
+    LaterStage("scoring", score_filings, "anomalies", pc.field("is_flagged"), ("n_flags", "n_flags_new")),
 )
 
 

@@ -3,7 +3,8 @@
 Usage: python scripts/compare_outputs.py BEFORE AFTER [--show N]
 
 Every dataset declared in budgetml/schema.py is looked for in both folders (at the top or anywhere below,
-outside hidden folders, so a folder that keeps its datasets in data/ compares with one that does not).
+outside hidden folders, so a folder that keeps its datasets in data/ compares with one that does not); a
+dataset partitioned by year (line_items/year=2025/part-0.parquet …) is read as one.
 Rows are matched by the dataset's key (runs, keyed by its run id, by order); values are compared exactly (floats too: NaN equals NaN). Ignored:
 the run's own identity and timing (runs: run_id, started_at, duration_s, stage_durations, report_path;
 inputs: parse_s, peak_rss_mb). Exit status 0 when every dataset is identical, 1 otherwise.
@@ -16,6 +17,7 @@ import math
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from budgetml.schema import DATASETS, Dataset
@@ -27,15 +29,23 @@ VOLATILE = {
 }
 
 
-def find_dataset(folder: Path, dataset: Dataset) -> Path | None:
-    """The dataset's file in folder: at the top, else the one found below it outside hidden folders."""
-    top = folder / dataset.file_name
-    if top.exists():
-        return top
-    found = [
-        p for p in sorted(folder.rglob(dataset.file_name)) if not any(part.startswith(".") for part in p.parts[-3:-1])
-    ]
-    return found[0] if found else None
+def find_dataset(folder: Path, dataset: Dataset) -> list[Path] | None:
+    """The dataset's file (or its partitions) in folder: at the top, else found below it outside hidden folders."""
+    for base in (folder, folder / "data", *sorted(p.parent for p in folder.rglob("*.parquet") if _visible(p))):
+        if (base / dataset.file_name).is_file():
+            return [base / dataset.file_name]
+        partitions = sorted((base / dataset.name).glob("*=*/*.parquet"))
+        if partitions:
+            return partitions
+    return None
+
+
+def _visible(path: Path) -> bool:
+    return not any(part.startswith(".") for part in path.parts[-3:-1])
+
+
+def _read(paths: list[Path]) -> pa.Table:
+    return pa.concat_tables([pq.read_table(p) for p in paths])
 
 
 def _same(a: object, b: object) -> bool:
@@ -48,9 +58,9 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def compare_dataset(dataset: Dataset, before: Path, after: Path, show: int) -> list[str]:
-    """Differences between the two files of one dataset, as lines to print (none: identical)."""
-    a, b = pq.read_table(before), pq.read_table(after)
+def compare_dataset(dataset: Dataset, before: list[Path], after: list[Path], show: int) -> list[str]:
+    """Differences between the two copies of one dataset, as lines to print (none: identical)."""
+    a, b = _read(before), _read(after)
     problems = []
     if a.schema.remove_metadata() != b.schema.remove_metadata():
         problems.append(f"  schema differs:\n    before {a.schema}\n    after  {b.schema}")
@@ -94,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{dataset.name}: only in {'after' if before is None else 'before'}")
             continue
         problems = compare_dataset(dataset, before, after, args.show)
-        rows = pq.read_metadata(after).num_rows
+        rows = sum(pq.read_metadata(p).num_rows for p in after)
         ignored = sorted(VOLATILE.get(dataset.name, ()))
         note = f" (ignoring {', '.join(ignored)})" if ignored else ""
         print(f"{dataset.name}: {'identical' if not problems else 'DIFFERENT'}, {rows} rows{note}")

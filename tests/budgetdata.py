@@ -7,15 +7,28 @@ from decimal import Decimal
 from pathlib import Path
 
 from budgetml import datasets
-from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
+from budgetml.identity import department_id
+from budgetml.quality import quality_of
+from budgetml.regions import region_code
+from budgetml.schema import (
+    CHECKS,
+    CLAIMS,
+    FILINGS,
+    FORM_CELLS,
+    HEADLINE_FIGURES,
+    LINE_ITEMS,
+    NARRATIVE,
+    TABLES,
+    cell_id,
+)
 
 # The filings columns only a 决算 fills (null for a budget).
 FINAL_ACCOUNT_FIGURES = (
-    "income_grand_total_wan",
-    "carryover_begin_wan",
-    "carryover_end_wan",
-    "fiscal_grant_total_wan",
-    "general_budget_expenditure_wan",
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
 )
 WUHAN_TABLES = [
     "income_expenditure_summary",
@@ -78,6 +91,7 @@ def filing(
         "year": year,
         "n_pages": 30,
         "tables_found": WUHAN_TABLES if tables is None else tables,
+        # headline figures in 万元 under their plain names; filings_row() turns them into the published columns
         "total_income": total,
         "total_expenditure": total,
         "basic_expenditure": basic,
@@ -88,6 +102,21 @@ def filing(
         **dict.fromkeys(FINAL_ACCOUNT_FIGURES),  # a budget prints none of the 决算's own figures
         "parser_version": "test",
     }
+
+
+def filings_row(row: dict) -> dict:
+    """A filing() row as filings.parquet has it: headline figures as *_yuan (exact) and *_wan, keys and quality."""
+    row = dict(row)
+    for name, _ in HEADLINE_FIGURES:
+        if name in row:
+            wan = row.pop(name)
+            row[f"{name}_wan"] = wan
+            row[f"{name}_yuan"] = None if wan is None else Decimal(str(wan)) * 10000
+    row.setdefault("region_code", region_code(row["region"]))
+    row.setdefault("department_id", department_id(row["region"], row["department"]))
+    row.setdefault("quality", quality_of(row["status"], None, None))
+    row.setdefault("n_error_findings", None)
+    return row
 
 
 def item(
@@ -101,11 +130,11 @@ def item(
     page: int = 5,
 ) -> dict:
     amount = Decimal(str(value_wan)) * 10000
+    table_index = {"sangong": 7, "general_budget_by_unit": 5, "income_summary": 1, "projects": 10}.get(table_id, 2)
     return {
+        "cell_id": cell_id(filing_id, table_index, row_index, 1),
         "filing_id": filing_id,
-        "table_index": {"sangong": 7, "general_budget_by_unit": 5, "income_summary": 1, "projects": 10}.get(
-            table_id, 2
-        ),
+        "table_index": table_index,
         "table_id": table_id,
         "table_title": table_id,
         "page": page,
@@ -113,14 +142,15 @@ def item(
         "row_label": label,
         "code": code,
         "column_index": 1,
-        "column": column,
+        "column_name": column,
         "column_header": column,
-        "value_wan": value_wan,
+        "amount_wan": value_wan,
         "amount_yuan": amount,
         "unit": "万元",
         "decimals": 2,
         "raw": f"{value_wan:.2f}",
         "bbox": [10.0, 20.0, 60.0, 30.0],
+        "year": None,
     }
 
 
@@ -135,6 +165,7 @@ def cell(
     page: int = 20,
 ) -> dict:
     return {
+        "cell_id": cell_id(filing_id, table_index, row, column),
         "filing_id": filing_id,
         "table_index": table_index,
         "table_id": table_id,
@@ -146,6 +177,7 @@ def cell(
         "colspan": 1,
         "text": text,
         "bbox": [10.0 * column, 20.0 * row, 10.0 * column + 9, 20.0 * row + 19],
+        "year": None,
     }
 
 
@@ -177,16 +209,19 @@ def claim(
         "code": None,
         "item_names": [],
         "amount": Decimal(amount),
+        "amount_yuan": Decimal(amount) * 10000,
         "unit": "万元",
         "compare_year": compare_year,
         "compare_basis": "预算" if compare_year else None,
         "delta": Decimal(delta) if delta is not None else None,
-        "percent": None,
+        "delta_yuan": Decimal(delta) * 10000 if delta is not None else None,
+        "change_pct": None,
         "share_pct": None,
         "prev_amount": Decimal(prev_amount) if prev_amount is not None else None,
-        **dict.fromkeys(
-            ("initial_budget_amount", "completion_pct", "budget_relation", "share_of")
-        ),  # 决算 wording only
+        "prev_amount_yuan": Decimal(prev_amount) * 10000 if prev_amount is not None else None,
+        **dict.fromkeys(  # 决算 wording only
+            ("initial_budget", "initial_budget_yuan", "completion_pct", "budget_relation", "share_of")
+        ),
     }
 
 
@@ -206,16 +241,21 @@ def finding(
         "rule_id": rule_id,
         "finding_index": index,
         "severity": severity,
-        "passed": passed,
+        "is_passed": passed,
         "subject": "合计",
         "expected": expected,
         "actual": actual,
         "diff": actual - expected,
         "tolerance": 0.01,
         "unit": "万元",
+        "expected_yuan": Decimal(str(expected)) * 10000,
+        "actual_yuan": Decimal(str(actual)) * 10000,
+        "diff_yuan": (Decimal(str(actual)) - Decimal(str(expected))) * 10000,
+        "tolerance_yuan": Decimal(100),
         "message": message,
         "pages": list(pages),
         "bboxes": [[10.0, 20.0, 60.0, 30.0] for _ in pages],
+        "cell_ids": [None for _ in pages],
         "finding_id": f"{rule_id}:{index}",
         "caused_by_id": None,
         "matched_scope": None,
@@ -233,7 +273,7 @@ def write_output(
     """Write the parse (and, when `checks` is given, check) datasets of an output folder."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for dataset, rows in (
-        (FILINGS, filings),
+        (FILINGS, [filings_row(f) for f in filings]),
         (LINE_ITEMS, list(items)),
         (FORM_CELLS, list(cells)),
         (CLAIMS, list(claims)),

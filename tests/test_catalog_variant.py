@@ -78,5 +78,9 @@ def test_a_catalog_with_one_more_variant_parses_a_filing_printed_in_it(tmp_path)
     assert cells[("20501", "total")] == 1250.0
     assert (cells[("205", "basic")], cells[("205", "project")]) == (850.0, 400.0)
     row = filing_row(parsed)
-    assert (row["total_expenditure"], row["basic_expenditure"], row["project_expenditure"]) == (1250.0, 850.0, 400.0)
+    assert (row["total_expenditure_wan"], row["basic_expenditure_wan"], row["project_expenditure_wan"]) == (
+        1250.0,
+        850.0,
+        400.0,
+    )
     assert catalog.best_template(row["tables_found"], row["doc_kind"]).name == "某市模板"

@@ -37,7 +37,7 @@ def seed_checks(seed_checked):
 
 
 def test_seed_findings_are_exactly_the_real_inconsistencies(seed_checks):
-    failed = seed_checks.filter(pl.col("passed").not_())
+    failed = seed_checks.filter(pl.col("is_passed").not_())
     found = list(zip(failed["rule_id"], failed["message"]))
     for rule_id, words in EXPECTED_SEED_FINDINGS:
         assert any(r == rule_id and words in m for r, m in found), (rule_id, words, found)
@@ -45,7 +45,7 @@ def test_seed_findings_are_exactly_the_real_inconsistencies(seed_checks):
 
 
 def test_severities(seed_checks):
-    failed = seed_checks.filter(pl.col("passed").not_())
+    failed = seed_checks.filter(pl.col("is_passed").not_())
     assert failed.filter(pl.col("severity") == "warning")["rule_id"].to_list() == ["units.consistent"]
     assert failed.filter(pl.col("severity") == "error").height == len(EXPECTED_SEED_FINDINGS) - 1
 
@@ -53,21 +53,21 @@ def test_severities(seed_checks):
 def test_rounding_of_a_cent_is_not_a_finding(seed_checks):
     # 表6 工资福利支出: its items add to 1255.02 against a printed 1255.03.
     row = seed_checks.filter(pl.col("rule_id") == "table.hierarchy", pl.col("subject") == "301 工资福利支出（合计）")
-    assert row.height == 1 and row["passed"][0] is True
+    assert row.height == 1 and row["is_passed"][0] is True
     assert row["actual"][0] == pytest.approx(1255.03) and row["expected"][0] == pytest.approx(1255.02)
 
 
 def test_findings_carry_page_evidence(seed_checks):
-    failed = seed_checks.filter(pl.col("passed").not_())
+    failed = seed_checks.filter(pl.col("is_passed").not_())
     for pages, bboxes in zip(failed["pages"].to_list(), failed["bboxes"].to_list()):
         assert pages and all(p >= 1 for p in pages)
         assert len(bboxes) == len(pages)
-    table_finding = seed_checks.filter(pl.col("rule_id") == "perf.funding_sources", pl.col("passed").not_())
+    table_finding = seed_checks.filter(pl.col("rule_id") == "perf.funding_sources", pl.col("is_passed").not_())
     assert all(b is not None for b in table_finding["bboxes"].to_list()[0])
 
 
 def test_rules_that_ran_on_the_seed(seed_checks):
-    ran = set(seed_checks.filter(pl.col("passed").is_not_null())["rule_id"])
+    ran = set(seed_checks.filter(pl.col("is_passed").is_not_null())["rule_id"])
     for rule_id in [
         "summary.balance",
         "table.total_row",
@@ -96,8 +96,9 @@ def test_claims_dataset(seed_checked):
     assert (
         row["amount"][0] == Decimal("42.74")
         and row["delta"][0] == Decimal("-4.2")
-        and row["percent"][0] == Decimal("-10")
+        and row["change_pct"][0] == Decimal("-10")
     )
+    assert (row["amount_yuan"][0], row["delta_yuan"][0]) == (Decimal("427400"), Decimal("-42000"))
     assert row["item_names"][0].to_list() == ["社会保障和就业支出", "行政事业单位养老支出", "事业单位离退休"]
     assert row["page"][0] > 40
 
@@ -163,7 +164,7 @@ def test_seed_findings_do_not_change_with_presentation(knobs, tmp_path):
     parse_to_datasets([pdf], tmp_path / "out")
     check_output(tmp_path / "out")
     checks = pl.read_parquet(dataset_path(tmp_path / "out", "checks"))
-    failed = checks.filter(pl.col("passed").not_())
+    failed = checks.filter(pl.col("is_passed").not_())
     found = list(zip(failed["rule_id"], failed["message"]))
     for rule_id, words in EXPECTED_SEED_FINDINGS:
         assert any(r == rule_id and words in m for r, m in found), (rule_id, words, found)

@@ -26,4 +26,4 @@ def test_identical_folders_and_a_difference(tmp_path):
     changed = compare(tmp_path / "before", tmp_path / "after")
     assert changed.returncode == 1
     assert "filings: DIFFERENT" in changed.stdout and "1 rows only before" in changed.stdout
-    assert "total_expenditure: 1000.0 → 1001.0" in changed.stdout
+    assert "total_expenditure_wan: 1000.0 → 1001.0" in changed.stdout

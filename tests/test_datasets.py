@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def item_row(amount: Decimal, **overrides) -> dict:
     row = {
+        "cell_id": "f" * 64 + ":0:0:2",
         "filing_id": "f" * 64,
         "table_index": 0,
         "table_id": "expenditure_summary",
@@ -29,14 +30,15 @@ def item_row(amount: Decimal, **overrides) -> dict:
         "row_label": "合计",
         "code": None,
         "column_index": 2,
-        "column": "total",
+        "column_name": "total",
         "column_header": "合计",
-        "value_wan": float(amount / 10000),
+        "amount_wan": float(amount / 10000),
         "amount_yuan": amount,
         "unit": "万元",
         "decimals": 2,
         "raw": "3,375.67",
         "bbox": [1.0, 2.0, 3.0, 4.0],
+        "year": 2025,
     }
     return row | overrides
 
@@ -87,7 +89,10 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         datasets.write_table(LINE_ITEMS, datasets.rows_to_table(LINE_ITEMS, [item_row(Decimal("2.00"))]), tmp_path)
     assert dataset_path(tmp_path, "line_items").read_bytes() == before
-    assert [p.name for p in dataset_path(tmp_path, "line_items").parent.iterdir()] == ["line_items.parquet"]
+    assert sorted(p.name for p in dataset_path(tmp_path, "line_items").parent.iterdir()) == [
+        "datapackage.json",
+        "line_items.parquet",
+    ]
 
 
 def test_datasets_md_is_generated_from_the_schema():

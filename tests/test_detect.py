@@ -61,11 +61,11 @@ def test_injected_outlier_ranks_first_and_its_reason_names_the_feature(tmp_path,
     rows, target = with_outlier(kind)
     scored = score_features(features_of(tmp_path, rows), SETTINGS)
     top = scored.row(0, named=True)
-    assert top["filing_id"] == target and top["rank"] == 1 and top["flagged"]
+    assert top["filing_id"] == target and top["rank"] == 1 and top["is_flagged"]
     assert top["score"] == scored["score"].max()
     assert top["reason_features"][0][0] == feature
     assert words in top["reasons"][0]
-    assert top["peer_group"] == "2025年 教育" and top["peer_group_size"] == 24
+    assert top["peer_group"] == "2025年 教育" and top["n_peer_group"] == 24
 
 
 def test_missing_performance_indicators_among_peers_that_have_them(tmp_path):
@@ -108,9 +108,7 @@ def test_peer_groups_fall_back_from_year_and_type_to_type_to_year():
         }
     )
     grouped = (
-        detect.assign_peer_groups(frame, ScoringSettings(min_group_size=5))
-        .select("peer_group", "peer_group_size")
-        .rows()
+        detect.assign_peer_groups(frame, ScoringSettings(min_group_size=5)).select("peer_group", "n_peer_group").rows()
     )
     assert grouped[0] == ("2025年 教育", 6)
     assert grouped[6] == ("民政（2024–2025年）", 5)  # 2 + 3 民政 over both years
@@ -127,11 +125,11 @@ def test_review_budget_and_dismissed_filings(tmp_path):
     frame = features_of(tmp_path, rows)
     settings = replace(SETTINGS, max_flags=3, max_flag_share=1.0)
     scored = score_features(frame, settings)
-    assert scored["flagged"].sum() == 3 and scored.filter(pl.col("flagged"))["rank"].to_list() == [1, 2, 3]
+    assert scored["is_flagged"].sum() == 3 and scored.filter(pl.col("is_flagged"))["rank"].to_list() == [1, 2, 3]
     dismissed = score_features(frame, settings, review_statuses={target: "dismissed"})
     row = dismissed.filter(pl.col("filing_id") == target).row(0, named=True)
-    assert row["rank"] == 1 and not row["flagged"] and row["review_status"] == "dismissed"
-    assert dismissed.filter(pl.col("flagged"))["rank"].to_list() == [2, 3, 4]
+    assert row["rank"] == 1 and not row["is_flagged"] and row["review_status"] == "dismissed"
+    assert dismissed.filter(pl.col("is_flagged"))["rank"].to_list() == [2, 3, 4]
 
 
 def test_failed_checks_raise_the_priority_not_the_score(tmp_path):

@@ -58,8 +58,8 @@ def filing_row(fid: str, **changes) -> dict:
         "region": "武昌区",
         "department": f"武昌区{fid}局",
         "year": 2025,
-        **HEADLINE,
-        **changes,
+        **{f"{name}_wan": value for name, value in {**HEADLINE, **changes}.items() if name in HEADLINE},
+        **{name: value for name, value in changes.items() if name not in HEADLINE},
     }
 
 
@@ -83,9 +83,9 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
         {
             "filing_id": ["A", "A", "B", "C", "F", "F"],
             "table_id": ["expenditure_summary"] * 5 + ["income_summary"],
-            "column": ["total"] * 6,
+            "column_name": ["total"] * 6,
             "code": ["201", "20101", "204", "205", "208", "206"],
-            "value_wan": [100.0, 99.99, 12.3456, 5.004, 3.0, 1.0],
+            "amount_wan": [100.0, 99.99, 12.3456, 5.004, 3.0, 1.0],
         }
     ).write_parquet(dataset_path(out, "line_items"))
     return labels, out
@@ -105,16 +105,16 @@ def write_checks(out: Path) -> None:
                 "table.hierarchy",
                 "narrative.amount",
             ],
-            "passed": [True, None, False, False, False, False, False, False],
+            "is_passed": [True, None, False, False, False, False, False, False],
             "severity": ["error", "error", "warning", "error", "error", "error", "info", "error"],
         },
-        schema={"filing_id": pl.String, "rule_id": pl.String, "passed": pl.Boolean, "severity": pl.String},
+        schema={"filing_id": pl.String, "rule_id": pl.String, "is_passed": pl.Boolean, "severity": pl.String},
     ).write_parquet(dataset_path(out, "checks"))
 
 
 def write_anomalies(out: Path) -> None:
     pl.DataFrame(
-        {"filing_id": ["A", "B", "C", "D"], "score": [0.2, 0.9, 0.95, 0.8], "flagged": [False, True, True, True]}
+        {"filing_id": ["A", "B", "C", "D"], "score": [0.2, 0.9, 0.95, 0.8], "is_flagged": [False, True, True, True]}
     ).write_parquet(dataset_path(out, "anomalies"))
 
 
@@ -179,7 +179,7 @@ def test_datasets_missing_entirely(tmp_path):
 
 def test_anomalies_without_the_score_column_are_not_scored(corpus):
     labels, out = corpus
-    pl.DataFrame({"filing_id": ["A"], "flagged": [True]}).write_parquet(dataset_path(out, "anomalies"))
+    pl.DataFrame({"filing_id": ["A"], "is_flagged": [True]}).write_parquet(dataset_path(out, "anomalies"))
     report = evaluate(labels, out)
     assert report.outliers is None and "not scored yet: anomalies.parquet has no column 'score'" in report.notes
 

@@ -11,9 +11,10 @@ import pytest
 
 from budgetml import features
 from budgetml.datasets import data_dictionary
+from budgetml.departments import department_type, load_department_types
 from budgetml.feature_declarations import FEATURES
-from budgetml.features import build_features, department_type, form_to_indicators, load_department_types
-from budgetml.form_cells import FormCell
+from budgetml.features import build_features, form_to_indicators
+from budgetml.form_cells import FormCell, cell_of
 from budgetml.layout import data_dir, dataset_path
 from budgetml.schema import FEATURES as FEATURES_DATASET
 from tests.budgetdata import SHANGHAI_TABLES, claim, fid, filing, finding, form, item, write_output
@@ -199,21 +200,7 @@ def test_missing_forms_count_as_zero_where_the_district_prints_them(tmp_path):
 
 
 def _cells(rows: list[list[str]]) -> list[FormCell]:
-    return [
-        FormCell(
-            c["table_index"],
-            c["table_id"],
-            c["table_title"],
-            c["unit"],
-            c["page"],
-            c["row_index"],
-            c["column_index"],
-            c["colspan"],
-            c["text"],
-            tuple(c["bbox"]),
-        )
-        for c in form("x", "项目支出绩效目标表(测试)", rows)
-    ]
+    return [cell_of(c) for c in form("x", "项目支出绩效目标表(测试)", rows)]
 
 
 def test_indicator_rows_are_read_by_what_cells_say_not_their_column():
@@ -264,18 +251,7 @@ def test_indicator_rows_are_read_by_what_cells_say_not_their_column():
 def test_indicators_of_the_real_seed_project_form(seed_checked):
     """The seed's 计划管理经费 form, counted by hand: 10 long-term and 32 annual indicators, 9 of them qualitative."""
     cells = [
-        FormCell(
-            c["table_index"],
-            c["table_id"],
-            c["table_title"],
-            c["unit"],
-            c["page"],
-            c["row_index"],
-            c["column_index"],
-            c["colspan"],
-            c["text"],
-            tuple(c["bbox"]),
-        )
+        cell_of(c)
         for c in pl.read_parquet(dataset_path(seed_checked, "form_cells"))
         .filter(pl.col("table_title") == "项目支出绩效目标表(计划管理经费)")
         .iter_rows(named=True)

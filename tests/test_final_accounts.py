@@ -232,7 +232,7 @@ def test_generated_final_accounts_parse_to_the_printed_figures(generated):
         row = filing_row(parsed)
         assert (row["doc_kind"], row["year"], row["department"]) == ("final_account", 2024, printed.profile.full_name)
         expected = {k: float(v / 10000) if v is not None else None for k, v in printed.headline_figures().items()}
-        assert {k: row[k] for k in expected} == pytest.approx(expected, abs=1e-9), path.name
+        assert {k: row[f"{k}_wan"] for k in expected} == pytest.approx(expected, abs=1e-9), path.name
 
 
 def test_clean_generated_final_accounts_pass_every_check_and_each_injection_is_caught(generated):
@@ -247,12 +247,12 @@ def test_clean_generated_final_accounts_pass_every_check_and_each_injection_is_c
     }
     for path in printed_by_path:
         mine = checks.filter(pl.col("source_path") == str(path))
-        failed = set(mine.filter(pl.col("passed").not_())["rule_id"])
+        failed = set(mine.filter(pl.col("is_passed").not_())["rule_id"])
         assert mine.height > 100  # the rules read the filing
         if "clean" in path.name or "initial_budget" in path.name:
             # The 年初预算 mismatch is consistent within the 决算: only the published 预算 shows it.
-            assert failed == set(), mine.filter(pl.col("passed").not_())["message"].to_list()
-            assert mine["passed"].null_count() == 0
+            assert failed == set(), mine.filter(pl.col("is_passed").not_())["message"].to_list()
+            assert mine["is_passed"].null_count() == 0
         else:
             kind = next(k for k in caught_by if k.removeprefix("final_") in path.name)
             assert caught_by[kind] in failed, (path.name, failed)

@@ -8,10 +8,10 @@ import pytest
 
 from budgetml.checks.inputs import load_filings
 from budgetml.features import features_rows, load_inputs
-from budgetml.identity import AliasError, FilingRef, department_key, load_aliases, previous_filings
+from budgetml.identity import AliasError, FilingRef, department_id, department_key, load_aliases, previous_filings
 from tests.budgetdata import fid, filing, write_output
 
-ALIASES = {("武昌区", "武昌区经济和信息化局"): "武昌区经济信息化和科技创新局"}
+ALIASES = {("420106", "武昌区经济和信息化局"): "武昌区经济信息化和科技创新局"}  # keyed by the district's code
 
 
 def ref(filing_id: str, year: int, department: str = "武昌区教育局", status: str = "ok") -> FilingRef:
@@ -24,8 +24,24 @@ def test_key_ignores_spacing_width_and_a_second_name():
     )
 
 
+def test_a_district_is_keyed_by_its_code_however_it_is_printed():
+    assert (
+        department_key("武昌区", "武昌区教育局")
+        == department_key("武汉市 武昌区", "武昌区教育局")
+        == (
+            "420106",
+            "武昌区教育局",
+        )
+    )
+    assert department_id("武昌区", "武昌区教育局") == department_id("武汉市武昌区", "武昌区教育局")
+    assert department_id("上海市普陀区", "武昌区教育局") != department_id("武昌区", "武昌区教育局")
+    assert department_key("某县", "某县教育局") == ("某县", "某县教育局")  # unknown district: its folded name
+    assert department_id("武昌区", None) is None
+
+
 def test_a_former_name_is_the_current_department():
-    assert department_key("武昌区", "武昌区经济和信息化局", ALIASES) == ("武昌区", "武昌区经济信息化和科技创新局")
+    assert department_key("武昌区", "武昌区经济和信息化局", ALIASES) == ("420106", "武昌区经济信息化和科技创新局")
+    assert department_id("武昌区", "武昌区经济和信息化局") == department_id("武昌区", "武昌区经济信息化和科技创新局")
     assert department_key("江岸区", "武昌区经济和信息化局", ALIASES)[1] == "武昌区经济和信息化局"  # another district
 
 

@@ -45,11 +45,11 @@ HEADLINES = {
         "personnel_expenditure": "2152.26",
         "public_expenditure": "184.65",
         "sangong_total": None,
-        "income_grand_total_wan": "2995.39",
-        "carryover_begin_wan": "49.14",
-        "carryover_end_wan": "55.34",
-        "fiscal_grant_total_wan": "2961.68",
-        "general_budget_expenditure_wan": "2940.05",
+        "income_grand_total": "2995.39",
+        "carryover_begin": "49.14",
+        "carryover_end": "55.34",
+        "fiscal_grant_total": "2961.68",
+        "general_budget_expenditure": "2940.05",
     },
     "上海市普陀区规划和自然资源局": {
         "total_income": "9746.50",
@@ -59,11 +59,11 @@ HEADLINES = {
         "personnel_expenditure": "4884.09",
         "public_expenditure": "480.66",
         "sangong_total": "0.39",
-        "income_grand_total_wan": "9859.38",
-        "carryover_begin_wan": "112.88",
-        "carryover_end_wan": "100.00",
-        "fiscal_grant_total_wan": "9746.50",
-        "general_budget_expenditure_wan": "9746.50",
+        "income_grand_total": "9859.38",
+        "carryover_begin": "112.88",
+        "carryover_end": "100.00",
+        "fiscal_grant_total": "9746.50",
+        "general_budget_expenditure": "9746.50",
     },
 }
 # The failed checks a reader of each PDF agrees with: (rule, subject), in rule order.
@@ -140,7 +140,8 @@ def test_headline_figures_as_printed(final_account):
     }
     row = filing_row(parsed)
     assert row["doc_kind"] == "final_account"
-    assert all(row[k] == (float(v) if v is not None else None) for k, v in expected.items())
+    assert all(row[f"{k}_wan"] == (float(v) if v is not None else None) for k, v in expected.items())
+    assert all(row[f"{k}_yuan"] == (Decimal(v) * 10000 if v is not None else None) for k, v in expected.items())
 
 
 def test_empty_fund_tables_are_present_and_empty_with_their_note(final_account):
@@ -172,19 +173,19 @@ def test_findings_are_exactly_those_a_reader_agrees_with(checked):
     checks = pl.read_parquet(dataset_path(out, "checks"))
     for filing_id, department in department_of.items():
         mine = checks.filter(pl.col("filing_id") == filing_id)
-        failed = mine.filter(pl.col("passed").not_()).sort("rule_id", "finding_index")
+        failed = mine.filter(pl.col("is_passed").not_()).sort("rule_id", "finding_index")
         assert list(zip(failed["rule_id"], failed["subject"])) == FINDINGS[department], failed["message"].to_list()
-        assert mine["passed"].null_count() == 0, mine.filter(pl.col("passed").is_null())["message"].to_list()
+        assert mine["is_passed"].null_count() == 0, mine.filter(pl.col("is_passed").is_null())["message"].to_list()
         # The rules did read the filing: every 决算 table rule passed somewhere.
-        ran = set(mine.filter(pl.col("passed"))["rule_id"])
+        ran = set(mine.filter(pl.col("is_passed"))["rule_id"])
         assert {"final.summary_balance", "final.carryover", "final.cross_table", "final.narrative_execution"} <= ran
-        assert not mine.filter(pl.col("rule_id").str.starts_with("completeness") & pl.col("passed").not_()).height
+        assert not mine.filter(pl.col("rule_id").str.starts_with("completeness") & pl.col("is_passed").not_()).height
 
 
 def test_the_section_four_total_finding_names_both_figures(checked):
     out, _ = checked
     checks = pl.read_parquet(dataset_path(out, "checks"))
-    [row] = checks.filter((pl.col("subject") == "财政拨款收入支出总计") & pl.col("passed").not_()).to_dicts()
+    [row] = checks.filter((pl.col("subject") == "财政拨款收入支出总计") & pl.col("is_passed").not_()).to_dicts()
     assert (row["expected"], row["actual"], row["unit"]) == (2961.68, 0.3, "万元")
     assert row["message"].startswith("说明称财政拨款收入支出总计 0.30 万元，财政拨款收入支出决算总表为 2,961.68 万元")
     assert row["pages"] == [21, 13]

@@ -72,7 +72,7 @@ def test_every_real_pdf_has_its_expected_list(real_checks):
 def test_exact_error_findings(real_checks, name):
     if name not in real_checks:
         pytest.skip(f"{name} not in {REAL}")
-    failed = real_checks[name].filter(pl.col("passed").not_() & (pl.col("severity") == "error"))
+    failed = real_checks[name].filter(pl.col("is_passed").not_() & (pl.col("severity") == "error"))
     found = list(zip(failed["rule_id"], failed["subject"], failed["message"]))
     expected = EXPECTED_ERRORS[name]
     assert [(r, s) for r, s, _ in found] == [(r, s) for r, s, _ in expected], found
@@ -88,6 +88,6 @@ def test_no_wrong_completeness_or_name_finding(real_checks, name):
     rows = real_checks[name]
     wrong = rows.filter(
         (pl.col("rule_id").str.starts_with("completeness.") | (pl.col("rule_id") == "name.consistent"))
-        & pl.col("passed").not_()
+        & pl.col("is_passed").not_()
     )
     assert wrong.height == 0, wrong["message"].to_list()

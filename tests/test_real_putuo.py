@@ -145,8 +145,10 @@ def test_filing_row_in_wan(putuo_parsed):
     from budgetml.parse import filing_row
 
     row = filing_row(putuo_parsed)
-    assert round(row["total_expenditure"], 2) == 9628.22
-    assert row["sangong_total"] == pytest.approx(10.81, abs=1e-9)
+    assert round(row["total_expenditure_wan"], 2) == 9628.22
+    assert row["total_expenditure_yuan"] == Decimal("96282213.44")
+    assert row["sangong_total_wan"] == pytest.approx(10.81, abs=1e-9)
+    assert (row["region_code"], row["department_id"] is not None) == ("310107", True)
     assert row["n_pages"] == 23
 
 
@@ -176,7 +178,7 @@ def test_real_inconsistencies_are_found(tmp_path):
 
     parse_to_datasets([PUTUO_PDF], tmp_path)
     checks = pl.read_parquet(check_output(tmp_path)["checks"])
-    failed = checks.filter(pl.col("passed").not_())
+    failed = checks.filter(pl.col("is_passed").not_())
     messages = "\n".join(failed["message"].to_list())
     # The 2026 budget compares with "2026年预算" (should be 2025).
     assert failed.filter(pl.col("rule_id") == "year.consistent").height >= 3

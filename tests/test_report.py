@@ -47,7 +47,7 @@ def reported(seed_checked, tmp_path_factory):
         started_at=datetime(2026, 11, 27, 2, 30, tzinfo=UTC),
         inputs=("data/",),
         executor="local",
-        workers=2,
+        n_workers=2,
         n_files=51,
         n_new=1,
         n_changed=0,
@@ -70,7 +70,7 @@ def reported(seed_checked, tmp_path_factory):
 def test_report_shows_flags_reasons_evidence_charts_and_decisions(reported):
     out, path, html, seed = reported
     anomalies = pl.read_parquet(dataset_path(out, "anomalies"))
-    flagged = anomalies.filter(pl.col("flagged")).sort("rank")
+    flagged = anomalies.filter(pl.col("is_flagged")).sort("rank")
     assert path.parent == out / "reports" and path.name.startswith("report-")
     assert html.count('class="flag-row"') == flagged.height > 0
     top = flagged.row(0, named=True)
@@ -146,7 +146,7 @@ def test_report_opens_in_chromium_without_console_errors(reported, tmp_path):
     out, path, _, _ = reported
     dom, console = open_in_chromium(path.as_uri(), "--dump-dom")
     assert console == []
-    flagged = pl.read_parquet(dataset_path(out, "anomalies")).filter(pl.col("flagged")).height
+    flagged = pl.read_parquet(dataset_path(out, "anomalies")).filter(pl.col("is_flagged")).height
     assert dom.count('class="flag-row"') == flagged and dom.count("<svg") >= 9 and "第 21 页" in dom
     shot = tmp_path / "report.png"
     _, console = open_in_chromium(path.as_uri(), f"--screenshot={shot}", "--window-size=1280,2400", "--hide-scrollbars")

@@ -36,7 +36,7 @@ def test_a_dismissal_survives_two_reruns(tmp_path):
     out, store = tmp_path / "out", tmp_path / "review" / "decisions.sqlite"
     _, target = outlier_output(out)
     first = rerun(out, store)
-    assert first.row(0, named=True)["filing_id"] == target and first.row(0, named=True)["flagged"]
+    assert first.row(0, named=True)["filing_id"] == target and first.row(0, named=True)["is_flagged"]
     assert target in [q.filing_id for q in review.review_queue(out, store)]
 
     decision = review.record_decision(out, target[:10], "dismissed", "三公含一次性购车，已核实", "张三", store=store)
@@ -45,7 +45,7 @@ def test_a_dismissal_survives_two_reruns(tmp_path):
     for _ in range(2):
         again = rerun(out, store)
         row = again.filter(pl.col("filing_id") == target).row(0, named=True)
-        assert row["rank"] == 1 and not row["flagged"] and row["review_status"] == "dismissed"
+        assert row["rank"] == 1 and not row["is_flagged"] and row["review_status"] == "dismissed"
         assert target not in [q.filing_id for q in review.review_queue(out, store)]
     assert [d.note for d in review_store.all_decisions(store)] == ["三公含一次性购车，已核实"]
     html = write_report(out, store=store).read_text(encoding="utf-8")
@@ -57,7 +57,7 @@ def test_a_dismissed_flag_reappears_only_when_its_file_changes(tmp_path):
     rows, target = outlier_output(out)
     rerun(out, store)
     review.record_decision(out, target, "dismissed", "已核实", "张三", store=store)
-    assert not rerun(out, store).filter(pl.col("filing_id") == target)["flagged"][0]
+    assert not rerun(out, store).filter(pl.col("filing_id") == target)["is_flagged"][0]
 
     # The department republishes the file: other bytes, a new filing_id, same department and year.
     changed = fid("5-2025 corrected")
@@ -66,7 +66,7 @@ def test_a_dismissed_flag_reappears_only_when_its_file_changes(tmp_path):
     write_output(out, rows)
     scored = rerun(out, store)
     top = scored.row(0, named=True)
-    assert top["filing_id"] == changed and top["flagged"] and top["review_status"] is None and top["is_new_flag"]
+    assert top["filing_id"] == changed and top["is_flagged"] and top["review_status"] is None and top["is_new_flag"]
     (queued,) = [q for q in review.review_queue(out, store) if q.filing_id == changed]
     assert [d.filing_id for d in queued.older_versions] == [target]
     html = write_report(out, store=store).read_text(encoding="utf-8")
@@ -100,7 +100,7 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
     assert state.rules["table.total_row"].status == "dismissed"
     # A confirmed flag stays flagged (it is real) but leaves the queue.
     row = rerun(out, store).filter(pl.col("filing_id") == target).row(0, named=True)
-    assert row["flagged"] and row["review_status"] == "confirmed"
+    assert row["is_flagged"] and row["review_status"] == "confirmed"
     assert target not in [q.filing_id for q in review.review_queue(out, store)]
 
 

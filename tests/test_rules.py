@@ -44,6 +44,7 @@ def amount(table_id: str, column: str, wan: str, label: str = "", code: str | No
     """A line item printed in 万元 to the digits of `wan`."""
     decimals = len(wan.split(".")[1]) if "." in wan else 0
     return Amount(
+        f"x:0:{row}:{column}",
         0,
         table_id,
         1,
@@ -78,7 +79,7 @@ def table(
 def form(table_id: str, title: str, rows: list[list[str]]) -> list[FormCell]:
     """A form's cells, one string per cell, rows top to bottom."""
     return [
-        FormCell(0, table_id, title, "万元", 2, r, c, 1, text, (float(c), float(r), c + 1.0, r + 1.0))
+        FormCell(f"x:0:{r}:{c}", 0, table_id, title, "万元", 2, r, c, 1, text, (float(c), float(r), c + 1.0, r + 1.0))
         for r, texts in enumerate(rows)
         for c, text in enumerate(texts)
     ]
@@ -830,7 +831,7 @@ def test_findings_that_follow_from_one_wrong_cell_are_linked_to_the_first():
     amounts = [replace(a, bbox=(0, a.row_index, 1, a.row_index + 1)) for a in amounts]
     f = filing(amounts)
     rows = finding_rows(f, run_rules(f, tuple(r for r in load_rules() if r.rule_id == "table.hierarchy")))
-    failed = [(r["subject"], r["finding_id"], r["caused_by_id"]) for r in rows if r["passed"] is False]
+    failed = [(r["subject"], r["finding_id"], r["caused_by_id"]) for r in rows if r["is_passed"] is False]
     assert failed == [
         ("205 教育支出（合计）", "table.hierarchy:0", None),
         ("20502 普通教育（合计）", "table.hierarchy:1", "table.hierarchy:0"),

@@ -42,7 +42,7 @@ def summary(**changes) -> RunSummary:
         started_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
         inputs=("data/pdfs",),
         executor="local",
-        workers=2,
+        n_workers=2,
         n_files=5,
         n_new=2,
         n_changed=1,

@@ -434,7 +434,7 @@ def test_small_corpus_parses_ok_with_the_labelled_figures(small_corpus):
         assert parsed.filing_id == f["filing_id"]
         assert (row["region"], row["department"], row["year"]) == (f["region"], f["department"], f["year"])
         for name, expected in f["headline_wan"].items():
-            assert row[name] == pytest.approx(expected, abs=1e-9), (f["path"], name)
+            assert row[f"{name}_wan"] == pytest.approx(expected, abs=1e-9), (f["path"], name)
         table = {"budget": "expenditure_summary", "final_account": "final_expenditure"}[f["doc_kind"]]
         assert row["doc_kind"] == f["doc_kind"]
         items = {i.code: i.value_wan for _, i in parsed.items if i.table_id == table and i.column == "total" and i.code}

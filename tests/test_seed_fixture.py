@@ -103,10 +103,10 @@ def test_layout_variants_headlines(variant_parsed):
     row = filing_row(parsed)
     assert parsed.status == "ok", parsed.error
     assert (
-        row["total_expenditure"],
-        row["personnel_expenditure"],
-        row["public_expenditure"],
-        row["sangong_total"],
+        row["total_expenditure_wan"],
+        row["personnel_expenditure_wan"],
+        row["public_expenditure_wan"],
+        row["sangong_total_wan"],
     ) == (3375.67, 2133.39, 192.86, 4.28)
 
 
@@ -131,7 +131,8 @@ def test_headline_figures(seed_parsed):
         "sangong_total": 4.28,
         "total_income": 3375.67,
     }
-    assert {k: row[k] for k in expected} == expected
+    assert {k: row[f"{k}_wan"] for k in expected} == expected
+    assert {k: row[f"{k}_yuan"] for k in expected} == {k: Decimal(str(v)) * 10000 for k, v in expected.items()}
     assert seed_parsed.headlines["total_expenditure"] == Decimal("33756700.00")
 
 

@@ -159,7 +159,7 @@ def percent_finding(
 
 def value_evidence(*values: FormValue | None) -> tuple[Evidence, ...]:
     """The pages and boxes of form values (those that exist)."""
-    return tuple(Evidence(v.cell.page, v.cell.bbox) for v in values if v is not None)
+    return tuple(Evidence(v.cell.page, v.cell.bbox, v.cell.cell_id) for v in values if v is not None)
 
 
 def half_unit(value: FormValue) -> Decimal:

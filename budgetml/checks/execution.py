@@ -20,6 +20,7 @@ from budgetml.checks.final_accounts import EXPENDITURE, GENERAL, SANGONG, SUMMAR
 from budgetml.checks.final_narrative import claim_value
 from budgetml.checks.inputs import Amount, FilingData, coded_rows
 from budgetml.checks.registry import Evidence, Finding, message, rule
+from budgetml.identity import department_id
 from budgetml.normalise import UNIT_TO_YUAN
 
 BBox = tuple[float, float, float, float]
@@ -184,6 +185,7 @@ def execution_rows(f: FilingData) -> list[dict]:
                 "budget_filing_id": f.budget.filing_id if f.budget else None,
                 "region": f.region,
                 "department": f.department,
+                "department_id": department_id(f.region, f.department),
                 "year": f.year,
                 "item": item.item,
                 "code": item.code,

@@ -36,6 +36,7 @@ SANGONG_PARTS = ("overseas", "vehicle_total", "vehicle_purchase", "vehicle_opera
 class Amount:
     """One line item as the rules see it."""
 
+    cell_id: str
     table_index: int
     table_id: str | None
     page: int
@@ -56,8 +57,8 @@ class Amount:
 
     @property
     def evidence(self) -> Evidence:
-        """The figure's page and box."""
-        return Evidence(self.page, self.bbox)
+        """The figure's page, box and cell."""
+        return Evidence(self.page, self.bbox, self.cell_id)
 
 
 @dataclass(frozen=True)
@@ -191,13 +192,14 @@ def _rows(dataset: Dataset, out_dir: Path) -> list[dict]:
 def amount_of(row: dict) -> Amount:
     """The rules' record of one line_items.parquet row."""
     return Amount(
+        row["cell_id"],
         row["table_index"],
         row["table_id"],
         row["page"],
         row["row_index"],
         row["row_label"],
         row["code"],
-        row["column"],
+        row["column_name"],
         row["amount_yuan"],
         row["decimals"],
         row["unit"],

@@ -76,10 +76,11 @@ def message(key: str, rule_id: str | None = None, **values: object) -> str:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a reviewer looks: a page, and the figure's box when it is known (a narrative sentence has none)."""
+    """Where a reviewer looks: a page, and the figure's box and cell when it is a table cell (a narrative sentence is not)."""
 
     page: int
     bbox: tuple[float, float, float, float] | None
+    cell_id: str | None = None  # line_items.cell_id or form_cells.cell_id
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Finding:
     expected: Decimal | None = None
     actual: Decimal | None = None
     tolerance: Decimal | None = None
-    unit: str = ""  # unit of expected/actual/tolerance: 万元, 元, %
+    unit: str = ""  # unit of expected/actual/tolerance: 元, 万元, 亿元, %, 年
     evidence: tuple[Evidence, ...] = ()
     scope: str | None = None  # the scope (口径) a narrative figure was found to agree with, or compared within
 

@@ -9,6 +9,7 @@ declares (configs/rules.toml doc_kinds; budget when it says none).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from budgetml.checks import (
@@ -23,8 +24,10 @@ from budgetml.checks import (
 )
 from budgetml.checks.inputs import FilingData, load_filings
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
-from budgetml.datasets import rows_to_table, write_table
-from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS
+from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.normalise import UNIT_TO_YUAN
+from budgetml.quality import with_quality
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, YUAN
 
 FAMILIES = (completeness, identities, cross_table, performance, narrative, final_accounts, final_narrative, execution)
 # How docs/rules.md names the document kinds a rule reads.
@@ -103,14 +106,18 @@ def claim_rows(f: FilingData) -> list[dict]:
             "code": c.code,
             "item_names": list(c.item_names),
             "amount": c.amount,
+            "amount_yuan": _yuan(c.amount, c.unit),
             "unit": c.unit,
             "compare_year": c.compare_year,
             "compare_basis": c.compare_basis,
             "delta": c.delta,
-            "percent": c.percent,
+            "delta_yuan": _yuan(c.delta, c.unit),
+            "change_pct": c.percent,
             "share_pct": c.share_pct,
             "prev_amount": c.prev_amount,
-            "initial_budget_amount": c.initial_budget,
+            "prev_amount_yuan": _yuan(c.prev_amount, c.unit),
+            "initial_budget": c.initial_budget,
+            "initial_budget_yuan": _yuan(c.initial_budget, c.unit),
             "completion_pct": c.completion_pct,
             "budget_relation": c.budget_relation,
             "share_of": c.share_of,
@@ -123,6 +130,13 @@ def _float(value) -> float | None:
     return float(value) if value is not None else None
 
 
+def _yuan(value: Decimal | None, unit: str) -> Decimal | None:
+    """A figure in a money unit as exact 元 at the datasets' scale (4 decimals); None for other units."""
+    if value is None or unit not in UNIT_TO_YUAN:
+        return None
+    return (value * UNIT_TO_YUAN[unit]).quantize(Decimal(1).scaleb(-YUAN.scale))
+
+
 def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dict]:
     """The checks.parquet rows of one filing's findings, numbered per rule, consequences linked to their first."""
     rows = []
@@ -131,6 +145,7 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
         index = counters.get(r.rule_id, 0)
         counters[r.rule_id] = index + 1
         has_both = finding.actual is not None and finding.expected is not None
+        expected_yuan, actual_yuan = _yuan(finding.expected, finding.unit), _yuan(finding.actual, finding.unit)
         rows.append(
             {
                 "filing_id": f.filing_id,
@@ -138,16 +153,21 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
                 "finding_index": index,
                 "finding_id": f"{r.rule_id}:{index}",
                 "severity": r.severity,
-                "passed": finding.passed,
+                "is_passed": finding.passed,
                 "subject": finding.subject,
                 "expected": _float(finding.expected),
                 "actual": _float(finding.actual),
                 "diff": float(finding.actual - finding.expected) if has_both else None,
                 "tolerance": _float(finding.tolerance),
                 "unit": finding.unit,
+                "expected_yuan": expected_yuan,
+                "actual_yuan": actual_yuan,
+                "diff_yuan": actual_yuan - expected_yuan if has_both and expected_yuan is not None else None,
+                "tolerance_yuan": _yuan(finding.tolerance, finding.unit),
                 "message": finding.message,
                 "pages": [e.page for e in finding.evidence],
                 "bboxes": [list(e.bbox) if e.bbox else None for e in finding.evidence],
+                "cell_ids": [e.cell_id for e in finding.evidence],
                 "caused_by_id": None,
                 "matched_scope": finding.scope,
             }
@@ -158,18 +178,23 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
 
 
 def check_output(out_dir: Path) -> dict[str, Path]:
-    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet there."""
+    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet
+    there, and the filings' quality from the findings (filings.quality, n_error_findings: budgetml/quality.py)."""
     rules = load_rules()
     claims, findings, executed = [], [], []
     for f in load_filings(Path(out_dir)):
         claims += claim_rows(f)
         findings += finding_rows(f, run_rules(f, rules))
         executed += execution.execution_rows(f)
-    return {
+    checks = rows_to_table(CHECKS, findings)
+    written = {
         CLAIMS.name: write_table(CLAIMS, rows_to_table(CLAIMS, claims), Path(out_dir)),
-        CHECKS.name: write_table(CHECKS, rows_to_table(CHECKS, findings), Path(out_dir)),
+        CHECKS.name: write_table(CHECKS, checks, Path(out_dir)),
         BUDGET_EXECUTION.name: write_table(BUDGET_EXECUTION, rows_to_table(BUDGET_EXECUTION, executed), Path(out_dir)),
     }
+    filings = with_quality(read_table(FILINGS, Path(out_dir)), checks)
+    written[FILINGS.name] = write_table(FILINGS, filings, Path(out_dir))
+    return written
 
 
 def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetml.layout import dataset_path
+from budgetml.layout import dataset_files
 from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
@@ -24,7 +24,7 @@ from budgetml.terminal import plain
 # a correct reading can show after conversion: 0.005 万元 in 万元 tables, 0.005 元 in 元 tables.
 PRINTED_HALF_STEP = 0.005
 WAN_PER_UNIT = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}
-FLOAT_SLACK_WAN = 1e-9  # float64 noise on value_wan, far below any printed step
+FLOAT_SLACK_WAN = 1e-9  # float64 noise on amount_wan, far below any printed step
 DETECTING_SEVERITIES = ("error", "warning")  # a failed check of these severities counts as a detection
 # The rules that find each injected inconsistency (configs/rules.toml ids): an injection counts as found only
 # when one of its own rules fails on the filing, not when any rule does (a misread elsewhere is no detection).
@@ -56,11 +56,11 @@ HEADLINES = (
 )
 # The figures only a 决算 prints, scored on 决算 filings besides HEADLINES (filings.parquet columns).
 FINAL_HEADLINES = (
-    "income_grand_total_wan",
-    "carryover_begin_wan",
-    "carryover_end_wan",
-    "fiscal_grant_total_wan",
-    "general_budget_expenditure_wan",
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
 )
 # The table whose 合计 by code labels expenditure_items_wan, by document kind (budgetml/synth/corpus.py).
 EXPENDITURE_TABLE = {"budget": "expenditure_summary", "final_account": "final_expenditure"}
@@ -155,8 +155,10 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
     filings = read_labels(labels_path)
     notes: list[str] = []
     parsed = _read(output_dir, "filings", notes)
-    items = _read(output_dir, "line_items", notes, columns=["filing_id", "table_id", "column", "code", "value_wan"])
-    checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "passed", "severity"])
+    items = _read(
+        output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "amount_wan"]
+    )
+    checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "is_passed", "severity"])
     finals = [f for f in filings if doc_kind(f) == "final_account"]
     execution = (
         _read(output_dir, "budget_execution", notes, columns=["filing_id", "budget_filing_id"]) if finals else None
@@ -201,11 +203,11 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
 
 
 def _read(output_dir: Path, name: str, notes: list[str], columns: Sequence[str] | None = None) -> pl.DataFrame | None:
-    path = dataset_path(output_dir, name)
-    if not path.exists():
+    files = dataset_files(output_dir, name)  # one file, or its year partitions
+    if not files:
         notes.append(f"not scored yet: {name}.parquet missing")
         return None
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(files, hive_partitioning=False)
     missing = [c for c in columns or () if c not in frame.columns]
     if missing:
         notes.append(f"not scored yet: {name}.parquet lacks columns {missing}")
@@ -231,7 +233,7 @@ def _score_headlines(
             continue
         for name in HEADLINES:
             unit = f["headline_units"].get(name, "万元")
-            matched[name] += _close(f["headline_wan"].get(name), row.get(name), unit)
+            matched[name] += _close(f["headline_wan"].get(name), row.get(f"{name}_wan"), unit)
         meta_matched += (row.get("region"), row.get("department"), row.get("year")) == (
             f["region"],
             f["department"],
@@ -276,14 +278,14 @@ def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore
     found_items = (
         items.filter(
             pl.col("table_id").is_in(list(EXPENDITURE_TABLE.values())),
-            pl.col("column") == "total",
+            pl.col("column_name") == "total",
             pl.col("code").is_not_null(),
         )
         .group_by("filing_id", "table_id", "code")
-        .agg(pl.col("value_wan"))
+        .agg(pl.col("amount_wan"))
     )
     parsed: dict[tuple[str, str, str], list[float]] = {
-        (r["filing_id"], r["table_id"], r["code"]): r["value_wan"] for r in found_items.to_dicts()
+        (r["filing_id"], r["table_id"], r["code"]): r["amount_wan"] for r in found_items.to_dicts()
     }
     found = expected = 0
     for f in filings:
@@ -305,7 +307,7 @@ def _kind(filing: dict) -> str | None:
 
 def detections(checks: pl.DataFrame) -> set[tuple[str, str]]:
     """(filing_id, rule_id) of every failed finding of a detecting severity (null, could not run, is no failure)."""
-    failed = checks.filter(pl.col("passed").not_() & pl.col("severity").is_in(DETECTING_SEVERITIES))
+    failed = checks.filter(pl.col("is_passed").not_() & pl.col("severity").is_in(DETECTING_SEVERITIES))
     return set(zip(failed["filing_id"].to_list(), failed["rule_id"].to_list()))
 
 
@@ -318,7 +320,7 @@ def _score_checks(filings: Sequence[dict], checks: pl.DataFrame, kinds: Sequence
     """Recall of the injected `kinds` among `filings` (found by each kind's own rules), and their clean filings
     with a failed error-level check."""
     found = detections(checks)
-    failed = checks.filter(pl.col("passed").not_())  # null (could not run) is not a failure
+    failed = checks.filter(pl.col("is_passed").not_())  # null (could not run) is not a failure
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
     for kind in kinds:
@@ -340,7 +342,9 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
 
     scores = {r["filing_id"]: r[score_column] for r in anomalies.select("filing_id", score_column).to_dicts()}
     flagged_ids = (
-        set(anomalies.filter(pl.col("flagged"))["filing_id"].to_list()) if "flagged" in anomalies.columns else set()
+        set(anomalies.filter(pl.col("is_flagged"))["filing_id"].to_list())
+        if "is_flagged" in anomalies.columns
+        else set()
     )
     population = [f for f in filings if _category(f) in ("clean", "outlier")]
     valid = [s for s in scores.values() if s is not None and not math.isnan(s)]

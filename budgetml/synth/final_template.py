@@ -87,11 +87,11 @@ HEADLINE_SOURCES = {
     "personnel_expenditure": ("final_basic_by_economic", "personnel_total", "personnel"),
     "public_expenditure": ("final_basic_by_economic", "public_total", "public"),
     "sangong_total": ("final_sangong", "total", "sangong_total"),
-    "income_grand_total_wan": ("final_income_expenditure_summary", "income_total", "income"),
-    "carryover_begin_wan": ("final_income_expenditure_summary", "income_carryover", "income"),
-    "carryover_end_wan": ("final_income_expenditure_summary", "expenditure_carryover", "expenditure"),
-    "fiscal_grant_total_wan": ("final_fiscal_grant_summary", "income_total", "income"),
-    "general_budget_expenditure_wan": ("final_general_budget_by_function", "total", "total"),
+    "income_grand_total": ("final_income_expenditure_summary", "income_total", "income"),
+    "carryover_begin": ("final_income_expenditure_summary", "income_carryover", "income"),
+    "carryover_end": ("final_income_expenditure_summary", "expenditure_carryover", "expenditure"),
+    "fiscal_grant_total": ("final_fiscal_grant_summary", "income_total", "income"),
+    "general_budget_expenditure": ("final_general_budget_by_function", "total", "total"),
 }
 
 

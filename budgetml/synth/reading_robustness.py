@@ -155,12 +155,12 @@ def filing_outcomes(labels: Sequence[dict], output_dir: Path) -> list[FilingOutc
     parsed = {r["filing_id"]: r for r in _rows(FILINGS, output_dir)}
     pairs: dict[tuple[str, str], list[float]] = {}
     for r in _rows(LINE_ITEMS, output_dir):
-        if r["table_id"] == "expenditure_summary" and r["column"] == "total" and r["code"]:
-            pairs.setdefault((r["filing_id"], r["code"]), []).append(r["value_wan"])
+        if r["table_id"] == "expenditure_summary" and r["column_name"] == "total" and r["code"]:
+            pairs.setdefault((r["filing_id"], r["code"]), []).append(r["amount_wan"])
     failed: dict[str, set[str]] = {}
     detections: set[tuple[str, str]] = set()  # (filing, rule) of failed detecting findings
     for r in _rows(CHECKS, output_dir):
-        if r["passed"] is False:
+        if r["is_passed"] is False:
             if r["severity"] in FALSE_POSITIVE_SEVERITIES:
                 failed.setdefault(r["filing_id"], set()).add(r["rule_id"])
             if r["severity"] in DETECTING_SEVERITIES:
@@ -190,7 +190,9 @@ def filing_outcomes(labels: Sequence[dict], output_dir: Path) -> list[FilingOutc
                     name
                     for name in HEADLINES
                     if not _exact(
-                        label["headline_wan"].get(name), row.get(name), label["headline_units"].get(name, "万元")
+                        label["headline_wan"].get(name),
+                        row.get(f"{name}_wan"),
+                        label["headline_units"].get(name, "万元"),
                     )
                 ),
                 n_pairs=len(label["expenditure_items_wan"]),

@@ -33,11 +33,11 @@ HEADLINE_SOURCES = {
 }
 # The figures only a 决算 prints (budgetml/synth/final_template.py): a correct parser reads none in a budget.
 FINAL_ONLY_HEADLINES = (
-    "income_grand_total_wan",
-    "carryover_begin_wan",
-    "carryover_end_wan",
-    "fiscal_grant_total_wan",
-    "general_budget_expenditure_wan",
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
 )
 
 # --- the printed filing ----------------------------------------------------------------------------
