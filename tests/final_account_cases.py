@@ -30,7 +30,8 @@ def amount(table_id: str, column: str, wan: str, label: str = "", code: str | No
     """A figure printed in 万元 to the digits of `wan`."""
     decimals = len(wan.split(".")[1]) if "." in wan else 0
     yuan = Decimal(wan) * UNIT_TO_YUAN["万元"]
-    return Amount(0, table_id, 1, row, label, code, column, yuan, decimals, "万元", wan, (0, 0, 1, 1))
+    cell = f"x:{table_id}:{row}:{column}"
+    return Amount(cell, 0, table_id, 1, row, label, code, column, yuan, decimals, "万元", wan, (0, 0, 1, 1))
 
 
 def final_filing(

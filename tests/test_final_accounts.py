@@ -187,7 +187,7 @@ def test_peer_groups_keep_budgets_and_final_accounts_apart():
     )
     groups = assign_peer_groups(frame, ScoringSettings(min_group_size=5))
     assert groups["peer_group"].to_list() == ["2024年 教育"] * 5 + ["2024年 决算 教育"] * 5
-    assert set(groups["peer_group_size"].to_list()) == {5}
+    assert set(groups["n_peer_group"].to_list()) == {5}
 
 
 def test_the_execution_reason_names_the_rate_and_the_peers_median():
@@ -291,6 +291,7 @@ def test_the_report_lists_a_low_execution_final_account_with_its_reason(tmp_path
                 "budget_filing_id": None,
                 "region": f["region"],
                 "department": f["department"],
+                "department_id": None,
                 "year": 2024,
                 "item": "general_budget_expenditure",
                 "code": None,
