@@ -30,7 +30,7 @@ from markupsafe import Markup
 from budgetml import charts
 from budgetml.catalog import load_catalog
 from budgetml.evidence import EvidenceUnavailable, boxes_by_page, crop, render_batch
-from budgetml.feature_declarations import FEATURES_BY_NAME
+from budgetml.feature_declarations import EXECUTION, EXECUTION_FEATURES, FEATURES_BY_NAME
 from budgetml.findings import (
     Cause,
     check_counts,
@@ -60,8 +60,16 @@ CHART_FEATURES = (
     "size_log10_wan",
 )
 # The headline figures a filing's section shows, with their labels from the catalog: the spending
-# ones (income repeats total spending in a balanced budget).
-HEADLINE_LABELS = {name: label for name, label in load_catalog().headline_labels.items() if name != "total_income"}
+# ones (income repeats total spending in a balanced budget), those a budget and a 决算 both print.
+SHOWN_HEADLINES = (
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "sangong_total",
+)
+HEADLINE_LABELS = {name: load_catalog().headline_labels[name] for name in SHOWN_HEADLINES}
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
 DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
 # Dataset columns the report reads (the one place that names them).
@@ -93,6 +101,7 @@ _ANOMALY_COLUMNS = (
     _FLAGGED,
     "is_new_flag",
     "reasons",
+    "reason_features",
     "deviations",
 )
 
@@ -161,6 +170,33 @@ class FilingSection:
     review: ReviewState
     years_chart: Markup
     years_table: tuple[dict, ...]
+    execution_rates: tuple[tuple[str, float | None], ...]  # a 决算's (label, 决算 / 年初预算 %); () for a budget
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    """A 决算 whose execution stands out among its peers' (a reason of topic 预算执行), as 预算执行 lists it."""
+
+    filing_id: str
+    region: str | None
+    department: str | None
+    year: int | None
+    doc_kind: str
+    rank: int
+    peer_group: str
+    execution_reasons: tuple[str, ...]
+    execution_rates: tuple[tuple[str, float | None], ...]  # (label, 决算 / 年初预算 %)
+    has_section: bool  # in the review queue, so the page has its section
+
+    @property
+    def anchor(self) -> str:
+        """The id of the filing's section in the page."""
+        return f"filing-{self.filing_id[:16]}"
+
+    @property
+    def title(self) -> str:
+        """The department, year and document kind, as the section's heading."""
+        return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年{DOC_KIND_LABELS[self.doc_kind]}"
 
 
 @dataclass
@@ -178,6 +214,7 @@ class ReportContext:
     status_counts: dict[str, int]
     n_today: int
     n_new_flags: int
+    execution_outliers: list[ExecutionRow]  # 决算 whose execution stands out among their peers, by rank
     distribution_charts: list[Markup]
     decisions: list[tuple[Decision, str]]
     store_path: str
@@ -284,6 +321,57 @@ def _inline_crops(
     return crops
 
 
+def _execution_rates(features: pl.DataFrame | None) -> dict[str, tuple[tuple[str, float | None], ...]]:
+    """filing_id → a 决算's execution rates (label, %), from features.parquet."""
+    if features is None:
+        return {}
+    finals = features.filter(pl.col("doc_kind") == "final_account").select("filing_id", *EXECUTION_FEATURES)
+    return {
+        row[0]: tuple(
+            (FEATURES_BY_NAME[name].label, _finite(value)) for name, value in zip(EXECUTION_FEATURES, row[1:])
+        )
+        for row in finals.iter_rows()
+    }
+
+
+def _execution_reasons(anomaly: dict) -> tuple[str, ...]:
+    """A scored filing's reasons of topic 预算执行 (their first feature's topic)."""
+    return tuple(
+        reason
+        for reason, names in zip(anomaly["reasons"], anomaly["reason_features"])
+        if names and names[0] in FEATURES_BY_NAME and FEATURES_BY_NAME[names[0]].topic == EXECUTION
+    )
+
+
+def _execution_outliers(
+    anomalies: pl.DataFrame,
+    filings: pl.DataFrame,
+    rates: dict[str, tuple[tuple[str, float | None], ...]],
+    queued: set[str],
+) -> list[ExecutionRow]:
+    """The scored 决算 with a reason of topic 预算执行, by rank: scored among 决算 only (budgetml/detect.py)."""
+    finals = filings.filter(pl.col("doc_kind") == "final_account").select("filing_id")
+    listed = []
+    for a in anomalies.drop("deviations").join(finals, on="filing_id").sort("rank").iter_rows(named=True):
+        reasons = _execution_reasons(a)
+        if reasons:
+            listed.append(
+                ExecutionRow(
+                    a["filing_id"],
+                    a["region"],
+                    a["department"],
+                    a["year"],
+                    "final_account",
+                    a["rank"],
+                    a["peer_group"],
+                    reasons,
+                    rates.get(a["filing_id"], ()),
+                    a["filing_id"] in queued,
+                )
+            )
+    return listed
+
+
 def report_context(
     out_dir: Path,
     summary: RunSummary | None = None,
@@ -308,7 +396,10 @@ def report_context(
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
     filings = filings.rename({f"{h}_wan": h for h in HEADLINE_LABELS})
     anomalies = _read(out_dir, ANOMALIES, _ANOMALY_COLUMNS)
-    features = _read(out_dir, FEATURES, ("filing_id", "department", "year", *CHART_FEATURES))
+    features = _read(
+        out_dir, FEATURES, ("filing_id", "doc_kind", "department", "year", *CHART_FEATURES, *EXECUTION_FEATURES)
+    )
+    rates = _execution_rates(features)
     decisions = all_decisions(store)
 
     counts = {s: filings.filter(pl.col("status") == s).height for s in STATUS_LABELS}
@@ -388,6 +479,7 @@ def report_context(
         status_counts={s: sum(r.status == s for r in queue) for s in QUEUE_STATUS_LABELS},
         n_today=len(today),
         n_new_flags=sum(r.is_new_flag and r.is_today for r in queue),
+        execution_outliers=[] if anomalies is None else _execution_outliers(anomalies, filings, rates, set(by_id)),
         distribution_charts=_distribution_charts(features, all_anomalies, today),
         decisions=shown_decisions,
         store_path=str(store),
@@ -399,7 +491,7 @@ def report_context(
         queued.filter(pl.col("filing_id").is_in(list(full))).select("filing_id", "deviations").iter_rows()
     )
     context.sections = _sections(
-        filings, queue, by_id, deviations, causes_of, crops, states, settings.report_full_sections
+        filings, queue, by_id, deviations, causes_of, crops, states, rates, settings.report_full_sections
     )
     return context
 
@@ -412,6 +504,7 @@ def _sections(
     causes_of: dict[str, list[Cause]],
     crops: dict[str, dict[str, tuple[int, str]]],
     states: dict[str, ReviewState],
+    rates: dict[str, tuple[tuple[str, float | None], ...]],
     n_full: int,
 ) -> Iterator[FilingSection]:
     """The queue's filing sections in order, each built when the template reaches it; the first n_full in full."""
@@ -448,6 +541,7 @@ def _sections(
             review=states[row.filing_id],
             years_chart=chart,
             years_table=table,
+            execution_rates=rates.get(row.filing_id, ()),
         )
 
 
@@ -472,6 +566,7 @@ def _environment() -> jinja2.Environment:
     env.globals["review_labels"] = REVIEW_LABELS
     env.globals["queue_status_labels"] = QUEUE_STATUS_LABELS
     env.globals["headline_labels"] = HEADLINE_LABELS
+    env.globals["execution_labels"] = [FEATURES_BY_NAME[name].label for name in EXECUTION_FEATURES]
     return env
 
 
