@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from decimal import Decimal
 
 import polars as pl
@@ -323,3 +324,40 @@ def test_the_report_lists_a_low_execution_final_account_with_its_reason(tmp_path
     section = html[html.index(f'id="{listed.anchor}"') :]
     section = section[: section.index("</section>")]
     assert "<h4>预算执行</h4>" in section and "60.0%" in section and "2024年决算" in section
+
+
+def test_the_desk_shows_a_final_accounts_rule_titles_evidence_figures_and_execution(generated, tmp_path):
+    """The desk's page of a generated 决算 with a broken carry-over: the 决算 rules' Chinese titles and explanations,
+    the evidence crop, the 决算's own figures and its execution rates (年初预算 as the 决算 prints it)."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from budgetml.desk.app import create_app
+    from budgetml.detect import score_filings
+    from budgetml.features import build_features
+    from budgetml.layout import data_dir
+    from budgetml.review_queue import QueueSettings
+
+    out, _ = generated
+    copy = tmp_path / "out"
+    shutil.copytree(data_dir(out), data_dir(copy))
+    build_features(copy)
+    score_filings(copy, store=tmp_path / "unused.sqlite")
+    filings = pl.read_parquet(dataset_path(copy, "filings"))
+    broken = filings.filter(pl.col("source_path").str.ends_with("-final_carryover_broken.pdf"))["filing_id"][0]
+    client = TestClient(create_app(copy, tmp_path / "review.sqlite", QueueSettings()), base_url="http://127.0.0.1:8765")
+    assert broken in client.get("/").text  # in the queue: error findings
+    html = client.get(f"/filing/{broken}").text
+    assert "2024年决算" in html
+    # The first failed rule with its title and explanation; final.carryover's failure is folded under it.
+    assert "决算总表收入总计应等于支出总计，且等于各组成之和" in html
+    assert "收入支出决算总表和财政拨款收入支出决算总表中，收入总计应等于支出总计" in html
+    assert "年初结转和结余 + 本年收入 − 本年支出 = 年末结转和结余" in html
+    assert re.search(r'src="/evidence/[0-9a-f]{64}/finding/[^"]+/crop\.png"', html)
+    headline = html[html.index('id="headline"') : html.index("</section>", html.index('id="headline"'))]
+    assert "年末结转和结余" in headline and "收入总计" in headline
+    execution = html[html.index('id="execution-table"') : html.index("</table>", html.index('id="execution-table"'))]
+    rates = pl.read_parquet(dataset_path(copy, "features")).filter(pl.col("filing_id") == broken).row(0, named=True)
+    assert rates["execution_total_pct"] is not None
+    assert "支出决算为年初预算的比例" in execution and f"{rates['execution_total_pct']:,.1f}%" in execution

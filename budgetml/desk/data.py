@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from budgetml.catalog import load_catalog
+from budgetml.feature_declarations import EXECUTION_FEATURES
 from budgetml.findings import failed_checks
 from budgetml.layout import data_dir, dataset_path
 from budgetml.review_queue import QueueSettings, in_queue
@@ -29,6 +31,18 @@ HEADLINES = {
     "sangong_total": "“三公”经费",
     "total_income": "收入合计",
 }
+# The figures only a 决算 prints (filings' <name>_wan columns), which a 决算's page shows besides HEADLINES.
+FINAL_HEADLINES = {
+    name: load_catalog().headline_labels[name]
+    for name in (
+        "income_grand_total",
+        "carryover_begin",
+        "carryover_end",
+        "fiscal_grant_total",
+        "general_budget_expenditure",
+    )
+}
+_FIGURES = (*HEADLINES, *FINAL_HEADLINES)
 DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
 FILING_STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
 _FILING_COLUMNS = (
@@ -67,10 +81,13 @@ class DeskData:
 
     out_dir: Path
     version: tuple
-    filings: pl.DataFrame  # every filing: _FILING_COLUMNS and the headline figures (万元, named as in HEADLINES)
+    filings: (
+        pl.DataFrame
+    )  # every filing: _FILING_COLUMNS and its figures (万元, named as in HEADLINES, FINAL_HEADLINES)
     queue: pl.DataFrame  # the queue filings: filings' and anomalies' columns, department_type, rules, severities, text
     failed: pl.DataFrame  # every failed finding (findings.FINDING_COLUMNS but the boxes, and its row in checks.parquet)
     anomalies: pl.DataFrame  # every scored filing (_ANOMALY_COLUMNS)
+    execution: pl.DataFrame  # every 决算's execution rates: filing_id and EXECUTION_FEATURES (%)
 
 
 def data_version(out_dir: Path) -> tuple:
@@ -99,19 +116,25 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
     filings = _read(out_dir, FILINGS)
     if filings is None:
         raise NotAnOutput(f"{out_dir} 不是 budgetml 的输出目录（没有 data/filings.parquet），请先运行 budgetml run")
-    filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{name}_wan").alias(name) for name in HEADLINES))
+    filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{name}_wan").alias(name) for name in _FIGURES))
     failed = failed_checks(out_dir, with_boxes=False)
+    features = _read(out_dir, FEATURES, ("filing_id", "department_type", "doc_kind", *EXECUTION_FEATURES))
+    execution = (
+        features.filter(pl.col("doc_kind") == "final_account").select("filing_id", *EXECUTION_FEATURES)
+        if features is not None
+        else pl.DataFrame(schema={"filing_id": pl.String, **{name: pl.Float64 for name in EXECUTION_FEATURES}})
+    )
     anomalies = _read(out_dir, ANOMALIES, _ANOMALY_COLUMNS)
     if anomalies is None:
-        return DeskData(out_dir, version, filings, _empty_queue(filings), failed, _no_anomalies())
-    features = _read(out_dir, FEATURES, ("filing_id", "department_type"))
+        return DeskData(out_dir, version, filings, _empty_queue(filings), failed, _no_anomalies(), execution)
+    types = features.select("filing_id", "department_type") if features is not None else _no_types()
     per_filing = failed.group_by("filing_id").agg(
         pl.col("rule_id").unique().sort().alias("rules"), pl.col("severity").unique().alias("severities")
     )
     queue = (
         anomalies.filter(in_queue(settings))
-        .join(filings.drop(*HEADLINES), on="filing_id", how="inner")
-        .join(features if features is not None else _no_types(), on="filing_id", how="left")
+        .join(filings.drop(*_FIGURES), on="filing_id", how="inner")
+        .join(types, on="filing_id", how="left")
         .join(per_filing, on="filing_id", how="left")
         .with_columns(
             pl.col("rules").fill_null([]),
@@ -125,7 +148,7 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
         )
         .sort("rank")
     )
-    return DeskData(out_dir, version, filings, queue, failed, anomalies)
+    return DeskData(out_dir, version, filings, queue, failed, anomalies, execution)
 
 
 def _no_anomalies() -> pl.DataFrame:
@@ -137,7 +160,7 @@ def _no_types() -> pl.DataFrame:
 
 
 def _empty_queue(filings: pl.DataFrame) -> pl.DataFrame:
-    frame = filings.head(0).drop(*HEADLINES)
+    frame = filings.head(0).drop(*_FIGURES)
     return frame.with_columns(
         pl.lit(None, pl.String).alias("peer_group"),
         pl.lit(None, pl.Int32).alias("n_peer_group"),

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from budgetml.desk.data import HEADLINES, DeskData
+from budgetml.desk.data import FINAL_HEADLINES, HEADLINES, DeskData
 from budgetml.evidence import boxes_by_page
-from budgetml.feature_declarations import FEATURES_BY_NAME
+from budgetml.feature_declarations import EXECUTION_FEATURES, FEATURES_BY_NAME
 from budgetml.findings import Cause, Finding, finding_rows, findings_by_filing, group_by_cause, with_boxes_read
 from budgetml.review_store import Decision, ReviewState, review_states
 
@@ -42,7 +42,8 @@ class FilingPage:
 
     filing: dict
     anomaly: dict | None
-    headlines: list[tuple[str, float | None]]
+    headlines: list[tuple[str, float | None]]  # (label, 万元): a 决算's own figures too
+    execution_rates: list[tuple[str, float | None]]  # a 决算's (label, %) of topic 预算执行; [] for a budget
     deviations: list[Deviation]
     causes: list[Cause]
     evidence: dict[str, list[Evidence]]  # finding_id → its pages
@@ -97,10 +98,15 @@ def filing_page(data: DeskData, filing_id: str, decisions: Sequence[Decision]) -
     )
     history = data.filings.filter(same).sort(["year", "doc_kind"], nulls_last=True).to_dicts()
     own = [d for d in decisions if d.filing_id == filing_id or d.year == filing["year"]]
+    figures = {**HEADLINES, **(FINAL_HEADLINES if filing["doc_kind"] == "final_account" else {})}
+    rates = data.execution.filter(pl.col("filing_id") == filing_id).to_dicts()
     return FilingPage(
         filing=filing,
         anomaly=anomaly,
-        headlines=[(label, filing[name]) for name, label in HEADLINES.items()],
+        headlines=[(label, filing[name]) for name, label in figures.items()],
+        execution_rates=[(FEATURES_BY_NAME[name].label, rates[0][name]) for name in EXECUTION_FEATURES]
+        if rates
+        else [],
         deviations=deviations,
         causes=group_by_cause(findings),
         evidence={f.finding_id: evidence_urls(f) for f in findings},
