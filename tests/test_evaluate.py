@@ -228,3 +228,28 @@ def test_cli_evaluate_prints_the_report(corpus):
     assert "headline figures (exact)" in result.output and "not scored yet: checks.parquet missing" in result.output
     missing = CliRunner().invoke(app, ["evaluate", "--labels", str(out / "none.json"), "--output", str(out)])
     assert missing.exit_code == 2 and "标注文件不存在" in missing.output
+
+
+def test_final_account_figures_are_read_from_their_wan_columns(tmp_path):
+    """A 决算's figures (the budget headlines and its own) against filings' <name>_wan columns: one 决算 right,
+    one with 年末结转和结余 off by 0.5 万元."""
+    own = {"income_grand_total": 1200.0, "carryover_begin": 200.0, "carryover_end": 180.0}
+    own |= {"fiscal_grant_total": 1100.0, "general_budget_expenditure": 1000.0}
+    labels = []
+    for fid in ("G", "H"):
+        entry = label(fid, "wuhan", {})
+        entry |= {"doc_kind": "final_account", "headline_wan": {**HEADLINE, **own}}
+        entry["headline_units"] = dict.fromkeys(entry["headline_wan"], "万元")
+        labels.append(entry)
+    (tmp_path / "labels.json").write_text(json.dumps({"filings": labels}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    dataset_path(out, "filings").parent.mkdir(parents=True)
+    figures = {f"{name}_wan": value for name, value in {**HEADLINE, **own}.items()}
+    pl.DataFrame(
+        [
+            {**filing_row("G"), **figures, "doc_kind": "final_account"},
+            {**filing_row("H"), **figures, "carryover_end_wan": 180.5, "doc_kind": "final_account"},
+        ]
+    ).write_parquet(dataset_path(out, "filings"))
+    score = evaluate(tmp_path / "labels.json", out).final_headline
+    assert (score.matched, score.checked) == (23, 24)  # 12 figures each

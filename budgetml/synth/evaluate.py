@@ -272,7 +272,9 @@ def _score_final_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) ->
         row = rows.get(f["filing_id"], {})
         for name in (*HEADLINES, *FINAL_HEADLINES):
             checked += 1
-            matched += _close(f["headline_wan"].get(name), row.get(name), f["headline_units"].get(name, "万元"))
+            matched += _close(
+                f["headline_wan"].get(name), row.get(f"{name}_wan"), f["headline_units"].get(name, "万元")
+            )
     return RateScore("final_headline", matched, checked)
 
 
