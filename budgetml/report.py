@@ -44,6 +44,14 @@ from budgetml.layout import dataset_path, reports_dir
 from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings, in_queue, load_queue_settings
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
+from budgetml.reviewer_pages import (
+    DOC_KIND_LABELS,
+    FILING_COLUMNS,
+    FILING_STATUS_LABELS,
+    Deviation,
+    deviations_shown,
+    page_environment,
+)
 from budgetml.runs import STAGE_LABELS, RunSummary
 from budgetml.schema import ANOMALIES, FEATURES, FILINGS, Dataset
 
@@ -70,20 +78,6 @@ SHOWN_HEADLINES = (
     "sangong_total",
 )
 HEADLINE_LABELS = {name: load_catalog().headline_labels[name] for name in SHOWN_HEADLINES}
-STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
-DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
-# Dataset columns the report reads (the one place that names them).
-_FILING_COLUMNS = (
-    "filing_id",
-    "source_path",
-    "status",
-    "error",
-    "doc_kind",
-    "region",
-    "department",
-    "department_id",
-    "year",
-)
 _FLAGGED = "is_flagged"  # anomalies: within the review budget (今日优先)
 _PEER_GROUP_SIZE = "n_peer_group"
 _ANOMALY_COLUMNS = (
@@ -145,17 +139,6 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
-class DeviationView:
-    """A feature that sets a filing apart, as the report shows it."""
-
-    label: str
-    unit: str
-    value: float | None
-    peer_median: float | None
-    robust_z: float
-
-
-@dataclass(frozen=True)
 class FilingSection:
     """One filing's section: its scoring, reasons, findings by cause, evidence, review and years."""
 
@@ -164,7 +147,7 @@ class FilingSection:
     source_path: str
     peer_group: str
     n_peer_group: int
-    deviations: tuple[DeviationView, ...]
+    deviations: tuple[Deviation, ...]
     causes: tuple[Cause, ...]
     crops: dict[str, tuple[int, str]]  # finding_id → (page, data: URI of its evidence crop), for the top findings
     review: ReviewState
@@ -391,7 +374,7 @@ def report_context(
     # The failed findings first: decoding checks.parquet's list columns is the largest transient allocation, and
     # made before the other datasets are held it adds least to the peak.
     failed_everywhere = failed_checks(out_dir, with_boxes=False)
-    filings = _read(out_dir, FILINGS, (*_FILING_COLUMNS, *(f"{h}_wan" for h in HEADLINE_LABELS)))
+    filings = _read(out_dir, FILINGS, (*FILING_COLUMNS, *(f"{h}_wan" for h in HEADLINE_LABELS)))
     if filings is None:
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
     filings = filings.rename({f"{h}_wan": h for h in HEADLINE_LABELS})
@@ -402,15 +385,15 @@ def report_context(
     rates = _execution_rates(features)
     decisions = all_decisions(store)
 
-    counts = {s: filings.filter(pl.col("status") == s).height for s in STATUS_LABELS}
+    counts = {s: filings.filter(pl.col("status") == s).height for s in FILING_STATUS_LABELS}
     failures = [
-        {"source_path": f["source_path"], "status_label": STATUS_LABELS[f["status"]], "error": f["error"] or ""}
+        {"source_path": f["source_path"], "status_label": FILING_STATUS_LABELS[f["status"]], "error": f["error"] or ""}
         for f in filings.filter(pl.col("status") != "ok").sort("status", "source_path").iter_rows(named=True)
     ]
     if summary is not None:  # failures the run knows of beyond filings.parquet (a file that vanished, a crashed worker)
         known = {f["source_path"] for f in failures}
         failures += [
-            {"source_path": path, "status_label": STATUS_LABELS["failed"], "error": error}
+            {"source_path": path, "status_label": FILING_STATUS_LABELS["failed"], "error": error}
             for path, error in summary.failures
             if path not in known
         ]
@@ -525,17 +508,7 @@ def _sections(
             source_path=filing["source_path"] if filing else "",
             peer_group=a["peer_group"],
             n_peer_group=a[_PEER_GROUP_SIZE],
-            deviations=tuple(
-                DeviationView(
-                    FEATURES_BY_NAME[d["feature"]].title,
-                    FEATURES_BY_NAME[d["feature"]].unit or "",
-                    d["value"],
-                    d["peer_median"],
-                    d["robust_z"],
-                )
-                for d in deviations.get(row.filing_id, ())
-                if d["feature"] in FEATURES_BY_NAME
-            ),
+            deviations=deviations_shown(deviations.get(row.filing_id, ())),
             causes=tuple(causes_of.get(row.filing_id, ())),
             crops=crops.get(row.filing_id, {}),
             review=states[row.filing_id],
@@ -548,21 +521,8 @@ def _sections(
 # ---------------------------------------------------------------- rendering and writing
 
 
-def _number(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,  # every text from a PDF (names, messages, notes) is escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = _number
+    env = page_environment(TEMPLATES_DIR)
     env.globals["review_labels"] = REVIEW_LABELS
     env.globals["queue_status_labels"] = QUEUE_STATUS_LABELS
     env.globals["headline_labels"] = HEADLINE_LABELS

@@ -10,7 +10,6 @@ under names built from a validated filing_id and page number. Pages forbid scrip
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 from pathlib import Path
@@ -22,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from budgetml.desk.data import DOC_KIND_LABELS, FILING_STATUS_LABELS, DeskState
+from budgetml.desk.data import DeskState
 from budgetml.desk.export import export_rows, to_csv, to_xlsx
 from budgetml.desk.filing import filing_page, find_finding
 from budgetml.desk.queue import SEVERITIES, SORTS, QueueQuery, matching_filings, queue_page
@@ -31,6 +30,7 @@ from budgetml.evidence import boxes_by_page as cited_boxes
 from budgetml.findings import SCOPE_LABELS
 from budgetml.review_queue import QUEUE_STATUS_LABELS, QueueSettings, load_queue_settings
 from budgetml.review_store import STATUS_LABELS, ReviewError, all_decisions, latest_filing_statuses, record
+from budgetml.reviewer_pages import page_environment
 from budgetml.schema import REVIEW_STATUSES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "desk"
@@ -51,28 +51,12 @@ SECURITY_HEADERS = {
 }
 
 
-def format_number(value: float | None, digits: int = 2) -> str:
-    """A figure with thousands separators; — when absent."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = format_number
+    env = page_environment(TEMPLATES_DIR)
     env.globals.update(
         queue_status_labels=QUEUE_STATUS_LABELS,
         decision_labels=STATUS_LABELS,
         review_statuses=REVIEW_STATUSES,
-        doc_kind_labels=DOC_KIND_LABELS,
-        filing_status_labels=FILING_STATUS_LABELS,
         severities=SEVERITIES,
         sorts=SORTS,
         scope_labels=SCOPE_LABELS,

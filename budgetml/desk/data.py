@@ -19,6 +19,7 @@ from budgetml.feature_declarations import EXECUTION_FEATURES
 from budgetml.findings import failed_checks
 from budgetml.layout import data_dir, dataset_path
 from budgetml.review_queue import QueueSettings, in_queue
+from budgetml.reviewer_pages import FILING_COLUMNS
 from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS
 
 # The headline figures a filing page shows (filings' <name>_wan columns, 万元), with their Chinese labels.
@@ -43,19 +44,6 @@ FINAL_HEADLINES = {
     )
 }
 _FIGURES = (*HEADLINES, *FINAL_HEADLINES)
-DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
-FILING_STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
-_FILING_COLUMNS = (
-    "filing_id",
-    "source_path",
-    "status",
-    "error",
-    "doc_kind",
-    "region",
-    "department",
-    "department_id",
-    "year",
-)
 _ANOMALY_COLUMNS = (
     "filing_id",
     "peer_group",
@@ -81,9 +69,7 @@ class DeskData:
 
     out_dir: Path
     version: tuple
-    filings: (
-        pl.DataFrame
-    )  # every filing: _FILING_COLUMNS and its figures (万元, named as in HEADLINES, FINAL_HEADLINES)
+    filings: pl.DataFrame  # every filing: FILING_COLUMNS and its figures (万元, named as in HEADLINES, FINAL_HEADLINES)
     queue: pl.DataFrame  # the queue filings: filings' and anomalies' columns, department_type, rules, severities, text
     failed: pl.DataFrame  # every failed finding (findings.FINDING_COLUMNS but the boxes, and its row in checks.parquet)
     anomalies: pl.DataFrame  # every scored filing (_ANOMALY_COLUMNS)
@@ -116,7 +102,7 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
     filings = _read(out_dir, FILINGS)
     if filings is None:
         raise NotAnOutput(f"{out_dir} 不是 budgetml 的输出目录（没有 data/filings.parquet），请先运行 budgetml run")
-    filings = filings.select(*_FILING_COLUMNS, *(pl.col(f"{name}_wan").alias(name) for name in _FIGURES))
+    filings = filings.select(*FILING_COLUMNS, *(pl.col(f"{name}_wan").alias(name) for name in _FIGURES))
     failed = failed_checks(out_dir, with_boxes=False)
     features = _read(out_dir, FEATURES, ("filing_id", "department_type", "doc_kind", *EXECUTION_FEATURES))
     execution = (

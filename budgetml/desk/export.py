@@ -16,9 +16,10 @@ import polars as pl
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from budgetml.desk.data import DOC_KIND_LABELS, DeskData
+from budgetml.desk.data import DeskData
 from budgetml.findings import findings_by_filing
 from budgetml.review_queue import QUEUE_STATUS_LABELS
+from budgetml.reviewer_pages import DOC_KIND_LABELS
 
 HEADER = (
     "排名",

@@ -13,6 +13,7 @@ from budgetml.evidence import boxes_by_page
 from budgetml.feature_declarations import EXECUTION_FEATURES, FEATURES_BY_NAME
 from budgetml.findings import Cause, Finding, finding_rows, findings_by_filing, group_by_cause, with_boxes_read
 from budgetml.review_store import Decision, ReviewState, review_states
+from budgetml.reviewer_pages import Deviation, deviations_shown
 
 
 @dataclass(frozen=True)
@@ -26,17 +27,6 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Deviation:
-    """A feature that sets the filing apart from its peers."""
-
-    label: str
-    unit: str
-    value: float | None
-    peer_median: float | None
-    robust_z: float
-
-
-@dataclass(frozen=True)
 class FilingPage:
     """Everything the filing page shows."""
 
@@ -44,7 +34,7 @@ class FilingPage:
     anomaly: dict | None
     headlines: list[tuple[str, float | None]]  # (label, 万元): a 决算's own figures too
     execution_rates: list[tuple[str, float | None]]  # a 决算's (label, %) of topic 预算执行; [] for a budget
-    deviations: list[Deviation]
+    deviations: tuple[Deviation, ...]
     causes: list[Cause]
     evidence: dict[str, list[Evidence]]  # finding_id → its pages
     history: list[dict]  # the department's filings, budget and final accounts, by year
@@ -80,17 +70,7 @@ def filing_page(data: DeskData, filing_id: str, decisions: Sequence[Decision]) -
     anomalies = data.anomalies.filter(pl.col("filing_id") == filing_id).to_dicts()
     anomaly = anomalies[0] if anomalies else None
     findings = filing_findings(data, filing_id)
-    deviations = [
-        Deviation(
-            FEATURES_BY_NAME[d["feature"]].title,
-            FEATURES_BY_NAME[d["feature"]].unit or "",
-            d["value"],
-            d["peer_median"],
-            d["robust_z"],
-        )
-        for d in (anomaly["deviations"] if anomaly else [])
-        if d["feature"] in FEATURES_BY_NAME
-    ]
+    deviations = deviations_shown(anomaly["deviations"] if anomaly else ())
     same = (
         pl.col("department_id") == filing["department_id"]
         if filing["department_id"]

@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from budgetml.desk.data import DOC_KIND_LABELS, DeskData
+from budgetml.desk.data import DeskData
 from budgetml.findings import rule_texts
 from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings
+from budgetml.reviewer_pages import DOC_KIND_LABELS
 
 SORTS = {
     "priority": "今日优先",
