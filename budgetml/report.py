@@ -41,7 +41,14 @@ from budgetml.findings import (
     with_boxes_read,
 )
 from budgetml.layout import dataset_path, reports_dir
-from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings, in_queue, load_queue_settings
+from budgetml.review_queue import (
+    PENDING,
+    QUEUE_STATUS_LABELS,
+    QueueSettings,
+    in_queue,
+    load_queue_settings,
+    warned_filings,
+)
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
 from budgetml.reviewer_pages import (
@@ -399,7 +406,9 @@ def report_context(
         ]
 
     queued = (
-        anomalies.filter(in_queue(settings)).join(filings.select("filing_id", "doc_kind"), on="filing_id")
+        anomalies.filter(in_queue(settings, warned_filings(out_dir, settings))).join(
+            filings.select("filing_id", "doc_kind"), on="filing_id"
+        )
         if anomalies is not None
         else None
     )

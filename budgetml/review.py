@@ -12,7 +12,14 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_path
-from budgetml.review_queue import PENDING, QUEUE_STATUS_LABELS, QueueSettings, in_queue, load_queue_settings
+from budgetml.review_queue import (
+    PENDING,
+    QUEUE_STATUS_LABELS,
+    QueueSettings,
+    in_queue,
+    load_queue_settings,
+    warned_filings,
+)
 from budgetml.review_store import Decision, ReviewError, all_decisions, default_store_path, record, review_states
 from budgetml.schema import ANOMALIES, CHECKS, FILINGS
 
@@ -86,7 +93,8 @@ def review_queue(out_dir: Path, store: Path | None = None, settings: QueueSettin
     path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 {ANOMALIES.file_name}：请先运行 budgetml score")
-    queued = pl.read_parquet(path).filter(in_queue(settings or load_queue_settings())).sort("rank").to_dicts()
+    settings = settings or load_queue_settings()
+    queued = pl.read_parquet(path).filter(in_queue(settings, warned_filings(out_dir, settings))).sort("rank").to_dicts()
     states = review_states(all_decisions(store or default_store_path()), queued)
     items = [
         QueueItem(

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_files
-from budgetml.review_queue import in_queue, load_queue_settings
+from budgetml.review_queue import in_queue, load_queue_settings, warned_filings
 from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
@@ -211,7 +211,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         inconsistencies=inconsistencies,
         outliers=outliers,
         notes=tuple(notes),
-        queue=None if anomalies is None else _queue_recall(filings, anomalies),
+        queue=None if anomalies is None else _queue_recall(filings, anomalies, output_dir),
         final_headline=final_headline,
         final_inconsistencies=final_inconsistencies,
         execution_links=execution_links,
@@ -397,9 +397,10 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
     )
 
 
-def _queue_recall(filings: Sequence[dict], anomalies: pl.DataFrame) -> QueueRecall:
+def _queue_recall(filings: Sequence[dict], anomalies: pl.DataFrame, output_dir: Path) -> QueueRecall:
     """The labelled inconsistent and outlier filings the review queue lists (what the desk and the report show)."""
-    queued = set(anomalies.filter(in_queue(load_queue_settings()))["filing_id"].to_list())
+    settings = load_queue_settings()
+    queued = set(anomalies.filter(in_queue(settings, warned_filings(output_dir, settings)))["filing_id"].to_list())
 
     def rate(category: str, name: str, kinds: tuple[str, ...] = ("budget", "final_account")) -> RateScore:
         labelled = [f for f in filings if _category(f) == category and doc_kind(f) in kinds]
