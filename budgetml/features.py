@@ -1,7 +1,8 @@
 """The features stage (features.parquet): per filing the shares, ratios, year-over-year changes and indicator counts that make departments comparable.
 
 Every feature is declared once in budgetml/feature_declarations.py (name, formula, unit, description,
-Chinese label); this module computes the values from the parse and checks datasets. A department's
+Chinese label); this module computes the values from the parse and checks datasets (a 决算's execution
+rates from budget_execution.parquet). A department's
 previous filing is the one budgetml/identity.py links it to; its peer type comes from its name
 (configs/department_types.toml).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -19,20 +20,21 @@ import polars as pl
 from budgetml.catalog import load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.departments import DepartmentType, load_department_types, type_of
-from budgetml.feature_declarations import CHANGE_OF, FEATURES
+from budgetml.feature_declarations import CHANGE_OF, EXECUTION_OF, FEATURES
 from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
 from budgetml.form_cells import FormCell, cell_of, form_rows
 from budgetml.identity import FilingRef, previous_filings
 from budgetml.layout import dataset_files, dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
-from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, Dataset
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, Dataset
 from budgetml.schema import FEATURES as FEATURES_DATASET
 
 
-def template_has_performance(tables_found: Iterable[str]) -> bool:
-    """Whether the template the filing matches best requires performance forms."""
+def template_has_performance(tables_found: Iterable[str], doc_kind: str | None) -> bool:
+    """Whether the template of its kind the filing matches best requires performance forms (False without a template)."""
     catalog = load_catalog()
-    return any(t in catalog.best_template(tables_found).tables for t in catalog.form_table_ids)
+    template = catalog.best_template(tables_found, doc_kind)
+    return template is not None and any(t in template.tables for t in catalog.form_table_ids)
 
 
 # ---------------------------------------------------------------- performance indicators
@@ -234,6 +236,7 @@ class FilingInputs:
     form_cells: tuple[FormCell, ...]
     claims: tuple[dict, ...]
     failed_checks: dict[str, int] | None  # severity → count; None: checks not run
+    execution_rates: dict[str, float | None] = field(default_factory=dict)  # 决算: budget_execution item → rate %
 
 
 def filing_features(
@@ -253,6 +256,7 @@ def filing_features(
         vehicle = inputs.sangong.get("vehicle_purchase", 0.0) + inputs.sangong.get("vehicle_operation", 0.0)
     sangong_base = sangong if sangong is not None else inputs.sangong.get("sangong_total")
     values: dict = {
+        **execution_features(inputs),
         "sangong_share_pct": _pct(sangong, total),
         "sangong_public_pct": _pct(sangong, public),
         "overseas_sangong_pct": _pct(inputs.sangong.get("overseas"), sangong_base),
@@ -305,6 +309,18 @@ def filing_features(
     return {"yoy_basis": yoy_basis, **values}
 
 
+def execution_features(inputs: FilingInputs) -> dict[str, float | None]:
+    """决算 / 年初预算 of total, basic, project and 三公 spending, and the carry-over share (决算 only; null for a budget)."""
+    rates = inputs.execution_rates
+    values = {
+        feature: next((rates[item] for item in items if rates.get(item) is not None), None)
+        for feature, items in EXECUTION_OF.items()
+    }
+    f = inputs.filing
+    values["carryover_share_pct"] = _pct(f["carryover_end_wan"], f["income_grand_total_wan"])
+    return values
+
+
 # ---------------------------------------------------------------- reading the datasets
 
 
@@ -345,6 +361,12 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
         ["filing_id", "claim_index", "subject", "amount", "unit", "compare_year", "delta", "prev_amount"],
     )
     failed = _read(out_dir, CHECKS, ["filing_id", "severity", "is_passed"])
+    executed = _read(
+        out_dir, BUDGET_EXECUTION, ["filing_id", "item", "execution_rate_pct"], pl.col("item") != "function"
+    )
+    rates_by: dict[str, dict[str, float | None]] = {}
+    for row in executed.iter_rows(named=True) if executed is not None else ():
+        rates_by.setdefault(row["filing_id"], {})[row["item"]] = row["execution_rate_pct"]
     items_by = _group(items)
     cells_by = _group(cells)
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
@@ -390,6 +412,7 @@ def load_inputs(out_dir: Path) -> list[FilingInputs]:
                 form_cells=tuple(cell_of(c) for c in cells_by.get(f["filing_id"], [])),
                 claims=tuple(claims_by.get(f["filing_id"], [])),
                 failed_checks=failed_by.get(f["filing_id"], {}) if failed is not None else None,
+                execution_rates=rates_by.get(f["filing_id"], {}),
             )
         )
     return inputs
@@ -403,18 +426,23 @@ def expects_performance_forms(inputs: Sequence[FilingInputs], counts: Mapping[st
     """filing_id → whether its missing performance forms are an omission (counted as 0) or not expected (null).
 
     Expected when its template requires them (the Wuhan/MoF template), or when most filings of its
-    district print them: the real Shanghai filing has none and its template none, but a district
+    district and kind print them: the real Shanghai filing has none and its template none, but a district
     whose departments all publish 绩效目标表 expects them from the one that does not.
     """
-    printing: dict[str, list[bool]] = {}
+    printing: dict[tuple[str, str | None], list[bool]] = {}
     for i in inputs:
-        printing.setdefault(squash(i.filing["region"] or ""), []).append(counts[i.filing["filing_id"]].n_forms > 0)
-    practice = {region: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for region, flags in printing.items()}
+        printing.setdefault(practice_key(i.filing), []).append(counts[i.filing["filing_id"]].n_forms > 0)
+    practice = {key: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for key, flags in printing.items()}
     return {
-        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or ())
-        or practice[squash(i.filing["region"] or "")]
+        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or (), i.filing["doc_kind"])
+        or practice[practice_key(i.filing)]
         for i in inputs
     }
+
+
+def practice_key(filing: dict) -> tuple[str, str | None]:
+    """Whose practice a filing is judged by: its district's filings of the same kind (a 决算 prints no forms)."""
+    return squash(filing["region"] or ""), filing["doc_kind"]
 
 
 def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType] | None = None) -> list[dict]:
@@ -435,6 +463,7 @@ def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType
                 "region": f["region"],
                 "department": f["department"],
                 "department_type": type_of(f["region"], f["department"], types),
+                "doc_kind": f["doc_kind"] or "budget",
                 "year": f["year"],
                 "prev_filing_id": prev["filing_id"] if prev is not None else None,
                 **values,

@@ -426,21 +426,21 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
     code_cols = {j for j, path in enumerate(table.column_paths) if path and catalog.is_code_header(path)}
     canonical = catalog.column_names(table.table_id, table.column_paths)
     names = [canonical[j] or path or f"column_{j + 1}" for j, path in enumerate(table.column_paths)]
-    sides = side_starts(table, code_cols)
     items: list[LineItem] = []
+    sides = table_sides(table, code_cols)
     for index, row in enumerate(table.rows):
-        code_parts = [c.text for c in row.cells if c.col in code_cols and c.text.strip().isdigit()]
-        code = normalise_code(code_parts)
         for cell in row.cells:
             if not cell.text or (cell.col in code_cols and cell.text.strip().isdigit()):
                 continue
             if not is_amount(cell.text):
                 continue
-            # The row's label on the amount's side of the table (two-sided summary tables print a label
-            # column on each side): its first text cell after the amount columns before this side.
-            side = max(k for k in sides if k <= cell.col)
-            label_cells = [c for c in row.cells if side <= c.col < cell.col and is_label(c.text)]
+            side = [c for c in row.cells if sides[cell.col] <= c.col < cell.col and c.text]
+            # A label printed in a code column ("类 款 项" over the 合计 row of a 决算 table) is the
+            # label only when the row prints none elsewhere.
+            label_cells = [c for c in side if is_label(c.text) and c.col not in code_cols]
+            label_cells += [c for c in side if is_label(c.text) and c.col in code_cols]
             label = label_cells[0].text if label_cells else ""
+            code = normalise_code([c.text for c in side if c.col in code_cols and c.text.strip().isdigit()])
             row_code = code
             if row_code is None and label:
                 row_code, label = split_code_label(label)
@@ -471,12 +471,33 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
     return items
 
 
-def side_starts(table: Table, code_cols: set[int]) -> list[int]:
-    """The columns where a side of the table starts: the first, and every label column printed right of an
-    amount column (项目 | 预算数 | 项目 | 预算数)."""
-    amounts = {c.col for row in table.rows for c in row.cells if c.col not in code_cols and is_amount_place(c.text)}
-    labels = {c.col for row in table.rows for c in row.cells if c.col not in code_cols and is_label(c.text)}
-    return [0] + [j for j in sorted(labels) if j > 0 and j - 1 in amounts and j - 1 not in labels]
+def table_sides(table: Table, code_cols: set[int]) -> list[int]:
+    """Per column, the first column of its side of the table: where the label and code of its amounts are printed.
+
+    A two-sided table (收入 | 支出 summaries, the 决算's economic table) prints a label, and perhaps a
+    code, before each side's amounts. A side starts after an amount column that a label column
+    follows, and at the last group of code columns before the amount; a one-sided table is one side.
+    Read from the whole table, not the row, so that a row whose left side is blank keeps its labels apart;
+    a zero printed as a dash holds an amount's place.
+    """
+    amount_cols, label_cols = set(), set()
+    for row in table.rows:
+        for c in row.cells:
+            if not c.text or (c.col in code_cols and c.text.strip().isdigit()):
+                continue
+            (amount_cols if is_amount_place(c.text) and c.col not in code_cols else label_cols).add(c.col)
+    label_cols -= code_cols
+    starts = []
+    for col in range(table.n_cols):
+        start = 0
+        for a in sorted(amount_cols):
+            if a < col and any(a < label < col for label in label_cols):
+                start = a + 1
+        for first in sorted(code_cols):
+            if start <= first < col and first - 1 not in code_cols:
+                start = first  # the last code group before the amount starts its side
+        starts.append(start)
+    return starts
 
 
 def is_label(text: str) -> bool:

@@ -2,7 +2,8 @@
 
 One FilingData per ok/partial filing: its line items as exact amounts, its tables as printed, its
 performance-form cells, the claims its narrative states (budgetml/checks/claims.py) and, for the
-year-over-year rule, the same department's filing of the year before (budgetml/identity.py).
+year-over-year rule, the same department's filing of the year before, and for a 决算 the department's
+预算 of the same year (budgetml/identity.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from budgetml.checks.claims import Claim, narrative_to_claims
 from budgetml.checks.registry import Evidence, message
 from budgetml.datasets import read_table
 from budgetml.form_cells import FormCell, cell_of
-from budgetml.identity import FilingRef, previous_filings
+from budgetml.identity import FilingRef, budgets_of_final_accounts, previous_filings
 from budgetml.normalise import UNIT_TO_YUAN, squash
 from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, Dataset
 
@@ -93,6 +94,7 @@ class FilingData:
     doc_kind: str | None = "budget"  # budget | final_account
     scope: str | None = "department"  # department | unit (filings.scope)
     parent_department: str | None = None  # the department a unit budget's unit belongs to
+    budget: FilingData | None = None  # a 决算's department's own 预算 of the same year, when in the dataset
     _by_table: dict[str, list[Amount]] = field(default_factory=dict, repr=False)
     _by_box: dict[tuple[int, BBox], Amount] = field(default_factory=dict, repr=False)
 
@@ -245,7 +247,7 @@ def load_filings(out_dir: Path) -> list[FilingData]:
             parts[f["filing_id"]]["amounts"],
             parts[f["filing_id"]]["tables"],
             parts[f["filing_id"]]["forms"],
-            narrative_to_claims(parts[f["filing_id"]]["narrative"], f["year"]),
+            narrative_to_claims(parts[f["filing_id"]]["narrative"], f["year"], f["doc_kind"]),
             parts[f["filing_id"]]["narrative"],
             status=f["status"],
             doc_kind=f["doc_kind"],
@@ -254,6 +256,9 @@ def load_filings(out_dir: Path) -> list[FilingData]:
         )
         for f in filings
     }
-    for filing_id, previous_id in previous_filings(FilingRef.of(f) for f in filings).items():
+    refs = [FilingRef.of(f) for f in filings]
+    for filing_id, previous_id in previous_filings(refs).items():
         result[filing_id].previous = result[previous_id]
+    for filing_id, budget_id in budgets_of_final_accounts(refs).items():
+        result[filing_id].budget = result[budget_id]
     return list(result.values())

@@ -1,8 +1,10 @@
-"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet and checks.parquet.
+"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet, checks.parquet
+and budget_execution.parquet (each 决算 linked with its department's 预算).
 
 The rules are grouped by family, one module each (imported here, which registers them): completeness
-and names, table identities, cross-table, performance forms and units, narrative claims. A new family
-(决算 rules, say) is a new module listed in FAMILIES.
+and names, table identities, cross-table, performance forms and units, narrative claims, 决算 (final
+accounts). A new family is a new module listed in FAMILIES. Each rule runs on the document kinds it
+declares (configs/rules.toml doc_kinds; budget when it says none).
 """
 
 from __future__ import annotations
@@ -10,25 +12,38 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from budgetml.checks import completeness, cross_table, identities, narrative, performance
+from budgetml.checks import (
+    completeness,
+    cross_table,
+    execution,
+    final_accounts,
+    final_narrative,
+    identities,
+    narrative,
+    performance,
+)
 from budgetml.checks.inputs import FilingData, load_filings
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
 from budgetml.datasets import read_table, rows_to_table, write_table
 from budgetml.normalise import UNIT_TO_YUAN
 from budgetml.quality import with_quality
-from budgetml.schema import CHECKS, CLAIMS, FILINGS, YUAN
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, YUAN
 
-FAMILIES = (completeness, identities, cross_table, performance, narrative)
+FAMILIES = (completeness, identities, cross_table, performance, narrative, final_accounts, final_narrative, execution)
+# How docs/rules.md names the document kinds a rule reads.
+DOC_KIND_NAMES = {"budget": "预算", "final_account": "决算"}
 
 
 def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Finding]]:
-    """Every rule over one filing; a rule that fails unexpectedly is recorded as not run, never raised.
+    """Every rule of the filing's document kind over it; a rule that fails unexpectedly is recorded as not run, never raised.
 
     A failure on a figure that was not read with confidence (a weakly identified table, …) is recorded as
     无法检查 with the reason, never as a finding: the rules fail only on what they read with confidence.
     """
     results = []
     for r in rules:
+        if not r.applies_to(f.doc_kind):
+            continue
         try:
             results += [(r, confident(f, finding)) for finding in IMPLEMENTATIONS[r.rule_id](f)]
         except Exception as exc:  # noqa: BLE001 - a rule must not stop the others
@@ -101,6 +116,11 @@ def claim_rows(f: FilingData) -> list[dict]:
             "share_pct": c.share_pct,
             "prev_amount": c.prev_amount,
             "prev_amount_yuan": _yuan(c.prev_amount, c.unit),
+            "initial_budget": c.initial_budget,
+            "initial_budget_yuan": _yuan(c.initial_budget, c.unit),
+            "completion_pct": c.completion_pct,
+            "budget_relation": c.budget_relation,
+            "share_of": c.share_of,
         }
         for k, c in enumerate(f.claims)
     ]
@@ -158,17 +178,19 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
 
 
 def check_output(out_dir: Path) -> dict[str, Path]:
-    """Run every rule over the datasets in out_dir; write claims.parquet and checks.parquet there, and the filings'
-    quality from the findings (filings.quality, n_error_findings: budgetml/quality.py)."""
+    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet
+    there, and the filings' quality from the findings (filings.quality, n_error_findings: budgetml/quality.py)."""
     rules = load_rules()
-    claims, findings = [], []
+    claims, findings, executed = [], [], []
     for f in load_filings(Path(out_dir)):
         claims += claim_rows(f)
         findings += finding_rows(f, run_rules(f, rules))
+        executed += execution.execution_rows(f)
     checks = rows_to_table(CHECKS, findings)
     written = {
         CLAIMS.name: write_table(CLAIMS, rows_to_table(CLAIMS, claims), Path(out_dir)),
         CHECKS.name: write_table(CHECKS, checks, Path(out_dir)),
+        BUDGET_EXECUTION.name: write_table(BUDGET_EXECUTION, rows_to_table(BUDGET_EXECUTION, executed), Path(out_dir)),
     }
     filings = with_quality(read_table(FILINGS, Path(out_dir)), checks)
     written[FILINGS.name] = write_table(FILINGS, filings, Path(out_dir))
@@ -185,11 +207,14 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
         "by the function registered under its id in the module named below (`budgetml/checks/<family>.py`).",
         "",
     ]
-    lines += ["| rule_id | severity | title | tables | tolerance | module |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| rule_id | severity | title | documents | tables | tolerance | module |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rules:
         lines.append(
-            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(r.tables) or '—'} | {r.tolerance}"
-            f" | `{_module(r)}` |"
+            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(DOC_KIND_NAMES[k] for k in r.doc_kinds)}"
+            f" | {', '.join(r.tables) or '—'} | {r.tolerance} | `{_module(r)}` |"
         )
     lines.append("")
     for r in rules:
@@ -198,7 +223,8 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
             "",
             r.description,
             "",
-            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Implemented in `{_module(r)}`.",
+            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Reads: {', '.join(r.doc_kinds)}."
+            f" Implemented in `{_module(r)}`.",
             "",
         ]
         if r.messages:

@@ -16,6 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_files
+from budgetml.review_queue import in_queue, load_queue_settings, warned_filings
+from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
 
@@ -36,6 +38,12 @@ DETECTING_RULES = {
     "sangong_sum_mismatch": ("sangong.components",),
     "unit_error_x10000": ("units.consistent", "narrative.amount"),
     "prev_year_mismatch": ("prev_year.matches",),
+    # 决算 kinds (budgetml/synth/final_inconsistencies.py)
+    "final_carryover_broken": ("final.carryover", "final.summary_balance"),
+    "final_execution_rate_wrong": ("final.narrative_execution",),
+    "final_initial_budget_mismatch": ("final.initial_budget_matches",),
+    "final_missing_table": ("completeness.required_tables",),
+    "final_wrong_year": ("final.year",),
 }
 FALSE_POSITIVE_SEVERITIES = ("error",)  # a clean filing with a failed check of these is a false positive
 HEADLINES = (
@@ -47,6 +55,16 @@ HEADLINES = (
     "public_expenditure",
     "sangong_total",
 )
+# The figures only a 决算 prints, scored on 决算 filings besides HEADLINES (filings.parquet columns).
+FINAL_HEADLINES = (
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
+)
+# The table whose 合计 by code labels expenditure_items_wan, by document kind (budgetml/synth/corpus.py).
+EXPENDITURE_TABLE = {"budget": "expenditure_summary", "final_account": "final_expenditure"}
 
 
 def tolerance_wan(unit: str) -> float:
@@ -96,6 +114,19 @@ class OutlierScore:
 
 
 @dataclass(frozen=True)
+class QueueRecall:
+    """How many labelled problem filings the review queue (budgetml/review_queue.py) lists: it must list them all."""
+
+    inconsistencies: RateScore  # inconsistency-injected filings in the queue, of those labelled (预算 and 决算)
+    outliers: RateScore  # outlier-injected filings in the queue, of those labelled (预算 and 决算)
+    queue_size: int  # filings in the queue
+    scored: int  # filings scored
+    final_inconsistencies: RateScore | None = None  # the 决算 among `inconsistencies` (None without labelled 决算)
+    final_outliers: RateScore | None = None  # the 决算 among `outliers`
+    missed: tuple[tuple[str, int], ...] = ()  # (injected kind, labelled filings of it not in the queue)
+
+
+@dataclass(frozen=True)
 class EvaluationReport:
     labels_path: str
     output_dir: str
@@ -105,9 +136,13 @@ class EvaluationReport:
     headline_by_figure: tuple[RateScore, ...]
     line_items: RateScore | None
     metadata: RateScore | None  # region, department and year as labelled
-    inconsistencies: InconsistencyScore | None
+    inconsistencies: InconsistencyScore | None  # budget filings
     outliers: OutlierScore | None
     notes: tuple[str, ...]  # what could not be scored yet, and why
+    queue: QueueRecall | None = None
+    final_headline: RateScore | None = None  # 决算 filings: all their figures, HEADLINES and FINAL_HEADLINES
+    final_inconsistencies: InconsistencyScore | None = None  # 决算 filings, their own kinds and clean ones
+    execution_links: RateScore | None = None  # 决算 whose department's 预算 of the year budget_execution links
 
 
 class LabelsError(ValueError):
@@ -139,6 +174,10 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "amount_wan"]
     )
     checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "is_passed", "severity"])
+    finals = [f for f in filings if doc_kind(f) == "final_account"]
+    execution = (
+        _read(output_dir, "budget_execution", notes, columns=["filing_id", "budget_filing_id"]) if finals else None
+    )
     anomalies = _read(output_dir, "anomalies", notes)
     if anomalies is not None and score_column not in anomalies.columns:
         notes.append(f"not scored yet: anomalies.parquet has no column {score_column!r}")
@@ -152,7 +191,13 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
 
     headline, by_figure, metadata = (None, (), None) if parsed is None else _score_headlines(filings, rows)
     line_items = None if items is None else _score_line_items(filings, items)
-    inconsistencies = None if checks is None else _score_checks(filings, checks)
+    budgets = [f for f in filings if doc_kind(f) == "budget"]
+    inconsistencies = None if checks is None else _score_checks(budgets, checks, INCONSISTENCY_KINDS)
+    final_inconsistencies = (
+        None if checks is None or not finals else _score_checks(finals, checks, FINAL_INCONSISTENCY_KINDS)
+    )
+    final_headline = _score_final_headlines(finals, rows) if parsed is not None and finals else None
+    execution_links = None if execution is None else _score_links(filings, execution)
     outliers = None if anomalies is None else _score_outliers(filings, anomalies, score_column)
     return EvaluationReport(
         labels_path=str(labels_path),
@@ -166,6 +211,10 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         inconsistencies=inconsistencies,
         outliers=outliers,
         notes=tuple(notes),
+        queue=None if anomalies is None else _queue_recall(filings, anomalies, output_dir),
+        final_headline=final_headline,
+        final_inconsistencies=final_inconsistencies,
+        execution_links=execution_links,
     )
 
 
@@ -211,24 +260,58 @@ def _score_headlines(
     return total, by_figure, RateScore("metadata", meta_matched, len(filings))
 
 
+def doc_kind(filing: dict) -> str:
+    """A label's document kind (labels written before 决算 were generated are budgets)."""
+    return filing.get("doc_kind", "budget")
+
+
+def _score_final_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) -> RateScore:
+    """Every figure of the 决算 filings at the printed precision (the budget HEADLINES and the 决算's own)."""
+    matched = checked = 0
+    for f in filings:
+        row = rows.get(f["filing_id"], {})
+        for name in (*HEADLINES, *FINAL_HEADLINES):
+            checked += 1
+            matched += _close(
+                f["headline_wan"].get(name), row.get(f"{name}_wan"), f["headline_units"].get(name, "万元")
+            )
+    return RateScore("final_headline", matched, checked)
+
+
+def _score_links(filings: Sequence[dict], execution: pl.DataFrame) -> RateScore:
+    """决算 whose department has a labelled 预算 of the same year: linked when budget_execution names that 预算."""
+    budget_of = {(f["region"], f["department"], f["year"]): f["filing_id"] for f in filings if doc_kind(f) == "budget"}
+    linked = {(r["filing_id"], r["budget_filing_id"]) for r in execution.to_dicts()}
+    pairs = [
+        (f["filing_id"], budget_of[(f["region"], f["department"], f["year"])])
+        for f in filings
+        if doc_kind(f) == "final_account" and (f["region"], f["department"], f["year"]) in budget_of
+    ]
+    return RateScore("execution_links", sum(pair in linked for pair in pairs), len(pairs))
+
+
 def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore:
-    """Expenditure-summary 合计 by code: found when a parsed item of that code matches at the printed precision."""
+    """The expenditure table's 合计 by code: found when a parsed item of that code (and the filing's table) matches
+    at the printed precision."""
     found_items = (
         items.filter(
-            pl.col("table_id") == "expenditure_summary", pl.col("column_name") == "total", pl.col("code").is_not_null()
+            pl.col("table_id").is_in(list(EXPENDITURE_TABLE.values())),
+            pl.col("column_name") == "total",
+            pl.col("code").is_not_null(),
         )
-        .group_by("filing_id", "code")
+        .group_by("filing_id", "table_id", "code")
         .agg(pl.col("amount_wan"))
     )
-    parsed: dict[tuple[str, str], list[float]] = {
-        (r["filing_id"], r["code"]): r["amount_wan"] for r in found_items.to_dicts()
+    parsed: dict[tuple[str, str, str], list[float]] = {
+        (r["filing_id"], r["table_id"], r["code"]): r["amount_wan"] for r in found_items.to_dicts()
     }
     found = expected = 0
     for f in filings:
         unit = f["expenditure_items_unit"]
+        table = EXPENDITURE_TABLE[doc_kind(f)]
         for code, value in f["expenditure_items_wan"].items():
             expected += 1
-            found += any(_close(value, v, unit) for v in parsed.get((f["filing_id"], code), ()))
+            found += any(_close(value, v, unit) for v in parsed.get((f["filing_id"], table, code), ()))
     return RateScore("line_items", found, expected)
 
 
@@ -251,12 +334,14 @@ def is_detected(filing: dict, found: set[tuple[str, str]]) -> bool:
     return any((filing["filing_id"], rule_id) in found for rule_id in DETECTING_RULES[_kind(filing)])
 
 
-def _score_checks(filings: Sequence[dict], checks: pl.DataFrame) -> InconsistencyScore:
+def _score_checks(filings: Sequence[dict], checks: pl.DataFrame, kinds: Sequence[str]) -> InconsistencyScore:
+    """Recall of the injected `kinds` among `filings` (found by each kind's own rules), and their clean filings
+    with a failed error-level check."""
     found = detections(checks)
     failed = checks.filter(pl.col("is_passed").not_())  # null (could not run) is not a failure
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
-    for kind in INCONSISTENCY_KINDS:
+    for kind in kinds:
         injected = [f for f in filings if _kind(f) == kind]
         by_kind.append(RateScore(kind, sum(is_detected(f, found) for f in injected), len(injected)))
     clean = [f for f in filings if _category(f) == "clean"]
@@ -294,7 +379,7 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
     k = sum(is_outlier)
     top = ranked[:k]
     by_kind = []
-    for kind in OUTLIER_KINDS:
+    for kind in (*OUTLIER_KINDS, *FINAL_OUTLIER_KINDS):
         injected = [f for f in population if _kind(f) == kind]
         by_kind.append(RateScore(kind, sum(f in top for f in injected), len(injected)))
     auc = None
@@ -309,6 +394,31 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
         flagged_outliers=sum(f["filing_id"] in flagged_ids for f in population if _category(f) == "outlier"),
         flagged=sum(f["filing_id"] in flagged_ids for f in population),
         unscored=unscored,
+    )
+
+
+def _queue_recall(filings: Sequence[dict], anomalies: pl.DataFrame, output_dir: Path) -> QueueRecall:
+    """The labelled inconsistent and outlier filings the review queue lists (what the desk and the report show)."""
+    settings = load_queue_settings()
+    queued = set(anomalies.filter(in_queue(settings, warned_filings(output_dir, settings)))["filing_id"].to_list())
+
+    def rate(category: str, name: str, kinds: tuple[str, ...] = ("budget", "final_account")) -> RateScore:
+        labelled = [f for f in filings if _category(f) == category and doc_kind(f) in kinds]
+        return RateScore(name, sum(f["filing_id"] in queued for f in labelled), len(labelled))
+
+    has_finals = any(doc_kind(f) == "final_account" for f in filings)
+    missed: dict[str, int] = {}
+    for f in filings:
+        if _category(f) in ("inconsistency", "outlier") and f["filing_id"] not in queued:
+            missed[_kind(f)] = missed.get(_kind(f), 0) + 1
+    return QueueRecall(
+        rate("inconsistency", "inconsistencies"),
+        rate("outlier", "outliers"),
+        len(queued),
+        anomalies.height,
+        rate("inconsistency", "决算 inconsistencies", ("final_account",)) if has_finals else None,
+        rate("outlier", "决算 outliers", ("final_account",)) if has_finals else None,
+        tuple(missed.items()),
     )
 
 
@@ -345,14 +455,24 @@ def format_report(report: EvaluationReport) -> str:
             rows.append((label, str(score.matched), str(score.checked), _pct(score.rate)))
     if len(rows) > 1:
         lines += _table(rows) + [""]
-    if report.inconsistencies is not None:
-        s = report.inconsistencies
-        rows = [("inconsistency kind", "detected", "injected", "recall")]
+    for title, s in (
+        ("inconsistency kind", report.inconsistencies),
+        ("决算 inconsistency kind", report.final_inconsistencies),
+    ):
+        if s is None:
+            continue
+        rows = [(title, "detected", "injected", "recall")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in s.by_kind]
         rows.append(("all kinds", str(s.detected), str(s.injected), _pct(s.recall)))
         rows.append(
             ("false positives (clean, error)", str(s.false_positives), str(s.clean), _pct(s.false_positive_rate))
         )
+        lines += _table(rows) + [""]
+    rows = [("决算", "matched", "checked", "rate")]
+    for name, score in (("决算 figures (exact)", report.final_headline), ("预算–决算 links", report.execution_links)):
+        if score is not None:
+            rows.append((name, str(score.matched), str(score.checked), _pct(score.rate)))
+    if len(rows) > 1:
         lines += _table(rows) + [""]
     if report.outliers is not None:
         o = report.outliers
@@ -366,5 +486,14 @@ def format_report(report: EvaluationReport) -> str:
         rows = [("outlier kind", f"in top {o.k}", "injected", "rate")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in o.by_kind]
         lines += _table(rows) + [""]
+    if report.queue is not None:
+        q = report.queue
+        rows = [("review queue (recall)", "in queue", "labelled", "recall")]
+        shown = (q.inconsistencies, q.outliers, q.final_inconsistencies, q.final_outliers)
+        rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in shown if k is not None]
+        lines += _table(rows) + [f"  queue: {q.queue_size} of {q.scored} scored filings"]
+        if q.missed:
+            lines.append("  not in the queue: " + ", ".join(f"{kind} {n}" for kind, n in q.missed))
+        lines.append("")
     lines += list(report.notes)
     return "\n".join(lines).rstrip() + "\n"
