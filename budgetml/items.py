@@ -222,6 +222,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
     """
     tables: list[Table] = []
     previous_page = 0
+    previous_edges: tuple[float, ...] | None = None  # the column edges of the grid the last table started with
     for grid in grids:
         found = find_title(grid.above, catalog)
         split = found[0] if found else len(grid.above)
@@ -236,6 +237,8 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
             # No title: everything above is this grid's caption, except notes (they close the table above).
             caption, footer = replace(footer, notes=()), Caption(notes=footer.notes)
         previous = tables[-1] if tables else None
+        if not found and is_first_on_page and previous_edges and grid.n_cols < len(previous_edges) - 1:
+            grid = fitted_to(grid, previous_edges) or grid  # a continuation whose merged cells hide a border
         if previous:
             # What is printed above this title closes the table above: on this page, or at the top of the
             # page after the one it ended on (a unit line printed below a table that filled its page).
@@ -244,6 +247,8 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         if footer.unit and caption.unit is None and not (previous and previous.unit_source == "footer"):
             caption = replace(caption, unit=footer.unit, unit_error=None)  # a unit printed above the title
         tables += [table for _, table in empties]
+        if empties:
+            previous_edges = None
         n_header = split_header(grid)
         header, header_texts, header_title = header_caption([c for c in grid.cells if c.row < n_header], grid.n_cols)
         for text in header_texts:
@@ -274,6 +279,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         elif title is None and not any(is_amount(c.text) for c in grid.cells):
             continue  # a framed box of prose (cover, contents), not a table
         tables.append(table)
+        previous_edges = grid.col_edges
     for page, lines in trailing.items():
         footer = lines_to_caption([ln.text for ln in lines])
         for k in range(len(tables) - 1, -1, -1):
@@ -281,6 +287,21 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
                 tables[k] = with_footer(tables[k], footer, same_page=True)
                 break
     return tables
+
+
+def fitted_to(grid: Grid, edges: tuple[float, ...], snap: float = 2.0) -> Grid | None:
+    """A grid whose column edges are some of `edges` (a continuation printing 合计 across 编码 and 名称 hides the
+    border between them), its cells moved onto the columns of `edges`; None when one of its edges is not there."""
+    index = []
+    for x in grid.col_edges:
+        k = min(range(len(edges)), key=lambda j: abs(edges[j] - x))
+        if abs(edges[k] - x) > snap:
+            return None
+        index.append(k)
+    if index[0] != 0 or index[-1] != len(edges) - 1:
+        return None
+    cells = tuple(replace(c, col=index[c.col], colspan=index[c.col + c.colspan] - index[c.col]) for c in grid.cells)
+    return replace(grid, n_cols=len(edges) - 1, col_edges=tuple(edges), cells=cells)
 
 
 def grid_to_table(grid: Grid, header: list[Cell], n_header: int, caption: Caption, catalog: Catalog) -> Table:

@@ -9,7 +9,7 @@ import pytest
 
 from budgetml.normalise import YUAN_PER_WAN
 from budgetml.parse import filing_row, parse_file
-from budgetml.synth.render import Disclosure, Section, TableSpec, render_pdf
+from budgetml.synth.render import BodySpan, Disclosure, Section, TableSpec, render_pdf
 from budgetml.synth.render import HeaderCell as H
 from tests.presentations import (
     SEED_DEPARTMENT,
@@ -290,3 +290,34 @@ def test_repeated_header_over_rows_printing_labels_alone(tmp_path, grid):
     assert len(table.pages) == 3
     assert table.column_paths == ("收入/项目", "收入/预算数", "支出/项目", "支出/预算数")
     assert headlines_wan(parsed) == label.headline_wan
+
+
+def test_continuation_with_a_cell_merged_across_a_border_joins_its_table(tmp_path):
+    """An empty 国有资本经营预算 table whose 合计 row, printed across 编码 and 名称, falls on the next page: that
+    page's grid has one border fewer. It is the same table (one part, its 空表 note with it), not a second one
+    whose missing note raised completeness.empty_table_note (parser v7 before this fix)."""
+    header = (
+        H("项目", 0, 0, colspan=2),
+        H("国有资本经营预算支出", 0, 2, colspan=3),
+        H("功能分类科目编码", 1, 0),
+        H("功能分类科目名称", 1, 1),
+        H("合计", 1, 2),
+        H("基本支出", 1, 3),
+        H("项目支出", 1, 4),
+    )
+    spec = TableSpec(
+        "2023年部门国有资本经营预算支出功能分类预算表",
+        "元",
+        header,
+        (("无", "", "", "", ""), ("合计", "", "", "", "")),
+        (1, 2, 1, 1, 1),
+        body_spans=(BodySpan(1, 0, colspan=2),),
+        break_before=(1,),
+        repeat_header=False,
+        note="注：本部门2023年无国有资本经营预算财政拨款安排的预算，故本表为空表。",
+    )
+    parsed = one_table_filing(tmp_path, spec)
+    (table,) = parsed.tables
+    assert (table.table_id, len(table.pages), table.n_cols) == ("state_capital", 2, 5)
+    assert [r.cells[0].text for r in table.rows] == ["无", "合计"]
+    assert table.notes == ("注：本部门2023年无国有资本经营预算财政拨款安排的预算，故本表为空表。",)
