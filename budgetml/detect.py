@@ -29,8 +29,8 @@ from budgetml.schema import FEATURES as FEATURES_DATASET
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCORING_PATH = PROJECT_DIR / "configs" / "scoring.toml"
-# IQR / 1.349 estimates the standard deviation of a normal distribution (its quartiles are ±0.6745 σ).
-IQR_PER_SIGMA = 1.349
+# MAD / 0.6745 estimates the standard deviation of a normal distribution (half its values lie within ±0.6745 σ).
+MAD_PER_SIGMA = 0.6745
 PEER_LEVELS = ("year_type", "type", "year")
 # A figure thousands of times its peers' median is a 元/万元 slip (×10000), not a policy: genuine
 # differences between departments of one type stay within a factor of about 100.
@@ -166,51 +166,66 @@ def transformed(values: np.ndarray, scale: Scale) -> np.ndarray:
 
 
 def peer_deviations(frame: pl.DataFrame, features: Sequence[Feature] = SCORED) -> Deviations:
-    """Robust z-scores within the peer group: (t − median t) / max(IQR of t / 1.349, floor), t the value on the feature's scale.
+    """Robust z-scores within the peer group: (t − median t) / spread, t the value on the feature's scale.
+
+    spread = max(the group's MAD, the pooled MAD, floor) / 0.6745, both MADs (median absolute deviation)
+    on the transformed scale. The group's MAD is taken about its own median. The pooled MAD is that of
+    every filing of the same kind and year about its own peer group's median: how far a filing usually
+    lies from its peers. Two guards of small peer groups (a type has one filing per district and year):
+    the MAD, unlike the interquartile range, is not widened by two outliers among six peers (its
+    breakdown point is one half, the IQR's one quarter), so they do not hide each other; and the pooled
+    MAD keeps a group whose few members happen to agree closely from turning an ordinary difference into
+    a large z-score.
 
     A filing's peer group is every filing sharing its level's key (all 教育 filings of every year at
-    level "type"), whichever level those filings were themselves given. Medians and quartiles ignore
-    nulls; a null value, or a group without values, gives z = 0 (typical).
+    level "type"), whichever level those filings were themselves given. Medians ignore nulls; a null
+    value, or a group without values, gives z = 0 (typical).
     """
     names = [f.name for f in features]
-    raw = frame.select(pl.col(n).cast(pl.Float64).fill_nan(None) for n in names)
-    values = raw.to_numpy().astype(float).reshape(frame.height, len(names))
+    n = len(names)
+    raw = frame.select(pl.col(name).cast(pl.Float64).fill_nan(None) for name in names)
+    values = raw.to_numpy().astype(float).reshape(frame.height, n)
     scaled = np.column_stack([transformed(values[:, j], f.scale) for j, f in enumerate(features)]) if names else values
-    columns = {f"t{j}": scaled[:, j] for j in range(len(names))}
     keyed = pl.concat(
         [
             frame.select("year", "department_type", "doc_kind"),
-            pl.DataFrame(columns).with_columns(pl.all().fill_nan(None)),
-            raw.rename({n: f"v{j}" for j, n in enumerate(names)}),
+            pl.DataFrame({f"t{j}": scaled[:, j] for j in range(n)}).with_columns(pl.all().fill_nan(None)),
+            raw.rename({name: f"v{j}" for j, name in enumerate(names)}),
         ],
         how="horizontal",
     )
     medians_t = np.full_like(values, np.nan)
-    iqr = np.full_like(values, np.nan)
+    group_mad = np.full_like(values, np.nan)
     medians = np.full_like(values, np.nan)
     level_of = frame["peer_level"].to_numpy()
     for level in set(level_of):
         key = _level_key(level)
-        stats = keyed.select(
-            *(pl.col(f"t{j}").median().over(key).alias(f"m{j}") for j in range(len(names))),
-            *(
-                (pl.col(f"t{j}").quantile(0.75, "linear") - pl.col(f"t{j}").quantile(0.25, "linear"))
-                .over(key)
-                .alias(f"q{j}")
-                for j in range(len(names))
-            ),
-            *(pl.col(f"v{j}").median().over(key).alias(f"r{j}") for j in range(len(names))),
+        stats = keyed.with_columns(pl.col(f"t{j}").median().over(key).alias(f"m{j}") for j in range(n)).select(
+            *(pl.col(f"m{j}") for j in range(n)),
+            *((pl.col(f"t{j}") - pl.col(f"m{j}")).abs().median().over(key).alias(f"d{j}") for j in range(n)),
+            *(pl.col(f"v{j}").median().over(key).alias(f"r{j}") for j in range(n)),
         )
         rows = level_of == level
-        medians_t[rows] = stats.select(f"m{j}" for j in range(len(names))).to_numpy().astype(float)[rows]
-        iqr[rows] = stats.select(f"q{j}" for j in range(len(names))).to_numpy().astype(float)[rows]
-        medians[rows] = stats.select(f"r{j}" for j in range(len(names))).to_numpy().astype(float)[rows]
+        for target, prefix in ((medians_t, "m"), (group_mad, "d"), (medians, "r")):
+            target[rows] = stats.select(f"{prefix}{j}" for j in range(n)).to_numpy().astype(float)[rows]
     floors = np.array([f.scale.floor for f in features], dtype=float)
-    spread = np.fmax(np.nan_to_num(iqr, nan=0.0) / IQR_PER_SIGMA, floors)
+    spread = np.fmax(
+        np.fmax(np.nan_to_num(group_mad, nan=0.0), pooled_mad(frame, scaled - medians_t)) / MAD_PER_SIGMA, floors
+    )
     z = np.nan_to_num((scaled - medians_t) / spread, nan=0.0)
     high_only = np.array([f.scale.direction == "high" for f in features], dtype=bool)
     z[:, high_only] = np.fmax(z[:, high_only], 0.0)
     return Deviations(values, medians, z)
+
+
+def pooled_mad(frame: pl.DataFrame, residuals: np.ndarray) -> np.ndarray:
+    """Per filing and feature: the median |residual| over the filings of its kind and year (0 where none has one)."""
+    if residuals.shape[1] == 0:
+        return residuals
+    columns = pl.DataFrame({f"e{j}": np.abs(residuals[:, j]) for j in range(residuals.shape[1])}).fill_nan(None)
+    keyed = pl.concat([frame.select("doc_kind", "year"), columns], how="horizontal")
+    pooled = keyed.select(pl.col(c).median().over(_level_key("year")) for c in columns.columns)
+    return np.nan_to_num(pooled.to_numpy().astype(float), nan=0.0)
 
 
 # ---------------------------------------------------------------- the forest, priority and budget

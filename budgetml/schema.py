@@ -1120,7 +1120,7 @@ ANOMALIES = Dataset(
         Column(
             "deviations",
             pa.list_(DEVIATION),
-            "The features that set it apart most: value, peer-group median and robust z-score ((value − median) / (IQR / 1.349), with the feature's floor), largest |z| first.",
+            "The features that set it apart most: value, peer-group median and robust z-score ((value − median) / (MAD / 0.6745), the larger of the peer group's and the year's pooled MAD, with the feature's floor), largest |z| first.",
             nullable=False,
         ),
     ),

@@ -117,6 +117,42 @@ def test_peer_groups_fall_back_from_year_and_type_to_type_to_year():
     assert year_only["peer_group"][6] == "2024年 全部"
 
 
+def _two_types(feature: str, first: list[float], second: list[float]) -> pl.DataFrame:
+    """Six 2025 filings of each of two types with `feature` set, grouped as the scoring groups them."""
+    values = first + second
+    frame = pl.DataFrame(
+        {
+            "filing_id": [f"f{k:02d}" for k in range(len(values))],
+            "year": [2025] * len(values),
+            "department_type": ["统计"] * len(first) + ["民政"] * len(second),
+            "doc_kind": ["budget"] * len(values),
+            feature: values,
+        }
+    )
+    return detect.assign_peer_groups(frame, SETTINGS)
+
+
+def test_two_outliers_among_six_peers_do_not_hide_each_other():
+    # Two of six 统计 filings jump +300 %: their quartiles would span 3–230 % (IQR 225, z ≈ 1.8); the median
+    # absolute deviation ignores up to half the group, so both stand out.
+    frame = _two_types("total_change_pct", [2.0, 3.0, 4.0, 5.0, 300.0, 310.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    z = detect.peer_deviations(frame, (FEATURES_BY_NAME["total_change_pct"],)).z[:, 0]
+    assert z[4] > 50 and z[5] > 50
+    assert abs(z[:4]).max() < 1.5 and abs(z[6:]).max() < 1.5
+
+
+def test_a_tight_peer_group_does_not_make_an_ordinary_difference_an_outlier():
+    # 统计 filings agree within 0.5 points, so 84 % would be 3.5 group-spreads (the floor, 1 point) from their
+    # median; filings of the year usually lie 2.5 points from their peers' median, so it is not unusual.
+    # The wider 民政 group keeps its own spread: 60 % is 1.1 of its spreads, not 3.4 of the pooled one.
+    feature = FEATURES_BY_NAME["personnel_share_of_basic_pct"]
+    frame = _two_types(feature.name, [80.0, 80.2, 80.4, 80.6, 80.8, 84.0], [60.0, 65.0, 70.0, 75.0, 80.0, 85.0])
+    z = detect.peer_deviations(frame, (feature,)).z[:, 0]
+    assert 0.5 < z[5] < 1.5
+    assert -1.5 < z[6] < -0.5
+    assert abs(z).max() < SETTINGS.min_abs_z
+
+
 def test_review_budget_and_dismissed_filings(tmp_path):
     assert review_budget(0, SETTINGS) == 0
     assert review_budget(5, replace(SETTINGS, max_flags=20, max_flag_share=0.1)) == 1
