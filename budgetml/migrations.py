@@ -26,7 +26,7 @@ from budgetml.code_dictionary import code_dictionary
 from budgetml.datasets import write_table
 from budgetml.departments import departments_table, regions_table
 from budgetml.layout import cache_dir, dataset_files, migrate_flat_layout, partitioned_path
-from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN
+from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
 from budgetml.parse import with_keys
 from budgetml.quality import with_quality
 from budgetml.schema import (
@@ -162,6 +162,12 @@ def _runs_v2(table: pa.Table, context: dict) -> pa.Table:
     return _with_column(table, "unknown_regions", [None] * table.num_rows, pa.list_(pa.string()))
 
 
+def _line_items_v3(table: pa.Table, context: dict) -> pa.Table:
+    """row_label_squashed: the row label as the rules match it, from the printed row_label (exactly what the parser
+    now writes)."""
+    return _with_column(table, "row_label_squashed", [squash(v) for v in table["row_label"].to_pylist()], pa.string())
+
+
 Step = Callable[[pa.Table, dict], pa.Table]
 # STEPS[n][dataset] upgrades a dataset of version n to n + 1; a dataset not named keeps its columns.
 STEPS: dict[int, dict[str, Step]] = {
@@ -174,6 +180,7 @@ STEPS: dict[int, dict[str, Step]] = {
         "anomalies": _anomalies_v2,
         "runs": _runs_v2,
     },
+    2: {"line_items": _line_items_v3},
 }
 
 
