@@ -110,10 +110,12 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
 
     Example: budgetml check output
     """
-    from budgetml.checks.rulebook import check_output
-
-    written = check_output(output)
     import polars as pl
+
+    from budgetml.checks.rulebook import check_output
+    from budgetml.settings import load_settings
+
+    written = check_output(output, workers=load_settings().worker_count)
 
     checks = pl.read_parquet(written["checks"])
     failed = checks.filter(pl.col("is_passed").not_())

@@ -125,7 +125,8 @@ def write_parts(dataset: Dataset, parts: Iterable[pa.Table], out_dir: Path) -> P
             with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
                 for part in parts:
                     check_table(dataset, part)
-                    writer.write_table(pa.Table.from_arrays(part.columns, schema=schema))
+                    if part.num_rows:  # an empty table would still add an empty row group
+                        writer.write_table(pa.Table.from_arrays(part.columns, schema=schema))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)

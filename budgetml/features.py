@@ -21,7 +21,7 @@ from budgetml.datasets import rows_to_table, write_parts
 from budgetml.departments import DepartmentType, load_department_types, type_of
 from budgetml.feature_declarations import CHANGE_OF, FEATURES
 from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
-from budgetml.form_cells import FormCell, cell_of, form_rows
+from budgetml.form_cells import FormCell, form_rows
 from budgetml.identity import FilingRef, previous_filings
 from budgetml.layout import dataset_files, dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
@@ -258,7 +258,7 @@ class FilingInputs:
     sangong: dict[str, float]  # column → 万元 (first row of the sangong table)
     n_units: int | None  # count_units (None: no unit codes printed)
     n_projects: int | None  # count_projects; None: no 项目支出表
-    form_cells: tuple[FormCell, ...]
+    indicators: IndicatorCounts  # of its performance forms (count_indicators)
     claims: tuple[dict, ...]
     failed_checks: dict[str, int] | None  # severity → count; None: checks not run
 
@@ -383,7 +383,9 @@ def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[Fili
     filings = usable_filings(out_dir) if filings is None else filings
     ids = filings["filing_id"]
     # Rows are read by filing_id range first: the datasets are in filing_id order, so the reader skips the rest.
-    mine = pl.col("filing_id").is_between(pl.lit(ids.min()), pl.lit(ids.max())) & pl.col("filing_id").is_in(ids.implode())
+    mine = pl.col("filing_id").is_between(pl.lit(ids.min()), pl.lit(ids.max())) & pl.col("filing_id").is_in(
+        ids.implode()
+    )
     items = _read(out_dir, LINE_ITEMS, ITEM_COLUMNS, mine & pl.col("table_id").is_in(ITEM_TABLES))
     forms = load_catalog().form_table_ids
     cells = _read(out_dir, FORM_CELLS, ["filing_id", *FORM_CELL_COLUMNS], mine & pl.col("table_id").is_in(forms))
@@ -414,7 +416,12 @@ def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[Fili
         )
         for filing_id, column, amount in first.select("filing_id", "column_name", "amount_wan").iter_rows():
             sangong.setdefault(filing_id, {})[column] = amount
-    cells_by = _group(cells)
+    indicators = {}
+    for (filing_id,), frame in (cells.partition_by("filing_id", as_dict=True) if cells is not None else {}).items():
+        columns = [frame[c].to_list() for c in FORM_CELL_COLUMNS]
+        indicators[filing_id] = count_indicators(
+            [FormCell(*values[:-1], tuple(values[-1])) for values in zip(*columns)]
+        )
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
     failed_by: dict[str, dict[str, int]] = {}
     if failed is not None:
@@ -427,7 +434,7 @@ def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[Fili
             sangong=sangong.get(f["filing_id"], {}),
             n_units=n_units.get(f["filing_id"]),
             n_projects=n_projects.get(f["filing_id"], 0) if "projects" in (f["tables_found"] or ()) else None,
-            form_cells=tuple(cell_of(c) for c in cells_by.get(f["filing_id"], [])),
+            indicators=indicators.get(f["filing_id"]) or count_indicators(()),
             claims=tuple(claims_by.get(f["filing_id"], [])),
             failed_checks=failed_by.get(f["filing_id"], {}) if has_checks else None,
         )
@@ -492,7 +499,7 @@ def features_rows(
 ) -> list[dict]:
     """One features.parquet row per filing; peers: of all filings (default: of these inputs alone)."""
     types = load_department_types() if types is None else types
-    counts = {i.filing["filing_id"]: count_indicators(i.form_cells) for i in inputs}
+    counts = {i.filing["filing_id"]: i.indicators for i in inputs}
     if peers is None:
         peers = peers_of([i.filing for i in inputs], {fid: c.n_forms for fid, c in counts.items()})
     rows = []

@@ -21,7 +21,8 @@ import pytest
 from budgetml import incremental
 from budgetml.layout import dataset_path
 from budgetml.lock import OutputLocked
-from budgetml.schema import FILINGS, INPUTS, LINE_ITEMS, RUNS
+from budgetml.checks.rulebook import check_output
+from budgetml.schema import CHECKS, FILINGS, INPUTS, LINE_ITEMS, RUNS
 from tests import flowdata
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,12 +130,19 @@ def test_parse_on_a_local_dask_cluster(api_url, nightly, tmp_path):
             output=str(out),
             dask_address=cluster.scheduler_address,
             settings_path=settings_file(tmp_path, batch_files=2),
-            later_stages=False,
         )
     assert summary.executor == f"dask {cluster.scheduler_address}"
     assert (summary.n_parsed, summary.n_failed) == (4, 0)
     assert sorted(r["department"] for r in rows(out, FILINGS)) == [f"武昌区测试{k:02d}局" for k in range(4)]
     assert len(list(incremental.cache_root(out).iterdir())) == 4  # results were cached by the flow process
+    # The checks ran as a task on the cluster (a subflow of the run): the rows the checks write in this process.
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        assert "budgetml-checks-on-dask" in {f.name for f in client.read_flows()}
+    on_cluster = rows(out, CHECKS)
+    check_output(out)
+    assert rows(out, CHECKS) == on_cluster and summary.n_findings == sum(c["is_passed"] is False for c in on_cluster)
 
 
 def cli_run(folder: Path, out: Path, env: dict, *extra: str) -> subprocess.Popen:

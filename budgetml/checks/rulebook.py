@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from budgetml.checks import completeness, cross_table, identities, narrative, performance
 from budgetml.checks.inputs import FilingData, filings_of
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
-from budgetml.checks.shards import n_shards, own_filings, read_shard, shard_folder, shard_routes, write_shards
+from budgetml.checks.shards import plan_shards, read_shard, shard_folder, write_shards
 from budgetml.datasets import read_table, rows_to_table, write_parts, write_table
 from budgetml.normalise import UNIT_TO_YUAN
 from budgetml.quality import with_quality
@@ -168,11 +168,11 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
 
 def check_shard(work: Path, shard: int) -> None:
     """Check one shard's own filings (budgetml/checks/shards.py); write its claims and findings beside its rows."""
-    rows = read_shard(work, shard)
+    rows, own = read_shard(work, shard)
     records = filings_of(rows)
     rules = load_rules()
     claims, findings = [], []
-    for filing_id in own_filings(rows):
+    for filing_id in own:
         f = records[filing_id]
         claims += claim_rows(f)
         findings += finding_rows(f, run_rules(f, rules))
@@ -216,9 +216,9 @@ def check_output(out_dir: Path, workers: int = 1, run_shards: ShardRunner | None
     if filings is None:
         raise FileNotFoundError(f"{out} 中没有 {FILINGS.file_name}：请先运行 budgetml parse")
     with shard_folder(out) as work:
-        routes = shard_routes(filings)
-        write_shards(out, work, routes, filings)
-        n = n_shards(routes)
+        plan = plan_shards(filings)
+        write_shards(out, work, plan, filings)
+        n = plan.n_shards
         (run_shards or local_pool(workers))(work, n)
         written = {
             dataset.name: write_parts(

@@ -1,0 +1,90 @@
+"""Later stages in bounded memory (issue 14): checks in shards and features in chunks give exactly the rows of one
+pass; the shards read the filings their rules link to from other shards."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from budgetml import features
+from budgetml.checks import shards
+from budgetml.checks.rulebook import check_output
+from budgetml.datasets import SchemaError, read_table, write_parts, write_table
+from budgetml.layout import dataset_path
+from budgetml.parse import parse_to_datasets
+from budgetml.schema import CHECKS, CLAIMS, FEATURES, FILINGS
+from budgetml.synth.corpus import generate_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus_out(tmp_path_factory):
+    """A sample corpus of two districts' departments over three years, parsed and checked in one shard: departments
+    whose filings are compared with last year's."""
+    base = tmp_path_factory.mktemp("scale")
+    generate_corpus(base / "in", districts=2, departments=3, years=[2023, 2024, 2025], seed=4)
+    parse_to_datasets(sorted((base / "in").rglob("*.pdf")), base / "out")
+    check_output(base / "out")  # 18 filings, one shard, in this process
+    return base / "out"
+
+
+def table(out: Path, dataset) -> pa.Table:
+    return pq.read_table(dataset_path(out, dataset))
+
+
+def test_checks_in_shards_on_two_workers_equal_one_pass(corpus_out, tmp_path, monkeypatch):
+    """One filing per shard: every filing's last year is in another shard, read from that shard's files."""
+    out = tmp_path / "out"
+    shutil.copytree(corpus_out, out)
+    monkeypatch.setattr(shards, "SHARD_FILINGS", 1)
+    filings = read_table(FILINGS, out)
+    plan = shards.plan_shards(filings)
+    assert plan.n_shards == filings.num_rows == 18 and plan.linked.height == 12  # 2023 is linked to nothing
+    check_output(out, workers=2)
+    for dataset in (CLAIMS, CHECKS, FILINGS):
+        assert table(out, dataset).equals(table(corpus_out, dataset)), dataset.name
+    checks = table(out, CHECKS).to_pylist()
+    compared = [c for c in checks if c["rule_id"] == "prev_year.matches"]
+    assert len({c["filing_id"] for c in compared if c["is_passed"] is not None}) == 12  # each compared with last year
+    assert not list(out.glob("data/.checks-*")), "the shards' work folder is removed"
+
+
+def test_a_filing_reads_last_year_from_another_shard(corpus_out, monkeypatch):
+    monkeypatch.setattr(shards, "SHARD_FILINGS", 1)
+    linked = [f for f in shards.load_filings(corpus_out) if f.previous is not None]
+    assert len(linked) == 12
+    assert all(f.previous.year == f.year - 1 and f.previous.amounts and f.previous.claims for f in linked)
+
+
+def test_features_in_chunks_equal_one_chunk(corpus_out, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(corpus_out, out)
+    features.build_features(out)
+    whole = table(out, FEATURES)
+    monkeypatch.setattr(features, "CHUNK_FILINGS", 4)
+    features.build_features(out)
+    chunked = table(out, FEATURES)
+    assert chunked.equals(whole)
+    rows = chunked.to_pylist()
+    assert sum(r["prev_filing_id"] is not None for r in rows) == 12  # last year's filing found across chunks
+    assert all(r["n_projects"] for r in rows) and all(r["n_units"] for r in rows if r["region"] == "武昌区")
+
+
+def test_write_parts_writes_what_write_table_writes(corpus_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(corpus_out, out)
+    checks = table(corpus_out, CHECKS)
+    parts = [checks.slice(0, 100), checks.slice(100, 0), checks.slice(100)]
+    path = write_parts(CHECKS, iter(parts), out)
+    written = pq.read_table(path)
+    assert written.equals(checks)
+    assert written.schema.metadata.keys() == table(corpus_out, CHECKS).schema.metadata.keys()
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2  # one per part that has rows: never all at once
+    with pytest.raises(SchemaError):
+        write_parts(FILINGS, iter([table(corpus_out, FILINGS)]), out)
+    with pytest.raises(SchemaError):  # each part is checked as write_table checks a table
+        write_parts(CHECKS, iter([checks.drop_columns(["message"])]), out)
+    assert write_table(CHECKS, checks, out) == path
