@@ -6,11 +6,13 @@ from pathlib import Path
 
 import typer
 
-from budgetml.datasets import data_dictionary
 from budgetml.terminal import plain, plain_console
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="部门预算公开 PDFs → Parquet datasets, checks and review flags."
+    add_completion=False,
+    no_args_is_help=True,
+    help="部门预算公开 PDFs → Parquet datasets, checks and review flags.",
+    rich_markup_mode=None,
 )
 console = plain_console()
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "datasets.md"
@@ -133,6 +135,7 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
     Example: budgetml docs
     """
     from budgetml.checks.rulebook import rules_markdown
+    from budgetml.datasets import data_dictionary
 
     path.write_text(data_dictionary(), encoding="utf-8")
     rules_path = path.parent / "rules.md"

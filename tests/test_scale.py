@@ -1,9 +1,11 @@
 """Later stages in bounded memory (issue 14): checks in shards and features in chunks give exactly the rows of one
-pass; the shards read the filings their rules link to from other shards."""
+pass; the shards read the filings their rules link to from other shards; start-up imports stay small."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +20,7 @@ from budgetml.layout import dataset_path
 from budgetml.parse import parse_to_datasets
 from budgetml.schema import CHECKS, CLAIMS, FEATURES, FILINGS
 from budgetml.synth.corpus import generate_corpus
+from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +91,26 @@ def test_write_parts_writes_what_write_table_writes(corpus_out, tmp_path):
     with pytest.raises(SchemaError):  # each part is checked as write_table checks a table
         write_parts(CHECKS, iter([checks.drop_columns(["message"])]), out)
     assert write_table(CHECKS, checks, out) == path
+
+
+def imported(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has loaded after running `code`."""
+    probe = f"import sys\n{code}\nprint('LOADED', *(m for m in {modules!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    return result.stdout.splitlines()[-1].split()[1:]
+
+
+HEAVY = ("polars", "pyarrow", "numpy", "sklearn", "prefect", "pypdfium2", "pdfminer", "jinja2", "budgetml.schema")
+
+
+def test_the_command_line_starts_without_the_stages():
+    """`budgetml --help` loads typer and nothing of the data stack: each command imports what it runs."""
+    assert imported("import budgetml.cli", HEAVY) == []
+    assert (
+        imported("from budgetml.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass", HEAVY) == []
+    )
+
+
+def test_the_parse_worker_loads_no_polars():
+    """The parse worker's interpreter (budgetml.isolation) loads the parse path and pyarrow, not polars."""
+    assert imported("import budgetml.isolation", ("polars", "sklearn", "prefect")) == []
