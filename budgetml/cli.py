@@ -167,6 +167,7 @@ def run(
 
     Example: budgetml run --input data/fixtures --output output
     """
+    import os
     import signal
     import sys
     from contextlib import ExitStack
@@ -189,6 +190,13 @@ def run(
             console.print(plain(exc), style="red")
             raise typer.Exit(code=2) from None
         start_watchdog()  # kill -9 of this process must not leave Prefect's server or a worker behind
+        from flows.serve import running_server
+
+        server = running_server()  # a running server (make serve, PREFECT_API_URL) saves the temporary one's start
+        if server:
+            os.environ["PREFECT_API_URL"] = server
+        elif os.environ.pop("PREFECT_API_URL", None):
+            console.print("PREFECT_API_URL 指向的 Prefect 服务器没有响应：本次使用临时服务器", style="yellow")
         from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
 
         # SIGTERM (a scheduler's timeout, `kill`) unwinds like Ctrl-C, so Prefect's temporary server is stopped too.

@@ -572,6 +572,13 @@ RUNS = Dataset(
             nullable=False,
         ),
         Column(
+            "prefect_api_url",
+            pa.string(),
+            "The running Prefect server the run reported to (`make serve`'s, or PREFECT_API_URL's); null when the run "
+            "started Prefect's temporary server.",
+            example="http://127.0.0.1:4200/api",
+        ),
+        Column(
             "parser_version", pa.string(), "Parser version (with its engine) in force for this run.", nullable=False
         ),
         Column("n_files", pa.int32(), "Input files found.", nullable=False, unit="count"),

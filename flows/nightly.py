@@ -234,6 +234,7 @@ def nightly(
             output_dir=out,
             skipped=skipped,
         )
+        summary = replace(summary, prefect_server=PREFECT_API_URL.value() or None)
         if later_stages:
             summary = _later_stages(summary, staged, timed, _later_functions(workers, dask_address))
             so_far = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
