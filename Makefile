@@ -29,7 +29,7 @@ INPUT ?=
 PORT ?= 4200
 run: $(STAMP) fixture $(SAMPLE)
 	DO_NOT_TRACK=1 $(PY) -m budgetml.cli run $(if $(INPUT),--input $(INPUT)) --output $(OUT)
-	@echo "评估（与样例语料的标注对比）：" && $(PY) -m budgetml.cli evaluate --labels $(SAMPLE) --output $(OUT) | tail -n 25
+	@echo "评估（与样例语料的标注对比）：" && $(PY) -m budgetml.cli evaluate --labels $(SAMPLE) --output $(OUT) | tail -n 50
 
 # A local Prefect server on 127.0.0.1:$(PORT) (state in .prefect/) serving the nightly flow on its cron; Ctrl-C stops both.
 .PHONY: serve

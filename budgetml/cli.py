@@ -108,7 +108,7 @@ def fixture(out: Path = typer.Option(Path("data/fixtures"), "--out", help="Folde
 
 @app.command()
 def check(output: Path = typer.Argument(Path("output"), help="Folder holding the parsed datasets.")) -> None:
-    """Run the consistency rules over parsed datasets; writes claims.parquet and checks.parquet.
+    """Run the consistency rules over parsed datasets; writes claims.parquet, checks.parquet and budget_execution.parquet.
 
     Example: budgetml check output
     """
@@ -347,8 +347,13 @@ def sample(
         help="Print every filing with random presentation knobs (grids, captions, titles, codes, zeros, digits, "
         "orientation, page breaks, cover); labels.json records them. Off: each district's own layout.",
     ),
+    final_accounts: bool = typer.Option(
+        True,
+        "--final-accounts/--no-final-accounts",
+        help="Also write each department's 部门决算 for every year but the last (with its own injections).",
+    ),
 ) -> None:
-    """Generate a labelled sample corpus of disclosure PDFs (clean, inconsistent and outlier filings).
+    """Generate a labelled sample corpus of disclosure PDFs (budgets and 决算: clean, inconsistent and outlier filings).
 
     Example: budgetml sample --out data/sample --districts 3 --departments 20 --years 2023 2024 2025 --seed 7
     Varied presentations: budgetml sample --out data/varied --districts 6 --departments 17 --vary --seed 2027
@@ -365,6 +370,7 @@ def sample(
             years=[*years, *(more_years or [])],
             seed=seed,
             vary=vary,
+            final_accounts=final_accounts,
         )
     except ValueError as exc:  # bad counts or years: say which, no traceback
         console.print(plain(exc), style="red")

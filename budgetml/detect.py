@@ -86,41 +86,53 @@ def load_scoring_settings(path: Path = SCORING_PATH) -> ScoringSettings:
 # ---------------------------------------------------------------- peer groups
 
 
-def _group_label(level: str, year: int | None, dtype: str, years: str) -> str:
+# How a peer group's label names a document kind: budgets as before, 决算 groups say so.
+KIND_LABELS = {"budget": "", "final_account": "决算 "}
+
+
+def _group_label(level: str, year: int | None, dtype: str, years: str, doc_kind: str = "budget") -> str:
     year_text = f"{year}年" if year is not None else "年度不明"
+    kind = KIND_LABELS[doc_kind]
     if level == "year_type":
-        return f"{year_text} {dtype}"
+        return f"{year_text} {kind}{dtype}"
     if level == "type":
-        return f"{dtype}（{years}）"
-    return f"{year_text} {ALL_TYPES}"
+        return f"{kind}{dtype}（{years}）"
+    return f"{year_text} {kind}{ALL_TYPES}"
 
 
 def _level_key(level: str) -> pl.Expr:
-    """The columns that define a peer group at `level`."""
+    """The columns that define a peer group at `level`: always within one document kind (a 决算 among 决算)."""
     return {
-        "year_type": pl.struct("year", "department_type"),
-        "type": pl.col("department_type"),
-        "year": pl.col("year"),
+        "year_type": pl.struct("doc_kind", "year", "department_type"),
+        "type": pl.struct("doc_kind", "department_type"),
+        "year": pl.struct("doc_kind", "year"),
     }[level]
+
+
+def year_span(frame: pl.DataFrame) -> str:
+    """The years a frame covers, as a peer group's label says them (2023–2025年)."""
+    years = sorted({y for y in frame["year"].to_list() if y is not None})
+    return f"{years[0]}–{years[-1]}年" if len(years) > 1 else (f"{years[0]}年" if years else "各年")
 
 
 def assign_peer_groups(frame: pl.DataFrame, settings: ScoringSettings) -> pl.DataFrame:
     """Add peer_group, n_peer_group and peer_level: the first level of settings.levels with at least min_group_size filings.
 
+    Every level keeps the document kinds apart: a 决算 is compared with 决算, a budget with budgets.
     The last level (the whole year) is taken whatever its size. 其他 (no type matched) is never a peer
     type: unrelated departments are compared with the whole year instead.
     """
-    years = sorted({y for y in frame["year"].to_list() if y is not None})
-    span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else (f"{years[0]}年" if years else "各年")
+    spans = {kind: year_span(frame.filter(pl.col("doc_kind") == kind)) for kind in set(frame["doc_kind"].to_list())}
     sizes = frame.select(pl.len().over(_level_key(level)).alias(level) for level in settings.levels)
     labels, counts, levels = [], [], []
-    for (year, dtype), size in zip(frame.select("year", "department_type").iter_rows(), sizes.iter_rows(named=True)):
+    rows = frame.select("year", "department_type", "doc_kind").iter_rows()
+    for (year, dtype, kind), size in zip(rows, sizes.iter_rows(named=True)):
         for level in settings.levels:
             typed = level != "year"
             if level == settings.levels[-1] or (
                 size[level] >= settings.min_group_size and not (typed and dtype == "其他")
             ):
-                labels.append(_group_label(level, year, dtype, span))
+                labels.append(_group_label(level, year, dtype, spans[kind], kind))
                 counts.append(size[level])
                 levels.append(level)
                 break
@@ -167,7 +179,7 @@ def peer_deviations(frame: pl.DataFrame, features: Sequence[Feature] = SCORED) -
     columns = {f"t{j}": scaled[:, j] for j in range(len(names))}
     keyed = pl.concat(
         [
-            frame.select("year", "department_type"),
+            frame.select("year", "department_type", "doc_kind"),
             pl.DataFrame(columns).with_columns(pl.all().fill_nan(None)),
             raw.rename({n: f"v{j}" for j, n in enumerate(names)}),
         ],
@@ -219,6 +231,18 @@ def isolation_scores(z: np.ndarray, settings: ScoringSettings) -> np.ndarray:
     )
     clipped = np.clip(z, -settings.z_clip, settings.z_clip)
     return -forest.fit(clipped).score_samples(clipped)
+
+
+def scores_by_kind(z: np.ndarray, kinds: np.ndarray, settings: ScoringSettings) -> np.ndarray:
+    """Isolation scores of each document kind's filings by a forest of their own, over the features that vary among
+    them: a budget has no execution rate and a 决算 no performance forms, and columns that are 0 for a whole kind
+    would only dilute the forest's random splits."""
+    score = np.zeros(len(z))
+    for kind in set(kinds.tolist()):
+        rows = kinds == kind
+        active = np.any(z[rows] != 0, axis=0)
+        score[rows] = isolation_scores(z[rows][:, active], settings) if active.any() else 0.5
+    return score
 
 
 def review_priority(
@@ -294,6 +318,10 @@ def deviation_reason(
     """
     if math.isnan(value):
         return f"{feature.label}无数据"
+    if feature.kind == "execution":
+        # 支出决算为年初预算的 61.3%，同类部门中位数 97.8%
+        median_text = "同类部门无可比数据" if math.isnan(median) else f"同类部门中位数 {median:.1f}%"
+        return f"{feature.label.removesuffix('比例')} {value:.1f}%，{median_text}"
     close = z is not None and abs(z) < 1 and not math.isnan(median)
     if feature.kind == "change":
         verb = "增长" if value >= 0 else "下降"
@@ -414,7 +442,7 @@ def score_features(
     review_statuses = review_statuses or {}
     frame = assign_peer_groups(features.sort("filing_id"), settings)
     deviations = peer_deviations(frame)
-    score = isolation_scores(deviations.z, settings)
+    score = scores_by_kind(deviations.z, frame["doc_kind"].to_numpy(), settings)
     n_errors = frame["n_failed_errors"].fill_null(0).to_numpy().astype(int)
     n_warnings = frame["n_failed_warnings"].fill_null(0).to_numpy().astype(int)
     priority = review_priority(score, n_errors, n_warnings, settings)

@@ -46,7 +46,7 @@ class Feature:
     formula: str  # how it is computed, in the datasets' own column names
     unit: str | None  # "%", "个", "log10 万元"
     description: str
-    kind: str  # share | change | count | ratio | log: how the reasons phrase it
+    kind: str  # share | change | count | ratio | log | execution: how the reasons phrase it
     topic: str  # what a reviewer would call it (三公经费, 项目支出 …); the first feature of a topic is its headline
     scale: Scale
     is_scored: bool = True  # part of the isolation forest's input (the failed-check counts enter the priority instead)
@@ -80,14 +80,31 @@ def _change(name: str, label: str, column: str, topic: str, floor: float) -> Fea
 
 # Counts are compared on log10(n + 1): 0 indicators among peers with 60 is far, 55 among 60 is not.
 _COUNT = Scale(0.05, "log", 1.0)
-SANGONG, STAFF, PROJECTS, TOTAL, PERFORMANCE, CONSISTENCY = (
+SANGONG, STAFF, PROJECTS, TOTAL, PERFORMANCE, EXECUTION, CONSISTENCY = (
     "三公经费",
     "人员和公用经费",
     "项目支出",
     "支出总量",
     "绩效目标",
+    "预算执行",
     "一致性检查",
 )
+
+
+def _execution(name: str, label: str, item: str, description: str, floor: float) -> Feature:
+    """决算 / 年初预算 of one budget_execution item, in percent (决算 only; null for a budget)."""
+    return Feature(
+        name,
+        label,
+        f"budget_execution.execution_rate_pct of item {item}",
+        "%",
+        f"{description} 决算 only: what was spent as a share of the 年初预算 (the one the 决算 prints, else the "
+        "department's published 预算 of the year; budget_execution.parquet); null for a budget, or without both figures.",
+        "execution",
+        EXECUTION,
+        Scale(floor),
+    )
+
 
 FEATURES: tuple[Feature, ...] = (
     # 三公经费. Its shares vary by orders of magnitude with a department's size: compared on a log scale,
@@ -316,6 +333,38 @@ FEATURES: tuple[Feature, ...] = (
         PERFORMANCE,
         Scale(3.0),
     ),
+    # 预算执行 (决算 only). Departments spend 95–100 % of their budget: a few points apart is already unusual, so
+    # the floors are small; projects vary more than staff costs, and 三公 (a few 万元) far more.
+    _execution(
+        "execution_total_pct",
+        "支出决算为年初预算的比例",
+        "general_budget_expenditure (else total_expenditure)",
+        "一般公共预算财政拨款支出 决算 / 年初预算, as the 决算 reports it (完成年初预算的…%); all spending when that is not printed.",
+        2.0,
+    ),
+    _execution(
+        "execution_basic_pct", "基本支出决算为年初预算的比例", "basic_expenditure", "基本支出 决算 / 年初预算.", 2.0
+    ),
+    _execution(
+        "execution_project_pct", "项目支出决算为年初预算的比例", "project_expenditure", "项目支出 决算 / 年初预算.", 5.0
+    ),
+    _execution(
+        "execution_sangong_pct",
+        "“三公”经费决算为年初预算的比例",
+        "sangong_total",
+        "“三公”经费 决算 / 年初预算 (the 三公 table prints both).",
+        10.0,
+    ),
+    Feature(
+        "carryover_share_pct",
+        "年末结转和结余占收入总计比例",
+        "100 × carryover_end_wan / income_grand_total_wan",
+        "%",
+        "决算 only: money carried into next year as a share of everything available (收入支出决算总表); null for a budget.",
+        "share",
+        EXECUTION,
+        Scale(1.0, "log", 1.0, "high"),
+    ),
     # 一致性检查: not compared with peers; they enter the review priority (detect.review_priority).
     Feature(
         "n_failed_errors",
@@ -352,6 +401,13 @@ CHANGE_OF = {
     "project_expenditure": "project_change_pct",
     "personnel_expenditure": "personnel_change_pct",
     "sangong_total": "sangong_change_pct",
+}
+# The budget_execution items each execution feature reads, in order of preference.
+EXECUTION_OF = {
+    "execution_total_pct": ("general_budget_expenditure", "total_expenditure"),
+    "execution_basic_pct": ("basic_expenditure",),
+    "execution_project_pct": ("project_expenditure",),
+    "execution_sangong_pct": ("sangong_total",),
 }
 # The features the isolation forest compares with peers, in declaration order (the others enter the review priority).
 SCORED: tuple[Feature, ...] = tuple(f for f in FEATURES if f.is_scored)

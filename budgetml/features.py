@@ -1,7 +1,8 @@
 """The features stage (features.parquet): per filing the shares, ratios, year-over-year changes and indicator counts that make departments comparable.
 
 Every feature is declared once in budgetml/feature_declarations.py (name, formula, unit, description,
-Chinese label); this module computes the values from the parse and checks datasets. A department's
+Chinese label); this module computes the values from the parse and checks datasets (a 决算's execution
+rates from budget_execution.parquet). A department's
 previous filing is the one budgetml/identity.py links it to; its peer type comes from its name
 (configs/department_types.toml).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -19,20 +20,21 @@ import polars as pl
 from budgetml.catalog import load_catalog
 from budgetml.datasets import rows_to_table, write_parts
 from budgetml.departments import DepartmentType, load_department_types, type_of
-from budgetml.feature_declarations import CHANGE_OF, FEATURES
+from budgetml.feature_declarations import CHANGE_OF, EXECUTION_OF, FEATURES
 from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
 from budgetml.form_cells import FormCell, form_rows
 from budgetml.identity import FilingRef, previous_filings
 from budgetml.layout import dataset_files, dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
-from budgetml.schema import CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, Dataset
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, FORM_CELLS, LINE_ITEMS, Dataset
 from budgetml.schema import FEATURES as FEATURES_DATASET
 
 
-def template_has_performance(tables_found: Iterable[str]) -> bool:
-    """Whether the template the filing matches best requires performance forms."""
+def template_has_performance(tables_found: Iterable[str], doc_kind: str | None) -> bool:
+    """Whether the template of its kind the filing matches best requires performance forms (False without a template)."""
     catalog = load_catalog()
-    return any(t in catalog.best_template(tables_found).tables for t in catalog.form_table_ids)
+    template = catalog.best_template(tables_found, doc_kind)
+    return template is not None and any(t in template.tables for t in catalog.form_table_ids)
 
 
 # ---------------------------------------------------------------- performance indicators
@@ -261,6 +263,7 @@ class FilingInputs:
     indicators: IndicatorCounts  # of its performance forms (count_indicators)
     claims: tuple[dict, ...]
     failed_checks: dict[str, int] | None  # severity → count; None: checks not run
+    execution_rates: dict[str, float | None] = field(default_factory=dict)  # 决算: budget_execution item → rate %
 
 
 def filing_features(
@@ -280,6 +283,7 @@ def filing_features(
         vehicle = inputs.sangong.get("vehicle_purchase", 0.0) + inputs.sangong.get("vehicle_operation", 0.0)
     sangong_base = sangong if sangong is not None else inputs.sangong.get("sangong_total")
     values: dict = {
+        **execution_features(inputs),
         "sangong_share_pct": _pct(sangong, total),
         "sangong_public_pct": _pct(sangong, public),
         "overseas_sangong_pct": _pct(inputs.sangong.get("overseas"), sangong_base),
@@ -330,6 +334,18 @@ def filing_features(
         }
     )
     return {"yoy_basis": yoy_basis, **values}
+
+
+def execution_features(inputs: FilingInputs) -> dict[str, float | None]:
+    """决算 / 年初预算 of total, basic, project and 三公 spending, and the carry-over share (决算 only; null for a budget)."""
+    rates = inputs.execution_rates
+    values = {
+        feature: next((rates[item] for item in items if rates.get(item) is not None), None)
+        for feature, items in EXECUTION_OF.items()
+    }
+    f = inputs.filing
+    values["carryover_share_pct"] = _pct(f["carryover_end_wan"], f["income_grand_total_wan"])
+    return values
 
 
 # ---------------------------------------------------------------- reading the datasets
@@ -422,6 +438,15 @@ def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[Fili
         indicators[filing_id] = count_indicators(
             [FormCell(*values[:-1], tuple(values[-1])) for values in zip(*columns)]
         )
+    executed = _read(
+        out_dir,
+        BUDGET_EXECUTION,
+        ["filing_id", "item", "execution_rate_pct"],
+        mine & (pl.col("item") != "function"),
+    )
+    rates_by: dict[str, dict[str, float | None]] = {}
+    for filing_id, item, rate in executed.iter_rows() if executed is not None else ():
+        rates_by.setdefault(filing_id, {})[item] = rate
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
     failed_by: dict[str, dict[str, int]] = {}
     if failed is not None:
@@ -437,6 +462,7 @@ def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[Fili
             indicators=indicators.get(f["filing_id"]) or count_indicators(()),
             claims=tuple(claims_by.get(f["filing_id"], [])),
             failed_checks=failed_by.get(f["filing_id"], {}) if has_checks else None,
+            execution_rates=rates_by.get(f["filing_id"], {}),
         )
         for f in filings.iter_rows(named=True)
     ]
@@ -459,24 +485,31 @@ def expects_performance_forms(filings: Sequence[Mapping], n_forms: Mapping[str, 
     """filing_id → whether its missing performance forms are an omission (counted as 0) or not expected (null).
 
     Expected when its template requires them (the Wuhan/MoF template), or when most filings of its
-    district print them: the real Shanghai filing has none and its template none, but a district
+    district and kind print them: the real Shanghai filing has none and its template none, but a district
     whose departments all publish 绩效目标表 expects them from the one that does not. n_forms: filing_id → the
     forms it prints (form_counts; absent: none).
     """
-    printing: dict[str, list[bool]] = {}
+    printing: dict[tuple[str, str | None], list[bool]] = {}
     for f in filings:
-        printing.setdefault(squash(f["region"] or ""), []).append(n_forms.get(f["filing_id"], 0) > 0)
-    practice = {region: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for region, flags in printing.items()}
+        printing.setdefault(practice_key(f), []).append(n_forms.get(f["filing_id"], 0) > 0)
+    practice = {key: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for key, flags in printing.items()}
     return {
-        f["filing_id"]: template_has_performance(f["tables_found"] or ()) or practice[squash(f["region"] or "")]
+        f["filing_id"]: template_has_performance(f["tables_found"] or (), f["doc_kind"]) or practice[practice_key(f)]
         for f in filings
     }
+
+
+def practice_key(filing: Mapping) -> tuple[str, str | None]:
+    """Whose practice a filing is judged by: its district's filings of the same kind (a 决算 prints no forms)."""
+    return squash(filing["region"] or ""), filing["doc_kind"]
 
 
 # What the features of a filing read of its previous filing: its id and headline figures.
 PREVIOUS_COLUMNS = ("filing_id", *(f"{headline}_wan" for headline in CHANGE_OF))
 # What the features of a filing read of the other filings (peers_of).
-PEER_COLUMNS = ("filing_id", "status", "region", "department", "year", "tables_found", *PREVIOUS_COLUMNS[1:])
+PEER_COLUMNS = (
+    "filing_id", "status", "region", "department", "year", "doc_kind", "tables_found", *PREVIOUS_COLUMNS[1:]
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -513,6 +546,7 @@ def features_rows(
                 "region": f["region"],
                 "department": f["department"],
                 "department_type": type_of(f["region"], f["department"], types),
+                "doc_kind": f["doc_kind"] or "budget",
                 "year": f["year"],
                 "prev_filing_id": prev["filing_id"] if prev is not None else None,
                 **values,

@@ -96,17 +96,25 @@ class FilingRef:
     region: str | None
     department: str | None
     year: int | None
+    doc_kind: str | None = "budget"  # budget (预算) | final_account (决算); a filing is compared with its own kind
 
     @classmethod
     def of(cls, row: Mapping) -> FilingRef:
-        """The reference of a filings.parquet row (a dict with at least these five columns)."""
-        return cls(row["filing_id"], row["status"], row["region"], row["department"], row["year"])
+        """The reference of a filings.parquet row (a dict with at least these five columns, and doc_kind)."""
+        return cls(row["filing_id"], row["status"], row["region"], row["department"], row["year"], row.get("doc_kind"))
+
+    @property
+    def kind(self) -> str:
+        """The document kind compared on: a filing whose kind is not known counts as a budget (the default)."""
+        return self.doc_kind or "budget"
 
 
 def previous_filings(
     filings: Iterable[FilingRef], aliases: Mapping[DepartmentKey, str] | None = None
 ) -> dict[str, str]:
-    """filing_id → filing_id of the same department's filing of the year before, for every filing that has one.
+    """filing_id → filing_id of the same department's filing of the same kind of the year before, for every filing that has one.
+
+    A 决算 is compared with last year's 决算, a 预算 with last year's 预算 (their narratives compare so).
 
     Failed filings are neither linked nor linked to. When a department has several filings for one year
     (two versions of a file, a corrected reprint), the one compared with is the ok one before a partial
@@ -114,16 +122,44 @@ def previous_filings(
     choice depends neither on the order in which files were found or reused nor on their names, and a
     fully parsed filing is the better comparison; "the last one read" changed with the input order.
     """
-    usable = [f for f in filings if f.status != "failed"]
-    chosen: dict[tuple[DepartmentKey, int], FilingRef] = {}
-    for f in sorted(usable, key=lambda f: (f.status != "ok", f.filing_id)):
-        if f.year is not None:
-            chosen.setdefault((department_key(f.region, f.department, aliases), f.year), f)
+    filings = list(filings)
+    chosen = _chosen_filings(filings, aliases)
     found = {}
-    for f in usable:
-        if f.year is None:
+    for f in filings:
+        if f.status == "failed" or f.year is None:
             continue
-        previous = chosen.get((department_key(f.region, f.department, aliases), f.year - 1))
+        previous = chosen.get((department_key(f.region, f.department, aliases), f.kind, f.year - 1))
         if previous is not None:
             found[f.filing_id] = previous.filing_id
     return found
+
+
+def budgets_of_final_accounts(
+    filings: Iterable[FilingRef], aliases: Mapping[DepartmentKey, str] | None = None
+) -> dict[str, str]:
+    """filing_id of a 决算 → filing_id of the same department's 预算 of the same year, for every 决算 that has one.
+
+    The same department key and the same choice among several versions as `previous_filings`: this is
+    the link budget_execution.parquet and the 年初预算 check read a department's two documents through.
+    """
+    filings = list(filings)
+    chosen = _chosen_filings(filings, aliases)
+    found = {}
+    for f in filings:
+        if f.status == "failed" or f.year is None or f.kind != "final_account":
+            continue
+        budget = chosen.get((department_key(f.region, f.department, aliases), "budget", f.year))
+        if budget is not None:
+            found[f.filing_id] = budget.filing_id
+    return found
+
+
+def _chosen_filings(
+    filings: Iterable[FilingRef], aliases: Mapping[DepartmentKey, str] | None
+) -> dict[tuple[DepartmentKey, str, int], FilingRef]:
+    """The one filing compared with per department, document kind and year: ok before partial, then the smallest id."""
+    chosen: dict[tuple[DepartmentKey, str, int], FilingRef] = {}
+    usable = [f for f in filings if f.status != "failed" and f.year is not None]
+    for f in sorted(usable, key=lambda f: (f.status != "ok", f.filing_id)):
+        chosen.setdefault((department_key(f.region, f.department, aliases), f.kind, f.year), f)
+    return chosen

@@ -391,21 +391,20 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
     canonical = catalog.column_names(table.table_id, table.column_paths)
     names = [canonical[j] or path or f"column_{j + 1}" for j, path in enumerate(table.column_paths)]
     items: list[LineItem] = []
+    sides = table_sides(table, code_cols)
     for index, row in enumerate(table.rows):
-        code_parts = [c.text for c in row.cells if c.col in code_cols and c.text.strip().isdigit()]
-        code = normalise_code(code_parts)
-        boundary = -1  # column of the last amount seen: labels belong to the side after it
-        label = ""
         for cell in row.cells:
             if not cell.text or (cell.col in code_cols and cell.text.strip().isdigit()):
                 continue
             if not is_amount(cell.text):
                 continue
-            label_cells = [c for c in row.cells if boundary < c.col < cell.col and c.text and not is_amount(c.text)]
-            if label_cells or boundary < 0:
-                # A new label to the left starts a new side of the row (two-sided summary tables);
-                # otherwise the amount shares the label of the amounts before it.
-                label = label_cells[0].text if label_cells else ""
+            side = [c for c in row.cells if sides[cell.col] <= c.col < cell.col and c.text]
+            # A label printed in a code column ("类 款 项" over the 合计 row of a 决算 table) is the
+            # label only when the row prints none elsewhere.
+            label_cells = [c for c in side if not is_amount(c.text) and c.col not in code_cols]
+            label_cells += [c for c in side if not is_amount(c.text) and c.col in code_cols]
+            label = label_cells[0].text if label_cells else ""
+            code = normalise_code([c.text for c in side if c.col in code_cols and c.text.strip().isdigit()])
             row_code = code
             if row_code is None and label:
                 row_code, label = split_code_label(label)
@@ -433,8 +432,35 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
                     bbox=cell.bbox,
                 )
             )
-            boundary = cell.col
     return items
+
+
+def table_sides(table: Table, code_cols: set[int]) -> list[int]:
+    """Per column, the first column of its side of the table: where the label and code of its amounts are printed.
+
+    A two-sided table (收入 | 支出 summaries, the 决算's economic table) prints a label, and perhaps a
+    code, before each side's amounts. A side starts after an amount column that a label column
+    follows, and at the last group of code columns before the amount; a one-sided table is one side.
+    Read from the whole table, not the row, so that a row whose left side is blank keeps its labels apart.
+    """
+    amount_cols, label_cols = set(), set()
+    for row in table.rows:
+        for c in row.cells:
+            if not c.text or (c.col in code_cols and c.text.strip().isdigit()):
+                continue
+            (amount_cols if is_amount(c.text) and c.col not in code_cols else label_cols).add(c.col)
+    label_cols -= code_cols
+    starts = []
+    for col in range(table.n_cols):
+        start = 0
+        for a in sorted(amount_cols):
+            if a < col and any(a < label < col for label in label_cols):
+                start = a + 1
+        for first in sorted(code_cols):
+            if start <= first < col and first - 1 not in code_cols:
+                start = first  # the last code group before the amount starts its side
+        starts.append(start)
+    return starts
 
 
 def no_unit_message(table: Table) -> str:

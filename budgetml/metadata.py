@@ -125,10 +125,15 @@ def region_of(department: str | None, cover: str) -> str | None:
     return None
 
 
+_SENTENCE_INSIDE = re.compile(r"[。；][^。；\s]")
+
+
 def is_heading(line: TextLine, body_size: float) -> bool:
     """A section heading: set larger than the body text, or a short numbered title ("五、…情况") that is no sentence."""
     text = line.text.strip()
-    if line.size > body_size * HEADING_SIZE_RATIO and len(text) <= 40:
+    # A line set larger that goes on after a sentence's end is body text in a larger font
+    # (普陀财政局 2024 决算, p. 22: "在职人员基本医疗保险费。年初预算为62.29万元，…"), no heading.
+    if line.size > body_size * HEADING_SIZE_RATIO and len(text) <= 40 and not _SENTENCE_INSIDE.search(text):
         return True
     return bool(_HEADING.match(text)) and len(text) <= 30 and not re.search(r"[:：。；]", text)
 

@@ -101,8 +101,11 @@ def _years(table: pa.Table, filings: pa.Table) -> list[int | None]:
 def _filings_v2(table: pa.Table, context: dict) -> pa.Table:
     """Headline figures in 万元 (floats) → exact *_yuan and *_wan; keys and quality from the printed names."""
     for name, _ in HEADLINE_FIGURES:
-        wan = table[name].to_pylist()
-        table = table.drop_columns([name])
+        if name in table.column_names:
+            wan = table[name].to_pylist()
+            table = table.drop_columns([name])
+        else:  # a figure a later version added (the 决算's, schema 3): null in the old rows
+            wan = [None] * table.num_rows
         table = _with_column(table, f"{name}_yuan", [_float_to_decimal(v, YUAN_PER_WAN) for v in wan], YUAN)
         table = _with_column(table, f"{name}_wan", wan, pa.float64())
     for name, dtype in (("region_code", pa.string()), ("department_id", pa.string()), ("quality", pa.string())):
@@ -162,7 +165,13 @@ def _runs_v2(table: pa.Table, context: dict) -> pa.Table:
     return _with_column(table, "unknown_regions", [None] * table.num_rows, pa.list_(pa.string()))
 
 
-def _line_items_v3(table: pa.Table, context: dict) -> pa.Table:
+def _features_v3(table: pa.Table, context: dict) -> pa.Table:
+    """doc_kind added (schema 3): every filing scored before 决算 were read was a budget. The new columns of schema 3
+    (the 决算's headline figures, claims in 决算 wording, execution features, budget_execution) are null in old rows."""
+    return _with_column(table, "doc_kind", ["budget"] * table.num_rows, pa.string())
+
+
+def _line_items_v4(table: pa.Table, context: dict) -> pa.Table:
     """row_label_squashed: the row label as the rules match it, from the printed row_label (exactly what the parser
     now writes)."""
     return _with_column(table, "row_label_squashed", [squash(v) for v in table["row_label"].to_pylist()], pa.string())
@@ -180,7 +189,8 @@ STEPS: dict[int, dict[str, Step]] = {
         "anomalies": _anomalies_v2,
         "runs": _runs_v2,
     },
-    2: {"line_items": _line_items_v3},
+    2: {"features": _features_v3},
+    3: {"line_items": _line_items_v4},
 }
 
 

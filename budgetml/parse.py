@@ -33,7 +33,7 @@ from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
 # it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
-PARSER_VERSION = "6"
+PARSER_VERSION = "8"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -146,7 +146,7 @@ def parse_bytes(
             filing_id,
             source_path,
             "failed",
-            NO_KNOWN_TABLES.get(meta.doc_kind or "", NO_KNOWN_TABLES[""]),
+            NO_KNOWN_TABLES,
             n_pages,
             meta,
             tuple(tables),
@@ -183,11 +183,8 @@ def fits_yuan(amount: Decimal) -> bool:
     return -exponent <= YUAN.scale and len(digits) + exponent <= YUAN.precision - YUAN.scale
 
 
-# Why a filing with no identified table is not read further, by document kind.
-NO_KNOWN_TABLES = {
-    "final_account": "这是部门决算：模板目录（configs/catalog.toml）尚未收录决算表，表格已保留但未识别，不做检查",
-    "": "未识别到任何部门预算表格（这不是部门预算公开文件，或是未知的模板）",
-}
+# Why a filing with no identified table is not read further.
+NO_KNOWN_TABLES = "未识别到任何部门预算或决算表格（这不是部门预算、决算公开文件，或是未知的模板）"
 
 
 def document_units(

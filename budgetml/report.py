@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from budgetml import charts
 from budgetml.catalog import load_catalog
-from budgetml.feature_declarations import FEATURES_BY_NAME, SCORED
+from budgetml.feature_declarations import EXECUTION, FEATURES_BY_NAME, SCORED
 from budgetml.layout import dataset_path
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
@@ -42,8 +42,19 @@ CHART_FEATURES = (
     "size_log10_wan",
 )
 # The headline figures a filing's section shows, with their labels from the catalog: the spending
-# ones (income repeats total spending in a balanced budget).
-HEADLINE_LABELS = {name: label for name, label in load_catalog().headline_labels.items() if name != "total_income"}
+# ones (income repeats total spending in a balanced budget), those a budget and a 决算 both print.
+SHOWN_HEADLINES = (
+    "total_expenditure",
+    "basic_expenditure",
+    "project_expenditure",
+    "personnel_expenditure",
+    "public_expenditure",
+    "sangong_total",
+)
+HEADLINE_LABELS = {name: load_catalog().headline_labels[name] for name in SHOWN_HEADLINES}
+# The execution rates the 预算执行 section shows for each 决算 it lists (features of topic 预算执行).
+EXECUTION_FEATURES = tuple(f.name for f in SCORED if f.topic == EXECUTION)
+DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
 
@@ -110,6 +121,9 @@ class FilingView:
     years_chart: Markup | None = None
     years_table: tuple[dict, ...] = ()
     error: str | None = None
+    doc_kind: str = "budget"
+    execution_reasons: tuple[str, ...] = ()  # a 决算's reasons of topic 预算执行
+    execution_rates: tuple[tuple[str, float | None], ...] = ()  # (label, 决算 / 年初预算 %)
 
     @property
     def anchor(self) -> str:
@@ -118,8 +132,8 @@ class FilingView:
 
     @property
     def title(self) -> str:
-        """The department and year, as the section's heading."""
-        return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年"
+        """The department, year and document kind, as the section's heading."""
+        return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年{DOC_KIND_LABELS[self.doc_kind]}"
 
 
 @dataclass
@@ -134,6 +148,7 @@ class ReportContext:
     check_counts: dict[str, int]
     n_scored: int
     flagged: list[FilingView]
+    execution_outliers: list[FilingView]  # 决算 whose execution stands out among their peers, by rank
     dismissed_high: list[FilingView]
     details: list[FilingView]
     all_rows: list[FilingView]
@@ -165,9 +180,17 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _years_series(filing: dict, by_department: dict[str | None, list[dict]]) -> tuple[Markup, tuple[dict, ...]]:
-    """The department's headline figures over the years in the dataset (one filing per year: this one for its own year)."""
-    rows = by_department.get(filing["department_id"], [])
+def kind_of(filing: dict) -> str:
+    """A filing's document kind (budget when not known)."""
+    return filing["doc_kind"] or "budget"
+
+
+def _years_series(
+    filing: dict, by_department: dict[tuple[str | None, str], list[dict]]
+) -> tuple[Markup, tuple[dict, ...]]:
+    """The department's headline figures over the years in the dataset, its 预算 or its 决算 as the filing is (one
+    filing per year: this one for its own year)."""
+    rows = by_department.get((filing["department_id"], kind_of(filing)), [])
     per_year: dict[int, dict] = {}
     for row in sorted(rows, key=lambda r: (r["filing_id"] != filing["filing_id"], r["filing_id"])):
         if row["year"] is not None:
@@ -236,10 +259,11 @@ def report_context(
             findings_by.setdefault(row["filing_id"], []).append(row)
 
     # A department's filings over the years, for the per-filing chart.
-    by_department: dict[str | None, list[dict]] = {}  # department_id (budgetml/identity.py) → its filings
+    # (department_id (budgetml/identity.py), document kind) → its filings: a department's 预算 and 决算 apart
+    by_department: dict[tuple[str | None, str], list[dict]] = {}
     for f in filing_rows.values():
         if f["status"] != "failed":
-            by_department.setdefault(f["department_id"], []).append(f)
+            by_department.setdefault((f["department_id"], kind_of(f)), []).append(f)
 
     def findings_of(filing_id: str) -> tuple[FindingView, ...]:
         f, state = filing_rows[filing_id], states.get(filing_id)
@@ -271,6 +295,7 @@ def report_context(
             f["status"],
             review=states.get(filing_id),
             error=f["error"],
+            doc_kind=kind_of(f),
         )
         if anomaly is not None:
             v.peer_group, v.n_peer_group = anomaly["peer_group"], anomaly["n_peer_group"]
@@ -278,6 +303,12 @@ def report_context(
             v.flagged, v.is_new_flag = anomaly["is_flagged"], anomaly["is_new_flag"]
             v.n_errors, v.n_warnings = anomaly["n_errors"], anomaly["n_warnings"]
             v.reasons = tuple(anomaly["reasons"])
+            v.execution_reasons = tuple(
+                reason
+                for reason, names in zip(anomaly["reasons"], anomaly["reason_features"])
+                if names and names[0] in FEATURES_BY_NAME and FEATURES_BY_NAME[names[0]].topic == EXECUTION
+            )
+            v.execution_rates = execution_rates.get(filing_id, ())
             v.deviations = tuple(
                 DeviationView(
                     FEATURES_BY_NAME[d["feature"]].title,
@@ -294,12 +325,18 @@ def report_context(
             v.n_warnings = sum(1 for r in findings_by.get(filing_id, []) if r["severity"] == "warning")
         return v
 
+    execution_rates = {
+        r["filing_id"]: tuple((FEATURES_BY_NAME[n].label, r[n]) for n in EXECUTION_FEATURES)
+        for r in (features.to_dicts() if features is not None else [])
+        if r.get("doc_kind") == "final_account"
+    }
     anomaly_rows = anomalies.sort("rank").to_dicts() if anomalies is not None else []
     anomaly_by = {a["filing_id"]: a for a in anomaly_rows if a["filing_id"] in filing_rows}
     all_rows = [view(a["filing_id"], a) for a in anomaly_by.values()]
     scored_ids = set(anomaly_by)
     all_rows += [view(fid, None) for fid, f in filing_rows.items() if fid not in scored_ids and f["status"] != "failed"]
     flagged = [v for v in all_rows if v.flagged]
+    execution_outliers = [v for v in all_rows if v.execution_reasons]
     # Filings that would be within the budget but were dismissed for this exact file: shown, not flagged.
     budget_rank = max((v.rank for v in flagged if v.rank is not None), default=0)
     dismissed_high = [v for v in all_rows if v.rank is not None and v.rank <= budget_rank and not v.flagged]
@@ -358,6 +395,7 @@ def report_context(
         check_counts=check_counts,
         n_scored=len(anomaly_by),
         flagged=flagged,
+        execution_outliers=execution_outliers,
         dismissed_high=dismissed_high,
         details=details,
         all_rows=all_rows,
@@ -392,6 +430,7 @@ def _environment() -> jinja2.Environment:
     env.globals["review_labels"] = REVIEW_LABELS
     env.globals["table_names"] = {t.id: t.name for t in load_catalog().tables}
     env.globals["headline_labels"] = HEADLINE_LABELS
+    env.globals["execution_labels"] = [FEATURES_BY_NAME[name].label for name in EXECUTION_FEATURES]
     env.globals["scored_features"] = SCORED
     return env
 

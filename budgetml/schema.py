@@ -16,7 +16,7 @@ from budgetml.feature_declarations import YOY_BASES
 # Bump when a published column is renamed, retyped, added or removed: budgetml/migrations.py brings the
 # datasets of an older output folder up to this version (without reparsing), and every file says its
 # version in its metadata (`budgetml.schema_version`; files without it are version 1).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Money in yuan, exactly: 24 digits with 4 decimals holds any budget printed to 0.01 of 万元 or 元.
 YUAN = pa.decimal128(24, 4)
@@ -160,13 +160,25 @@ _HEADLINE_NOTE = "Read from the tables (see configs/catalog.toml [[headline]]); 
 # The headline figures of a filing (configs/catalog.toml [[headline]] names), each published twice in filings:
 # `<name>_yuan` exactly and `<name>_wan` as a float for convenience.
 HEADLINE_FIGURES = (
-    ("total_income", "收入总计 / 合计 of the income tables"),
-    ("total_expenditure", "支出合计 of the expenditure summary"),
+    (
+        "total_income",
+        "收入总计 / 合计 of the income tables; in a 决算, 本年收入合计 (this year's income, carry-overs apart)",
+    ),
+    ("total_expenditure", "支出合计 of the expenditure summary; in a 决算, 本年支出合计 (this year's spending)"),
     ("basic_expenditure", "基本支出 total"),
     ("project_expenditure", "项目支出 total"),
     ("personnel_expenditure", "人员经费 total of basic spending"),
     ("public_expenditure", "公用经费 total of basic spending"),
-    ("sangong_total", "“三公”经费 total"),
+    ("sangong_total", "“三公”经费 total: budgeted in a 预算, actually spent (决算数) in a 决算"),
+    # Figures only a 决算 prints (null for a budget).
+    (
+        "income_grand_total",
+        "决算 only: 收入总计 of 收入支出决算总表 (本年收入合计 + 使用非财政拨款结余 + 年初结转和结余)",
+    ),
+    ("carryover_begin", "决算 only: 年初结转和结余 of 收入支出决算总表"),
+    ("carryover_end", "决算 only: 年末结转和结余 of 收入支出决算总表"),
+    ("fiscal_grant_total", "决算 only: 总计 of 财政拨款收入支出决算总表 (本年财政拨款收入 + 年初财政拨款结转和结余)"),
+    ("general_budget_expenditure", "决算 only: 合计 of 一般公共预算财政拨款支出决算表"),
 )
 
 
@@ -744,6 +756,32 @@ CLAIMS = Dataset(
             unit=PER_ROW_UNIT,
         ),
         Column("prev_amount_yuan", YUAN, "prev_amount in 元 (prev_amount × the unit).", unit="元"),
+        Column(
+            "initial_budget",
+            YUAN,
+            "决算 only: the 年初预算 stated with the amount (年初预算为A万元，支出决算为B万元: amount is B, this is A), "
+            "in `unit`.",
+            unit=PER_ROW_UNIT,
+        ),
+        Column("initial_budget_yuan", YUAN, "initial_budget in 元 (initial_budget × the unit).", unit="元"),
+        Column(
+            "completion_pct",
+            PERCENT,
+            "决算 only: the stated completion of the 年初预算 (完成年初预算的C%), as printed.",
+            unit="%",
+        ),
+        Column(
+            "budget_relation",
+            pa.string(),
+            "决算 only: what the text says of the amount against its 年初预算 (决算数小于/大于预算数, 持平).",
+            values=("less", "more", "equal"),
+        ),
+        Column(
+            "share_of",
+            pa.string(),
+            "决算 only: what share_pct is a share of: the total the sentence names (本年支出合计), else the subject of "
+            "the amount the sentence opens with.",
+        ),
     ),
 )
 
@@ -872,6 +910,92 @@ CHECKS = Dataset(
     ),
 )
 
+
+def _figure_columns(prefix: str, what: str) -> tuple[Column, ...]:
+    """One figure of an execution item: exact in 元, in 万元 for convenience, and where it is printed."""
+    return (
+        Column(f"{prefix}_yuan", YUAN, f"{what}, exactly, in 元; null when not printed.", unit="元"),
+        Column(f"{prefix}_wan", pa.float64(), f"{what} in 万元 as float, for convenience.", unit="万元"),
+        Column(f"{prefix}_page", pa.int32(), f"Page {what} is printed on."),
+        Column(
+            f"{prefix}_bbox",
+            BBOX,
+            f"Box of {what} on its page ([x0, top, x1, bottom], PDF points); null for a narrative sentence.",
+            unit="pt",
+        ),
+    )
+
+
+BUDGET_EXECUTION = Dataset(
+    name="budget_execution",
+    description="One row per 决算 and execution item (a headline figure or a function code of the general-budget tables): "
+    "the figure the department's own 预算 of the year published, the 年初预算 the 决算 prints, the 决算数 and the execution rate. "
+    "The 预算 is linked by budgetml/identity.py (department key, configs/department_aliases.toml); written by the checks stage "
+    "(budgetml/checks/execution.py).",
+    key=("filing_id", "item", "code"),
+    foreign_keys=(
+        OF_FILING,
+        ForeignKey(("budget_filing_id",), "filings", ("filing_id",)),
+        ForeignKey(("department_id",), "departments", ("department_id",)),
+    ),
+    columns=(
+        FILING_ID,
+        Column(
+            "budget_filing_id",
+            pa.string(),
+            "filing_id of the same department's 预算 of the same year; null when the dataset has none.",
+        ),
+        Column("region", pa.string(), "District as printed (filings.region)."),
+        Column("department", pa.string(), "Department name as printed (filings.department)."),
+        Column(
+            "department_id",
+            pa.string(),
+            "Stable key of the department (filings.department_id): the 决算 and its 预算 share it.",
+        ),
+        Column("year", pa.int16(), "The year of the 决算 and of the linked 预算.", unit="year"),
+        Column(
+            "item",
+            pa.string(),
+            "What is compared: a headline figure, or function (one function code of 一般公共预算财政拨款支出).",
+            nullable=False,
+            values=(
+                "total_expenditure",
+                "basic_expenditure",
+                "project_expenditure",
+                "general_budget_expenditure",
+                "sangong_total",
+                "overseas",
+                "vehicle_total",
+                "reception",
+                "function",
+            ),
+        ),
+        Column("code", pa.string(), "The function code (类 3, 款 5, 项 7 digits) for item function; null otherwise."),
+        Column("item_name", pa.string(), "The item in Chinese (支出合计, 行政运行 …).", nullable=False),
+        *_figure_columns("budget", "the figure of the department's published 预算"),
+        *_figure_columns("printed_budget", "the 年初预算 the 决算 prints (三公 table 预算数, or its narrative)"),
+        *_figure_columns("final", "the 决算数 (what was spent)"),
+        Column(
+            "execution_rate_pct",
+            pa.float64(),
+            "100 × final / (printed_budget, else budget); null without both or with a zero budget.",
+            unit="%",
+        ),
+        Column(
+            "rate_basis",
+            pa.string(),
+            "What the rate divides by: printed (the 决算's own 年初预算) or published (the 预算 filing).",
+            values=("printed", "published"),
+        ),
+        Column(
+            "is_printed_budget_consistent",
+            pa.bool_(),
+            "Whether the 年初预算 the 决算 prints equals the published 预算 within rounding (rule final.initial_budget_matches); "
+            "null without both.",
+        ),
+    ),
+)
+
 REVIEW_STATUSES = ("confirmed", "dismissed", "needs-info")
 
 FEATURES = Dataset(
@@ -888,6 +1012,13 @@ FEATURES = Dataset(
             pa.string(),
             "Peer type from the department's normalised name (configs/department_types.toml); 其他 when no keyword matches.",
             nullable=False,
+        ),
+        Column(
+            "doc_kind",
+            pa.string(),
+            "budget or final_account (filings.doc_kind; budget when not known): a filing is compared with peers of its kind.",
+            nullable=False,
+            values=("budget", "final_account"),
         ),
         Column("year", pa.int16(), "Budget year of the filing (filings.year)."),
         Column(
@@ -1149,6 +1280,7 @@ DATASETS = (
     ECONOMIC_CODES,
     CLAIMS,
     CHECKS,
+    BUDGET_EXECUTION,
     INPUTS,
     RUNS,
     FEATURES,

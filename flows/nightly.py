@@ -9,8 +9,9 @@ together at the end: a run killed at any stage leaves the last completed run's d
 since the last run" is always counted against those.
 
 The later stages, each a library function over the (staged) output folder (skipped with later_stages=False):
-    budgetml.checks.rulebook.check_output(out_dir: Path, run_shards) -> dict  writes claims.parquet, checks.parquet;
-        its shards run in local worker processes, or as tasks on the Dask cluster when one is configured
+    budgetml.checks.rulebook.check_output(out_dir: Path, run_shards) -> dict  writes claims.parquet, checks.parquet,
+        budget_execution.parquet; its shards run in local worker processes, or as tasks on the Dask cluster when one
+        is configured
     budgetml.features.build_features(out_dir: Path) -> object  writes features.parquet
     budgetml.detect.score_filings(out_dir: Path) -> object     writes anomalies.parquet
     budgetml.report.write_report(out_dir: Path, summary: budgetml.runs.RunSummary) -> Path

@@ -23,6 +23,14 @@ from budgetml.schema import (
     cell_id,
 )
 
+# The filings columns only a 决算 fills (null for a budget).
+FINAL_ACCOUNT_FIGURES = (
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
+)
 WUHAN_TABLES = [
     "income_expenditure_summary",
     "income_summary",
@@ -92,6 +100,7 @@ def filing(
         "personnel_expenditure": personnel,
         "public_expenditure": public,
         "sangong_total": sangong,
+        **dict.fromkeys(FINAL_ACCOUNT_FIGURES),  # a budget prints none of the 决算's own figures
         "parser_version": "test",
     }
 
@@ -212,6 +221,9 @@ def claim(
         "share_pct": None,
         "prev_amount": Decimal(prev_amount) if prev_amount is not None else None,
         "prev_amount_yuan": Decimal(prev_amount) * 10000 if prev_amount is not None else None,
+        **dict.fromkeys(  # 决算 wording only
+            ("initial_budget", "initial_budget_yuan", "completion_pct", "budget_relation", "share_of")
+        ),
     }
 
 

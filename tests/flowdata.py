@@ -106,7 +106,7 @@ EXPECTED_ERRORS = {
     "truncated": "不完整",
     "encrypted": "加密",
     "image": "没有可提取的文字",
-    "not_budget": "未识别到任何部门预算表格",
+    "not_budget": "未识别到任何部门预算或决算表格",
     "very_long": "超时",
     # The decompression check (budgetml.extract.guards.INFLATE_LIMIT_MB) refuses the bomb before it is
     # inflated: the parser's own verdict, in well under a second, not the worker's memory limit.

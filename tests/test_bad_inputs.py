@@ -32,7 +32,7 @@ EXPECTED_ERROR = {
     "truncated": "不完整",
     "encrypted": "加密",
     "image": "没有可提取的文字",
-    "not_budget": "未识别到任何部门预算表格",
+    "not_budget": "未识别到任何部门预算或决算表格",
 }
 
 

@@ -83,4 +83,4 @@ def test_a_catalog_with_one_more_variant_parses_a_filing_printed_in_it(tmp_path)
         850.0,
         400.0,
     )
-    assert catalog.best_template(row["tables_found"]).name == "某市模板"
+    assert catalog.best_template(row["tables_found"], row["doc_kind"]).name == "某市模板"

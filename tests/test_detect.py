@@ -104,6 +104,7 @@ def test_peer_groups_fall_back_from_year_and_type_to_type_to_year():
             "filing_id": [f"f{k}" for k in range(14)],
             "year": [2025] * 6 + [2024] * 2 + [2025] * 6,
             "department_type": ["教育"] * 6 + ["民政"] * 2 + ["民政"] * 3 + ["其他"] * 3,
+            "doc_kind": ["budget"] * 14,
         }
     )
     grouped = (

@@ -53,14 +53,15 @@ def test_real_pdfs_parse_identically(name):
 
 
 def test_generated_sample_corpus_parses_identically(tmp_path):
-    """Three districts (the three layouts), two departments, two years: clean, inconsistent and outlier filings."""
+    """Three districts (the three layouts), two departments, two years: clean, inconsistent and outlier filings, and
+    the 2024 决算 of each department."""
     result = runner.invoke(
         app,
         ["sample", "--out", str(tmp_path), "--districts", "3", "--departments", "2", "--years", "2024", "2025"],
     )
     assert result.exit_code == 0, result.output
     pdfs = sorted(tmp_path.rglob("*.pdf"))
-    assert len(pdfs) == 12
+    assert len(pdfs) == 18  # 12 budgets, 6 决算
     assert_same_datasets(pdfs)
 
 
@@ -163,7 +164,7 @@ def bad_files(tmp_path_factory):
         "nearly_whole": (badpdfs.truncated(folder / "nearly.pdf", prose, keep=0.98), "不完整"),
         "encrypted": (badpdfs.encrypted(folder / "encrypted.pdf"), "加密"),
         "image": (badpdfs.image_only(folder / "scan.pdf"), "没有可提取的文字"),
-        "not_budget": (prose, "未识别到任何部门预算表格"),
+        "not_budget": (prose, "未识别到任何部门预算或决算表格"),
         "bomb": (flowdata.bomb_pdf(folder / "bomb.pdf"), "疑似解压炸弹"),
     }
 

@@ -294,7 +294,7 @@ def test_every_feature_is_declared_once_and_documented():
         assert f.name in columns and f.formula in columns[f.name].description
         assert f"`{f.name}`" in dictionary
         assert f.unit == columns[f.name].unit
-        assert f.kind in ("share", "change", "count", "ratio", "log") and f.topic
+        assert f.kind in ("share", "change", "count", "ratio", "log", "execution") and f.topic
         assert (
             f.scale.transform in (None, "log", "logit") and f.scale.floor > 0 and f.scale.direction in ("both", "high")
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from budgetml.catalog import CATALOG_PATH, load_catalog
+from budgetml.catalog import load_catalog
 from budgetml.identify import fold_title, identify, looks_like_title
 
 CATALOG = load_catalog()
@@ -31,18 +31,18 @@ TITLES = {
     "项目支出绩效目标表（计划管理经费）": "performance_project",
 }
 
-# The nine tables of a 部门决算 (Shanghai, 2024): none of them is a budget table.
-FINAL_ACCOUNT_TITLES = (
-    "收入支出决算总表",
-    "收入决算表",
-    "支出决算表",
-    "财政拨款收入支出决算总表",
-    "一般公共预算财政拨款支出决算表",
-    "一般公共预算财政拨款基本支出决算表",
-    "财政拨款“三公”经费支出决算表",
-    "政府性基金预算财政拨款收入支出决算表",
-    "国有资本经营预算财政拨款收入支出决算表",
-)
+# The nine tables of a 部门决算 (Shanghai, 2024) and their ids: 决算 tables of their own, never budget tables.
+FINAL_ACCOUNT_TITLES = {
+    "收入支出决算总表": "final_income_expenditure_summary",
+    "收入决算表": "final_income",
+    "支出决算表": "final_expenditure",
+    "财政拨款收入支出决算总表": "final_fiscal_grant_summary",
+    "一般公共预算财政拨款支出决算表": "final_general_budget_by_function",
+    "一般公共预算财政拨款基本支出决算表": "final_basic_by_economic",
+    "财政拨款“三公”经费支出决算表": "final_sangong",
+    "政府性基金预算财政拨款收入支出决算表": "final_gov_fund",
+    "国有资本经营预算财政拨款收入支出决算表": "final_state_capital",
+}
 
 
 @pytest.mark.parametrize("printed, table_id", TITLES.items())
@@ -66,11 +66,15 @@ def test_fold_title_keeps_only_the_words_that_name_the_table(printed, folded):
     assert fold_title(printed, CATALOG) == folded
 
 
-@pytest.mark.parametrize("printed", FINAL_ACCOUNT_TITLES)
-def test_final_account_titles_match_no_budget_table(printed):
+@pytest.mark.parametrize("printed, table_id", FINAL_ACCOUNT_TITLES.items())
+def test_final_account_titles_identify_final_account_tables_only(printed, table_id):
+    """A 决算 title names its 决算 table; with a budget table's header words it still never names a budget table."""
+    assert identify(printed, "", "", CATALOG).table_id == table_id
     found = identify(printed, "项目/功能分类科目编码/合计/基本支出/项目支出", "合计 收入总计 支出总计", CATALOG)
-    assert found.table_id is None
-    assert found.candidate_id is None and found.confidence == 0
+    assert found.candidate_id.startswith("final_")
+    assert found.runner_up_id is None or found.runner_up_id.startswith("final_")
+    spaced = identify(f"上海市普陀区财政局 2024 年度{printed}", "", "", CATALOG)
+    assert spaced.table_id == table_id
 
 
 def test_ambiguous_title_stays_unknown_with_its_runner_up():
@@ -97,21 +101,10 @@ def test_no_title_is_never_accepted_from_headers_alone():
     assert found.table_id is None
 
 
-def test_final_account_tables_are_catalog_data(tmp_path):
-    """The design takes the nine 决算 tables as data: entries with doc_kind = final_account identify
-    each title to its own id, and budget titles still to budget ids."""
-    ids = [f"final_{k}" for k in range(len(FINAL_ACCOUNT_TITLES))]
-    entries = "".join(
-        f'\n[[table]]\nid = "{table_id}"\nname = "{title}"\ndoc_kind = "final_account"\n'
-        f'titles = ["{title}"]\ncolumns = []\n'
-        for table_id, title in zip(ids, FINAL_ACCOUNT_TITLES)
-    )
-    path = tmp_path / "catalog.toml"
-    path.write_text(CATALOG_PATH.read_text(encoding="utf-8") + entries, encoding="utf-8")
-    extended = load_catalog(path)
-    for table_id, title in zip(ids, FINAL_ACCOUNT_TITLES):
-        assert identify(title, "", "", extended).table_id == table_id
-    assert identify("2026年部门支出预算总表", "", "", extended).table_id == "expenditure_summary"
+def test_budget_titles_never_take_a_final_account_id():
+    for printed in TITLES:
+        found = identify(printed, "", "", CATALOG)
+        assert found.candidate_id is None or not found.candidate_id.startswith("final_"), printed
 
 
 @pytest.mark.parametrize(

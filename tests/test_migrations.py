@@ -40,8 +40,42 @@ RENAMED = {
 # section for a heading path, until the run that follows the migration writes them anew.
 NOT_IN_VERSION_1 = {
     "checks": ("cell_ids", "caused_by_id", "matched_scope"),
-    "claims": ("heading_path", "claim_scope"),
+    "claims": (
+        "heading_path",
+        "claim_scope",
+        # schema 3: claims in 决算 wording
+        "initial_budget",
+        "initial_budget_yuan",
+        "completion_pct",
+        "budget_relation",
+        "share_of",
+    ),
+    # schema 3: the document kind and the execution features (an old folder scored budgets only: its 决算 had failed)
+    "features": (
+        "doc_kind",
+        "execution_total_pct",
+        "execution_basic_pct",
+        "execution_project_pct",
+        "execution_sangong_pct",
+        "carryover_share_pct",
+    ),
+    # schema 3: the figures only a 决算 prints
+    "filings": tuple(
+        f"{name}_{unit}"
+        for name in (
+            "income_grand_total",
+            "carryover_begin",
+            "carryover_end",
+            "fiscal_grant_total",
+            "general_budget_expenditure",
+        )
+        for unit in ("yuan", "wan")
+    ),
 }
+
+# Datasets an old folder never had that no migration step can derive: the run that follows writes them (the checks
+# stage links each 决算 with its 预算, schema 3).
+WRITTEN_BY_THE_NEXT_RUN = {"budget_execution"}
 
 
 def as_version_1(name: str, table: pa.Table) -> pa.Table:
@@ -113,6 +147,9 @@ def test_migration_rewrites_datasets_and_cache_exactly(runs, tmp_path):
     for dataset in DATASETS:
         for path in dataset_files(old, dataset):
             assert file_version(pq.read_schema(path)) == SCHEMA_VERSION, path
+        if dataset.name in WRITTEN_BY_THE_NEXT_RUN:
+            assert not dataset_files(old, dataset), dataset.name
+            continue
         migrated, fresh = read(old, dataset.name), read(current, dataset.name)
         assert migrated.schema.remove_metadata().equals(fresh.schema.remove_metadata()), dataset.name
         if dataset.name == "checks":
@@ -130,7 +167,11 @@ def test_migration_rewrites_datasets_and_cache_exactly(runs, tmp_path):
     for entry in cache_root(old).iterdir():
         for path in entry.glob("*.parquet"):
             cached, fresh = pq.read_table(path), pq.read_table(cache_root(current) / entry.name / path.name)
-            assert file_version(cached.schema) == SCHEMA_VERSION and cached.equals(fresh), path
+            assert file_version(cached.schema) == SCHEMA_VERSION, path
+            if path.stem in NOT_IN_VERSION_1:
+                cached = cached.drop_columns(list(NOT_IN_VERSION_1[path.stem]))
+                fresh = fresh.drop_columns(list(NOT_IN_VERSION_1[path.stem]))
+            assert cached.equals(fresh), path
     assert migrate_output(old) == []  # nothing left to do
 
 
@@ -148,5 +189,10 @@ def test_the_next_run_migrates_in_place_without_reparsing(runs, tmp_path):
         if dataset.name in ("inputs", "runs"):
             continue
         migrated, fresh = read(old, dataset.name), read(current, dataset.name)
+        if dataset.name in ("filings", "features"):
+            # The 决算's own figures come from parsing, which this run reuses: null until a reparse (the parser
+            # version that brought them, 6, reparses every folder written before it), and so their features.
+            migrated = migrated.drop_columns(list(NOT_IN_VERSION_1[dataset.name]))
+            fresh = fresh.drop_columns(list(NOT_IN_VERSION_1[dataset.name]))
         assert migrated.equals(fresh) or dataset.name == "anomalies", dataset.name
     assert read(old, "runs")["n_workers"].to_pylist() == [2, 2]

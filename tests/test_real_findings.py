@@ -30,9 +30,18 @@ EXPECTED_ERRORS = {
         ("narrative.change", "机关事业单位职业年金缴费支出", "填列 17.66%"),
         ("narrative.change", "住房公积金", "填列 5.27%"),
     ],
-    # 决算 (final accounts): never judged as a budget, so no finding at all.
-    "sh-putuo-caizhengju-2024-final-account.pdf": [],
-    "sh-putuo-ghzyj-2024-final-account.pdf": [],
+    # 决算 (final accounts; tests/test_real_final_accounts.py says why each is right): 财政局 states its
+    # 财政拨款收入支出总计 as 0.3 万元 (the table: 2,961.68) and 一般公共服务支出 as 71.73% of 2940.05 (71.65%);
+    # 规划和自然资源局 states the all-funds 基本支出 5377.64 and 人员经费 4896.98 as the general budget's
+    # (its 基本支出决算表: 5364.75 and 4884.09).
+    "sh-putuo-caizhengju-2024-final-account.pdf": [
+        ("final.narrative_amount", "财政拨款收入支出总计", "说明称财政拨款收入支出总计 0.30 万元"),
+        ("final.narrative_share", "一般公共服务支出（类）", "填列 71.73%"),
+    ],
+    "sh-putuo-ghzyj-2024-final-account.pdf": [
+        ("final.narrative_amount", "一般公共预算财政拨款基本支出", "说明称一般公共预算财政拨款基本支出 5,377.64 万元"),
+        ("final.narrative_amount", "人员经费", "说明称人员经费 4,896.98 万元"),
+    ],
 }
 
 

@@ -21,6 +21,7 @@ from budgetml.checks.registry import IMPLEMENTATIONS, load_rules
 from budgetml.checks.rulebook import finding_rows, run_rules
 from budgetml.form_cells import FormCell
 from budgetml.normalise import UNIT_TO_YUAN
+from tests.final_account_cases import FINAL_ACCOUNT_CASES
 
 YEAR = 2025
 SHANGHAI_TABLES = (
@@ -264,9 +265,9 @@ CASES = [
     ),
     Case(
         "completeness.required_tables",
-        "a 决算 filing against budget templates only",
+        "a 决算 printing budget tables is held to the 决算 template",
         lambda: filing(tables=[table(t) for t in SHANGHAI_TABLES], doc_kind="final_account"),
-        [None],
+        [False] * 9,
     ),
     Case(
         "completeness.empty_table_note",
@@ -732,6 +733,8 @@ CASES = [
         [],
     ),
 ]
+
+CASES += FINAL_ACCOUNT_CASES  # the 决算 rules' cases (tests/final_account_cases.py)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.rule_id}: {c.name}" for c in CASES])

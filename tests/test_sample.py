@@ -27,7 +27,7 @@ from budgetml.synth.sample import (
     simulate,
     to_wan,
 )
-from budgetml.synth.sample_render import PrintedFiling, pct_value, to_disclosure
+from budgetml.synth.sample_render import FINAL_ONLY_HEADLINES, PrintedFiling, pct_value, to_disclosure
 
 CONFIG = load_sample_config()
 SEED = 11
@@ -384,7 +384,7 @@ def test_same_seed_same_bytes(small_corpus, tmp_path):
     generate_corpus(tmp_path, **SMALL, inconsistency_share=0.2, outlier_share=0.2)
     first = sorted(p.relative_to(small_corpus) for p in small_corpus.rglob("*") if p.is_file())
     assert first == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(first) == 7  # six PDFs and labels.json
+    assert len(first) == 10  # six budgets, three 决算 (every year but the last) and labels.json
     for rel in first:
         assert (small_corpus / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
     other = tmp_path / "other"
@@ -406,15 +406,21 @@ def test_labels_describe_every_file(small_corpus):
             "personnel_expenditure",
             "public_expenditure",
             "sangong_total",
+            *FINAL_ONLY_HEADLINES,  # None in a budget: only a 决算 prints them
         }
+        if f["doc_kind"] == "budget":
+            assert all(f["headline_wan"][name] is None for name in FINAL_ONLY_HEADLINES)
+        else:
+            assert all(f["headline_wan"][name] is not None for name in FINAL_ONLY_HEADLINES)
         assert f["expenditure_items_wan"] and f["category"] in ("clean", "inconsistency", "outlier")
         for injection in f["injections"]:
             if injection["category"] == "outlier":
                 assert f["year"] == 2025  # outliers only in the last year: no later filing shows a reversal
             if injection["kind"] in ("prev_year_mismatch", "jump_300pct"):
                 assert f["previous_path"] is not None
-    categories = [f["category"] for f in filings]
+    categories = [f["category"] for f in filings if f["doc_kind"] == "budget"]
     assert categories.count("inconsistency") == round(0.2 * 6) and categories.count("outlier") == round(0.2 * 6)
+    assert [f["year"] for f in filings if f["doc_kind"] == "final_account"] == [2024] * 3
 
 
 def test_small_corpus_parses_ok_with_the_labelled_figures(small_corpus):
@@ -429,11 +435,9 @@ def test_small_corpus_parses_ok_with_the_labelled_figures(small_corpus):
         assert (row["region"], row["department"], row["year"]) == (f["region"], f["department"], f["year"])
         for name, expected in f["headline_wan"].items():
             assert row[f"{name}_wan"] == pytest.approx(expected, abs=1e-9), (f["path"], name)
-        items = {
-            i.code: i.value_wan
-            for _, i in parsed.items
-            if i.table_id == "expenditure_summary" and i.column == "total" and i.code
-        }
+        table = {"budget": "expenditure_summary", "final_account": "final_expenditure"}[f["doc_kind"]]
+        assert row["doc_kind"] == f["doc_kind"]
+        items = {i.code: i.value_wan for _, i in parsed.items if i.table_id == table and i.column == "total" and i.code}
         assert items == pytest.approx(f["expenditure_items_wan"], abs=1e-9), f["path"]
 
 
@@ -474,7 +478,7 @@ def test_cli_sample_takes_years_after_one_flag(tmp_path):
     )
     assert result.exit_code == 0, result.output
     labels = json.loads((tmp_path / "labels.json").read_text(encoding="utf-8"))
-    assert labels["years"] == [2024, 2025] and len(labels["filings"]) == 2
+    assert labels["years"] == [2024, 2025] and len(labels["filings"]) == 3  # two budgets and the 2024 决算
     refused = CliRunner().invoke(
         app, ["sample", "--out", str(tmp_path), "--districts", "1", "--departments", "1", "--years", "2023", "2025"]
     )
@@ -486,4 +490,7 @@ def test_a_rerun_removes_only_the_pdfs_it_wrote_before(tmp_path):
     keep = tmp_path / "notes.pdf"
     keep.write_bytes(b"%PDF- not ours")
     generate_corpus(tmp_path, districts=["putuo"], departments=["statistics"], years=[2025])
-    assert sorted(p.name for p in tmp_path.rglob("*.pdf")) == ["notes.pdf", "putuo-tongjiju-2025.pdf"]
+    assert sorted(p.name for p in tmp_path.rglob("*.pdf")) == [
+        "notes.pdf",
+        "putuo-tongjiju-2025.pdf",
+    ]  # no 决算 of 2025 yet

@@ -18,7 +18,7 @@ from budgetml.checks.rulebook import check_output
 from budgetml.datasets import SchemaError, read_table, write_parts, write_table
 from budgetml.layout import dataset_path
 from budgetml.parse import parse_to_datasets
-from budgetml.schema import CHECKS, CLAIMS, FEATURES, FILINGS
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FEATURES, FILINGS
 from budgetml.synth.corpus import generate_corpus
 from tests.conftest import REPO
 
@@ -26,11 +26,11 @@ from tests.conftest import REPO
 @pytest.fixture(scope="module")
 def corpus_out(tmp_path_factory):
     """A sample corpus of two districts' departments over three years, parsed and checked in one shard: departments
-    whose filings are compared with last year's."""
+    whose filings are compared with last year's, and whose 决算 (2023, 2024) are compared with their 预算."""
     base = tmp_path_factory.mktemp("scale")
     generate_corpus(base / "in", districts=2, departments=3, years=[2023, 2024, 2025], seed=4)
     parse_to_datasets(sorted((base / "in").rglob("*.pdf")), base / "out")
-    check_output(base / "out")  # 18 filings, one shard, in this process
+    check_output(base / "out")  # 18 预算 and 12 决算, one shard, in this process
     return base / "out"
 
 
@@ -39,27 +39,33 @@ def table(out: Path, dataset) -> pa.Table:
 
 
 def test_checks_in_shards_on_two_workers_equal_one_pass(corpus_out, tmp_path, monkeypatch):
-    """One filing per shard: every filing's last year is in another shard, read from that shard's files."""
+    """One filing per shard: every filing's last year and every 决算's 预算 is in another shard, read from its files."""
     out = tmp_path / "out"
     shutil.copytree(corpus_out, out)
     monkeypatch.setattr(shards, "SHARD_FILINGS", 1)
     filings = read_table(FILINGS, out)
     plan = shards.plan_shards(filings)
-    assert plan.n_shards == filings.num_rows == 18 and plan.linked.height == 12  # 2023 is linked to nothing
+    # 12 预算 and 6 决算 have last year's (2023's budget and the first 决算 have none), 12 决算 their 预算
+    assert plan.n_shards == filings.num_rows == 30 and plan.linked.height == 18 + 12
     check_output(out, workers=2)
-    for dataset in (CLAIMS, CHECKS, FILINGS):
+    for dataset in (CLAIMS, CHECKS, BUDGET_EXECUTION, FILINGS):
         assert table(out, dataset).equals(table(corpus_out, dataset)), dataset.name
     checks = table(out, CHECKS).to_pylist()
     compared = [c for c in checks if c["rule_id"] == "prev_year.matches"]
-    assert len({c["filing_id"] for c in compared if c["is_passed"] is not None}) == 12  # each compared with last year
+    assert len({c["filing_id"] for c in compared if c["is_passed"] is not None}) == 12  # each 预算 with last year's
     assert not list(out.glob("data/.checks-*")), "the shards' work folder is removed"
 
 
 def test_a_filing_reads_last_year_from_another_shard(corpus_out, monkeypatch):
     monkeypatch.setattr(shards, "SHARD_FILINGS", 1)
-    linked = [f for f in shards.load_filings(corpus_out) if f.previous is not None]
-    assert len(linked) == 12
+    filings = list(shards.load_filings(corpus_out))
+    linked = [f for f in filings if f.previous is not None]
+    assert len(linked) == 18
     assert all(f.previous.year == f.year - 1 and f.previous.amounts and f.previous.claims for f in linked)
+    assert all(f.previous.doc_kind == f.doc_kind for f in linked)
+    executed = [f for f in filings if f.budget is not None]
+    assert len(executed) == 12 and all(f.doc_kind == "final_account" for f in executed)
+    assert all(f.budget.doc_kind == "budget" and f.budget.year == f.year and f.budget.amounts for f in executed)
 
 
 def test_features_in_chunks_equal_one_chunk(corpus_out, tmp_path, monkeypatch):
@@ -72,8 +78,10 @@ def test_features_in_chunks_equal_one_chunk(corpus_out, tmp_path, monkeypatch):
     chunked = table(out, FEATURES)
     assert chunked.equals(whole)
     rows = chunked.to_pylist()
-    assert sum(r["prev_filing_id"] is not None for r in rows) == 12  # last year's filing found across chunks
-    assert all(r["n_projects"] for r in rows) and all(r["n_units"] for r in rows if r["region"] == "武昌区")
+    assert sum(r["prev_filing_id"] is not None for r in rows) == 18  # last year's filing found across chunks
+    budgets = [r for r in rows if r["doc_kind"] == "budget"]
+    assert all(r["n_projects"] for r in budgets) and all(r["n_units"] for r in budgets if r["region"] == "武昌区")
+    assert all(r["execution_total_pct"] is not None for r in rows if r["doc_kind"] == "final_account")
 
 
 def test_write_parts_writes_what_write_table_writes(corpus_out, tmp_path):

@@ -5,7 +5,9 @@
 - claims: the narrative's amount statements (→ claims.parquet); forms: reading the performance forms
 - compare: findings that compare printed figures within their rounding
 - completeness, identities, cross_table, performance, narrative: the rules, one family a module
+- final_accounts, final_narrative: the 决算 (final account) rules on its tables and on its narrative
+- execution: a 决算 linked with its department's 预算 (→ budget_execution.parquet) and the 年初预算 check
 - rulebook: the stage itself (`check_output`) and the generated rule documentation
 
-A 决算 (final account) family would be one more module beside these, listed in rulebook.FAMILIES.
+Each rule declares the document kinds it reads (configs/rules.toml doc_kinds).
 """

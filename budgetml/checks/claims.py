@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from budgetml.normalise import fold
+from budgetml.normalise import fold, squash
 
 # An amount as the narrative prints it: "3,375.67 万元", "1672.67万元", "0万元".
 _AMOUNT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)")
@@ -91,6 +91,15 @@ class Claim:
     scope: str | None = None  # the scope (口径) the subject or headings name (SCOPES); None: not decided
     whole: tuple[Decimal, int, str] | None = (
         None  # the total its paragraph states before 其中 (amount, decimals, subject)
+    )
+    # 决算 wording only (see the 决算 part below): "年初预算为A万元，支出决算为B万元，完成年初预算的C%".
+    initial_budget: Decimal | None = None  # A, in `unit`: the amount is then B, what was spent
+    initial_budget_decimals: int | None = None
+    completion_pct: Decimal | None = None  # C, as printed
+    completion_decimals: int | None = None
+    budget_relation: str | None = None  # what the text says of B against A: less | more | equal
+    share_of: str | None = (
+        None  # what share_pct is a share of: the total it names, else the amount its sentence opens with
     )
 
 
@@ -284,11 +293,14 @@ def page_of(page_at: list[tuple[int, int]], offset: int) -> int:
     return page
 
 
-def narrative_to_claims(chunks: list[tuple[str, int, str]], year: int | None = None) -> list[Claim]:
+def narrative_to_claims(
+    chunks: list[tuple[str, int, str]], year: int | None = None, doc_kind: str | None = None
+) -> list[Claim]:
     """Claims of a filing from its narrative chunks (section, page, text) in document order.
 
     Chunks of one section continued over pages are joined first, so a sentence broken by a page
-    break is read whole; every claim keeps the page its amount is printed on.
+    break is read whole; every claim keeps the page its amount is printed on. A 决算 (doc_kind
+    final_account) is read in its own wording too (final_account_claims).
     """
     claims: list[Claim] = []
     k = 0
@@ -302,5 +314,159 @@ def narrative_to_claims(chunks: list[tuple[str, int, str]], year: int | None = N
             page_at.append((len(text), chunks[k][1]))
             text += chunk
             k += 1
-        claims += section_claims(text, page_at, section, year)
+        found = section_claims(text, page_at, section, year)
+        claims += final_account_claims(found, text) if doc_kind == "final_account" else found
     return claims
+
+
+# ================================================================ 决算 (final account) wording
+# A 决算's narrative states what was budgeted and what was spent, and compares with last year's 决算,
+# in words of its own: "年初预算为A万元，支出决算为B万元，完成年初预算的C%", "与2023年度相比，收入支出
+# 总计减少X万元，下降Y%", "比2023年度增加X万元", "占本年支出合计的Z%". The budget wording above reads
+# each amount; this part, applied to a 决算's claims only, gives the spent amount B its 年初预算 A and
+# completion C, gives the stated total its change on last year, and drops the amounts that are part
+# of another statement (A, the change X).
+
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+_FINAL_EXECUTION = re.compile(
+    rf"年初预算数?\s*(?:为|是)?\s*(?P<a>{_NUMBER})\s*万元\s*[，,]\s*(?:支出)?决算数?\s*(?:为|是)?\s*(?P<b>{_NUMBER})\s*万元"
+    rf"(?:\s*[，,。]?\s*完成(?:年初)?预算数?的\s*(?P<c>\d+(?:\.\d+)?)\s*%)?"
+)
+# "决算数小于预算数的主要原因", "决算数与预算数基本持平", "决算数同预算数持平".
+_FINAL_RELATION = re.compile(
+    r"决算数\s*(?:(?P<word>小于|低于|大于|高于|等于)|(?:与|同|和))\s*(?:年初)?预算数\s*(?P<flat>基本持平|持平)?"
+)
+_RELATIONS = {"小于": "less", "低于": "less", "大于": "more", "高于": "more", "等于": "equal"}
+# How far after a statement its 决算数小于预算数 sentence may start, in characters.
+RELATION_WINDOW = 30
+# "与2023年度相比，收入支出总计减少56.95万元，下降1.87%" / "…，财政拨款收入支出总计持平".
+_FINAL_CHANGE = re.compile(
+    rf"与\s*(?P<year>\d{{4}})\s*年度?\s*相比\s*[，,]\s*(?P<subject>[^，,。；0-9]*?)\s*"
+    rf"(?:(?P<flat>持平)|(?P<dir>增加|减少)\s*(?P<num>{_NUMBER})\s*万元"
+    rf"(?:\s*[，,]\s*(?P<dir2>增长|下降)\s*(?P<pct>\d+(?:\.\d+)?)\s*%)?)"
+)
+# Right after an amount: "，比2023年度增加2.55万元，增长1.40%".
+_FINAL_COMPARED = re.compile(
+    rf"^\s*[，,]?\s*比\s*(?P<year>\d{{4}})\s*年度?\s*(?P<dir>增加|减少)\s*(?P<num>{_NUMBER})\s*万元"
+    rf"(?:\s*[，,]\s*(?P<dir2>增长|下降)\s*(?P<pct>\d+(?:\.\d+)?)\s*%)?"
+)
+# Right after an amount: "，占本年支出合计的100.00%" (the base wording reads "，占99.79%").
+_FINAL_SHARE_OF = re.compile(r"^\s*[，,]\s*占(?P<whole>[^%，,。；;\d]{2,20}?)的\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
+# An amount that is itself a change ("决算数比2023年度减少0.15万元"): part of another statement.
+_CHANGE_AMOUNT = re.compile(r"(?:增加|减少)$")
+
+
+def final_account_claims(claims: list[Claim], text: str) -> list[Claim]:
+    """One section's claims read in 决算 wording: execution statements, changes on last year, shares of a named total."""
+    by_offset = {c.offset: c for c in claims}
+    dropped: set[int] = set()
+    for match in _FINAL_EXECUTION.finditer(text):
+        spent, budgeted = by_offset.get(match.start("b")), by_offset.get(match.start("a"))
+        if spent is None or budgeted is None:
+            continue
+        dropped.add(budgeted.offset)
+        by_offset[spent.offset] = with_execution(spent, match, text)
+    for match in _FINAL_CHANGE.finditer(text):
+        if match["num"] is not None:
+            dropped.add(match.start("num"))
+        target = change_target(claims, match, text)
+        if target is not None and target.offset not in dropped:
+            by_offset[target.offset] = with_change(by_offset[target.offset], match)
+    for claim in claims:
+        tail = text[claim.offset : claim.offset + 120]
+        after = tail[tail.find("万元") + 2 :] if "万元" in tail else ""
+        compared, share = _FINAL_COMPARED.match(after), _FINAL_SHARE_OF.match(after)
+        if compared:
+            dropped.add(claim.offset + tail.find("万元") + 2 + compared.start("num"))
+            by_offset[claim.offset] = with_change(by_offset[claim.offset], compared)
+        elif share:
+            by_offset[claim.offset] = replace(
+                by_offset[claim.offset], share_pct=to_decimal(share["pct"]), share_decimals=decimals_of(share["pct"])
+            )
+        if _CHANGE_AMOUNT.search(subject_before(text, claim.offset).strip()):
+            dropped.add(claim.offset)
+    kept = [by_offset[c.offset] for c in claims if c.offset not in dropped]
+    return [with_share_of(c, kept, text) if c.share_pct is not None else c for c in kept]
+
+
+def with_share_of(claim: Claim, claims: list[Claim], text: str) -> Claim:
+    """A share with what it is a share of: the total it names ("占本年支出合计的…"), else the amount its
+    sentence opens with ("本年收入合计2946.25万元，其中：财政拨款收入2940.05万元，占99.79%"): the last
+    claim before it in its paragraph, in the same sentence (no 。 between), that states no share itself."""
+    tail = text[claim.offset : claim.offset + 120]
+    named = _FINAL_SHARE_OF.match(tail[tail.find("万元") + 2 :]) if "万元" in tail else None
+    if named:
+        return replace(claim, share_of=squash(named["whole"]))
+    paragraph = text.rfind("\n", 0, claim.offset) + 1
+    sentence = text.rfind("。", 0, claim.offset) + 1
+    leads = [
+        c
+        for c in claims
+        if max(paragraph, sentence) <= c.offset < claim.offset and c.share_pct is None and c.initial_budget is None
+    ]
+    return replace(claim, share_of=leads[-1].subject) if leads else claim
+
+
+def with_execution(spent: Claim, match: re.Match[str], text: str) -> Claim:
+    """The spent amount B of "年初预算为A万元，支出决算为B万元，完成…C%" with A, C, what it is of and the stated relation.
+
+    What it is of: the clause before 年初预算 ("一般公共预算财政拨款支出"), else the function item the
+    numbered paragraph names ("1、一般公共服务支出（类）财政事务（款）行政运行（项）。主要用于…").
+    """
+    subject = clean_subject(subject_before(text, match.start()))
+    code, names = item_reference(subject)
+    if not subject:
+        paragraph = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        code, names = item_reference(paragraph)
+    relation = _FINAL_RELATION.search(text, match.end(), match.end() + RELATION_WINDOW + 20)
+    if relation and relation.start() - match.end() > RELATION_WINDOW:
+        relation = None
+    return replace(
+        spent,
+        subject=names[-1] if names else subject or spent.subject,
+        code=code,
+        item_names=names,
+        initial_budget=to_decimal(match["a"]),
+        initial_budget_decimals=decimals_of(match["a"]),
+        completion_pct=to_decimal(match["c"]) if match["c"] else None,
+        completion_decimals=decimals_of(match["c"]) if match["c"] else None,
+        budget_relation=(_RELATIONS[relation["word"]] if relation["word"] else "equal") if relation else None,
+    )
+
+
+def change_target(claims: list[Claim], match: re.Match[str], text: str) -> Claim | None:
+    """The claim a "与2023年度相比，S减少X万元" statement is about: the last claim before it in its paragraph
+    whose subject is S; None when no claim names S (the change is then read nowhere rather than guessed)."""
+    paragraph = text.rfind("\n", 0, match.start()) + 1
+    subject = squash(match["subject"])
+    named = [
+        c for c in claims if paragraph <= c.offset < match.start() and subject and squash(c.subject).endswith(subject)
+    ]
+    return named[-1] if named else None
+
+
+def with_change(claim: Claim, match: re.Match[str]) -> Claim:
+    """A claim with the change on last year a 决算 states for it (持平, or 增加/减少 X万元 and 增长/下降 Y%)."""
+    if match.groupdict().get("flat"):
+        return replace(
+            claim,
+            compare_year=int(match["year"]),
+            compare_basis="决算",
+            delta=Decimal(0),
+            delta_decimals=0,
+            is_flat=True,
+        )
+    sign = -1 if match["dir"] == "减少" else 1
+    percent = pct_decimals = None
+    if match["pct"]:
+        percent = (-1 if match["dir2"] == "下降" else 1) * to_decimal(match["pct"])
+        pct_decimals = decimals_of(match["pct"])
+    return replace(
+        claim,
+        compare_year=int(match["year"]),
+        compare_basis="决算",
+        delta=sign * to_decimal(match["num"]),
+        delta_decimals=decimals_of(match["num"]),
+        percent=percent,
+        percent_decimals=pct_decimals,
+    )

@@ -18,8 +18,8 @@ _RESIDUE = re.compile(r"XX|ＸＸ|××|某某|xx局")
 RESIDUE_CONTEXT = 15
 # How much of a narrative sentence a finding quotes.
 SENTENCE_QUOTED = 80
-# Tables a filing may print empty, with a note saying why (无政府性基金预算 …).
-MAY_BE_EMPTY = ("gov_fund", "state_capital")
+# Tables a filing may print empty, with a note saying why (无政府性基金预算 …), budget and 决算.
+MAY_BE_EMPTY = ("gov_fund", "state_capital", "final_gov_fund", "final_state_capital")
 # Caption labels that name the department, not the unit: in a unit budget (单位预算) they name its parent.
 DEPARTMENT_LABELS = ("编制部门", "主管部门", "预算主管部门", "部门名称", "部门")
 _TITLE_YEAR = re.compile(r"^\s*(20\d{2})\s*年")
@@ -27,7 +27,8 @@ _TITLE_YEAR = re.compile(r"^\s*(20\d{2})\s*年")
 
 @rule("completeness.required_tables")
 def required_tables(f: FilingData) -> Iterator[Finding]:
-    """Every table the filing's template requires (the template of its document kind it matches best) is printed."""
+    """Every table the filing's template requires (the template of its document kind it matches best) is printed; an
+    empty table printed with its note is present."""
     found = {t.table_id for t in f.tables if t.table_id}
     template = CATALOG.best_template(found, f.doc_kind)
     if template is None:

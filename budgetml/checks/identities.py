@@ -11,7 +11,7 @@ from budgetml.checks.registry import Finding, cannot_run, message, rule
 
 CATALOG = load_catalog()
 SUMMARY_TABLES = ("income_expenditure_summary", "fiscal_grant_summary")
-# Tables whose rows print a classification code (类 3 digits, 款 5, 项 7; a unit 6 or more).
+# Tables whose rows print a classification code (类 3 digits, 款 5, 项 7; a unit 6 or more), budget and 决算.
 CODED_TABLES = (
     "income_summary",
     "expenditure_summary",
@@ -20,6 +20,12 @@ CODED_TABLES = (
     "basic_expenditure_by_economic",
     "gov_fund",
     "state_capital",
+    "final_income",
+    "final_expenditure",
+    "final_general_budget_by_function",
+    "final_basic_by_economic",
+    "final_gov_fund",
+    "final_state_capital",
 )
 # Tables with 合计 = 基本支出 + 项目支出 on every row.
 BASIC_PLUS_PROJECT_TABLES = (

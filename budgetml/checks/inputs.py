@@ -2,9 +2,10 @@
 
 One FilingData per ok/partial filing: its line items as exact amounts, its tables as printed, its
 performance-form cells, the claims its narrative states (budgetml/checks/claims.py) and, for the
-year-over-year rule, the same department's filing of the year before (budgetml/identity.py). The rows
-come a group of filings at a time (budgetml/checks/shards.py), read column by column from Arrow, so
-memory holds the records of one group only, never of a whole output folder.
+year-over-year rule, the same department's filing of the year before, and for a 决算 the department's
+预算 of the same year (budgetml/identity.py). The rows come a group of filings at a time
+(budgetml/checks/shards.py), read column by column from Arrow, so memory holds the records of one group only,
+never of a whole output folder.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from budgetml.checks.claims import Claim, narrative_to_claims
 from budgetml.checks.registry import Evidence, message
 from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
 from budgetml.form_cells import FormCell
-from budgetml.identity import FilingRef, previous_filings
+from budgetml.identity import FilingRef, budgets_of_final_accounts, previous_filings
 from budgetml.normalise import UNIT_TO_YUAN, squash
 from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
 
@@ -103,6 +104,7 @@ class FilingData:
     doc_kind: str | None = "budget"  # budget | final_account
     scope: str | None = "department"  # department | unit (filings.scope)
     parent_department: str | None = None  # the department a unit budget's unit belongs to
+    budget: FilingData | None = None  # a 决算's department's own 预算 of the same year, when in the dataset
     _by_table: dict[str, list[Amount]] = field(default_factory=dict, repr=False)
     _by_box: dict[tuple[int, BBox], Amount] = field(default_factory=dict, repr=False)
 
@@ -265,8 +267,10 @@ def _form_cell(*values) -> FormCell:
 
 
 def linked_filings(refs: Iterable[FilingRef]) -> dict[str, dict[str, str]]:
-    """What the rules of a filing read of other filings: FilingData attribute → filing_id → the filing_id it links to."""
-    return {"previous": previous_filings(refs)}
+    """What the rules of a filing read of other filings: FilingData attribute → filing_id → the filing_id it links to
+    (last year's filing; for a 决算, the department's 预算 of the same year)."""
+    refs = list(refs)
+    return {"previous": previous_filings(refs), "budget": budgets_of_final_accounts(refs)}
 
 
 def filings_of(rows: Mapping[str, pa.Table | None]) -> dict[str, FilingData]:
@@ -288,7 +292,7 @@ def filings_of(rows: Mapping[str, pa.Table | None]) -> dict[str, FilingData]:
             amounts.get(f["filing_id"], []),
             tables.get(f["filing_id"], []),
             cells.get(f["filing_id"], []),
-            narrative_to_claims(narrative, f["year"]),
+            narrative_to_claims(narrative, f["year"], f["doc_kind"]),
             narrative,
             status=f["status"],
             doc_kind=f["doc_kind"],

@@ -1,7 +1,7 @@
 """The rule registry (configs/rules.toml): rules with stable ids, their message templates, and the finding a rule yields.
 
-A rule is declared once in configs/rules.toml (id, title, description, severity, tables, tolerance and
-the Chinese sentences its findings say) and implemented once, by a function registered under the same
+A rule is declared once in configs/rules.toml (id, title, description, severity, tables, tolerance, the
+document kinds it reads and the Chinese sentences its findings say) and implemented once, by a function registered under the same
 id with `@rule`. The function yields findings and never raises on bad data: what it cannot check it
 reports with `cannot_run`, passed None and the reason.
 """
@@ -30,6 +30,11 @@ class Rule:
     tables: tuple[str, ...]
     tolerance: str
     messages: Mapping[str, str]  # key → Chinese template, filled with str.format
+    doc_kinds: tuple[str, ...] = ("budget",)  # the document kinds the rule reads (budget 预算, final_account 决算)
+
+    def applies_to(self, doc_kind: str | None) -> bool:
+        """Whether the rule runs on a filing of this kind (a filing whose kind is not known is read as a budget)."""
+        return (doc_kind or "budget") in self.doc_kinds
 
 
 def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
@@ -44,6 +49,7 @@ def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
             tuple(r["tables"]),
             r["tolerance"],
             MappingProxyType(dict(r.get("messages", {}))),
+            tuple(r.get("doc_kinds", ("budget",))),
         )
         for r in raw["rule"]
     )

@@ -1,8 +1,10 @@
-"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet and checks.parquet.
+"""The checks stage: run every rule of the registry over an output folder's filings; write claims.parquet, checks.parquet
+and budget_execution.parquet (each 决算 linked with its department's 预算).
 
 The rules are grouped by family, one module each (imported here, which registers them): completeness
-and names, table identities, cross-table, performance forms and units, narrative claims. A new family
-(决算 rules, say) is a new module listed in FAMILIES.
+and names, table identities, cross-table, performance forms and units, narrative claims, 决算 (final
+accounts). A new family is a new module listed in FAMILIES. Each rule runs on the document kinds it
+declares (configs/rules.toml doc_kinds; budget when it says none).
 """
 
 from __future__ import annotations
@@ -16,28 +18,43 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from budgetml.checks import completeness, cross_table, identities, narrative, performance
+from budgetml.checks import (
+    completeness,
+    cross_table,
+    execution,
+    final_accounts,
+    final_narrative,
+    identities,
+    narrative,
+    performance,
+)
 from budgetml.checks.inputs import FilingData, filings_of
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
 from budgetml.checks.shards import plan_shards, read_shard, shard_folder, write_shards
 from budgetml.datasets import read_table, rows_to_table, write_parts, write_table
 from budgetml.normalise import UNIT_TO_YUAN
 from budgetml.quality import with_quality
-from budgetml.schema import CHECKS, CLAIMS, FILINGS, YUAN
+from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, YUAN
 
-FAMILIES = (completeness, identities, cross_table, performance, narrative)
+FAMILIES = (completeness, identities, cross_table, performance, narrative, final_accounts, final_narrative, execution)
+# How docs/rules.md names the document kinds a rule reads.
+DOC_KIND_NAMES = {"budget": "预算", "final_account": "决算"}
 # What the filings' quality is computed from (of the failed findings only).
 QUALITY_COLUMNS = ["filing_id", "severity", "is_passed"]
+# What a shard writes: each dataset's rows of the shard's filings.
+SHARD_OUTPUTS = (CLAIMS, CHECKS, BUDGET_EXECUTION)
 
 
 def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Finding]]:
-    """Every rule over one filing; a rule that fails unexpectedly is recorded as not run, never raised.
+    """Every rule of the filing's document kind over it; a rule that fails unexpectedly is recorded as not run, never raised.
 
     A failure on a figure that was not read with confidence (a weakly identified table, …) is recorded as
     无法检查 with the reason, never as a finding: the rules fail only on what they read with confidence.
     """
     results = []
     for r in rules:
+        if not r.applies_to(f.doc_kind):
+            continue
         try:
             results += [(r, confident(f, finding)) for finding in IMPLEMENTATIONS[r.rule_id](f)]
         except Exception as exc:  # noqa: BLE001 - a rule must not stop the others
@@ -110,6 +127,11 @@ def claim_rows(f: FilingData) -> list[dict]:
             "share_pct": c.share_pct,
             "prev_amount": c.prev_amount,
             "prev_amount_yuan": _yuan(c.prev_amount, c.unit),
+            "initial_budget": c.initial_budget,
+            "initial_budget_yuan": _yuan(c.initial_budget, c.unit),
+            "completion_pct": c.completion_pct,
+            "budget_relation": c.budget_relation,
+            "share_of": c.share_of,
         }
         for k, c in enumerate(f.claims)
     ]
@@ -171,14 +193,15 @@ def check_shard(work: Path, shard: int) -> None:
     rows, own = read_shard(work, shard)
     records = filings_of(rows)
     rules = load_rules()
-    claims, findings = [], []
+    rows_of: dict[str, list[dict]] = {dataset.name: [] for dataset in SHARD_OUTPUTS}
     for filing_id in own:
         f = records[filing_id]
-        claims += claim_rows(f)
-        findings += finding_rows(f, run_rules(f, rules))
+        rows_of[CLAIMS.name] += claim_rows(f)
+        rows_of[CHECKS.name] += finding_rows(f, run_rules(f, rules))
+        rows_of[BUDGET_EXECUTION.name] += execution.execution_rows(f)
     folder = Path(work) / str(shard)
-    pq.write_table(rows_to_table(CLAIMS, claims), folder / CLAIMS.file_name, compression="lz4")
-    pq.write_table(rows_to_table(CHECKS, findings), folder / CHECKS.file_name, compression="lz4")
+    for dataset in SHARD_OUTPUTS:
+        pq.write_table(rows_to_table(dataset, rows_of[dataset.name]), folder / dataset.file_name, compression="lz4")
 
 
 ShardRunner = Callable[[Path, int], None]  # run_shards(work, n): check_shard(work, k) for every k < n
@@ -204,8 +227,8 @@ def local_pool(workers: int) -> ShardRunner:
 
 
 def check_output(out_dir: Path, workers: int = 1, run_shards: ShardRunner | None = None) -> dict[str, Path]:
-    """Run every rule over the datasets in out_dir; write claims.parquet and checks.parquet there, and the filings'
-    quality from the findings (filings.quality, n_error_findings: budgetml/quality.py).
+    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet
+    there, and the filings' quality from the findings (filings.quality, n_error_findings: budgetml/quality.py).
 
     The filings are checked in shards (budgetml/checks/shards.py) by `run_shards` (default: a local pool of
     `workers` processes), and the findings written shard by shard: memory holds one shard's records per worker
@@ -224,7 +247,7 @@ def check_output(out_dir: Path, workers: int = 1, run_shards: ShardRunner | None
             dataset.name: write_parts(
                 dataset, (pq.read_table(work / str(k) / dataset.file_name) for k in range(n)), out
             )
-            for dataset in (CLAIMS, CHECKS)
+            for dataset in SHARD_OUTPUTS
         }
     failed = pq.read_table(written[CHECKS.name], columns=QUALITY_COLUMNS, filters=pc.field("is_passed") == False)  # noqa: E712
     written[FILINGS.name] = write_table(FILINGS, with_quality(filings, failed), out)
@@ -241,11 +264,14 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
         "by the function registered under its id in the module named below (`budgetml/checks/<family>.py`).",
         "",
     ]
-    lines += ["| rule_id | severity | title | tables | tolerance | module |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| rule_id | severity | title | documents | tables | tolerance | module |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rules:
         lines.append(
-            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(r.tables) or '—'} | {r.tolerance}"
-            f" | `{_module(r)}` |"
+            f"| `{r.rule_id}` | {r.severity} | {r.title} | {', '.join(DOC_KIND_NAMES[k] for k in r.doc_kinds)}"
+            f" | {', '.join(r.tables) or '—'} | {r.tolerance} | `{_module(r)}` |"
         )
     lines.append("")
     for r in rules:
@@ -254,7 +280,8 @@ def rules_markdown(rules: tuple[Rule, ...] | None = None) -> str:
             "",
             r.description,
             "",
-            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Implemented in `{_module(r)}`.",
+            f"Severity: {r.severity}. Tolerance: {r.tolerance}. Reads: {', '.join(r.doc_kinds)}."
+            f" Implemented in `{_module(r)}`.",
             "",
         ]
         if r.messages:

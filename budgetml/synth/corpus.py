@@ -2,7 +2,8 @@
 
 Builds on the amount model (budgetml/synth/sample.py), the two templates (budgetml/synth/wuhan_template.py,
 budgetml/synth/shanghai_template.py) and
-the printed filing (budgetml/synth/sample_render.py); nothing in the generator imports this module back.
+the printed filing (budgetml/synth/sample_render.py), and on the 决算 of each department
+(budgetml/synth/final_corpus.py); nothing in the generator imports this module back.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from budgetml.synth import sample_render, shanghai_template, wuhan_template
 from budgetml.synth.config import SampleConfig, load_sample_config
+from budgetml.synth.final_account import FinalSettings, load_final_settings
+from budgetml.synth.final_corpus import department_finals, final_path, plan_final_injections, write_final
 from budgetml.synth.inconsistencies import inject_inconsistency
 from budgetml.synth.presentation import Presentation, draw_presentation, print_in_unit
 from budgetml.synth.sample import (
@@ -121,6 +124,7 @@ class FilingLabel:
     # knobs (the filing's, and per table what it finally printed with). Absent from default labels.
     tables: tuple[str, ...] | None = None
     presentation: Mapping | None = None
+    doc_kind: str = "budget"  # budget (预算) or final_account (决算)
 
     @property
     def category(self) -> str:
@@ -149,6 +153,7 @@ def generate_corpus(
     inconsistency_share: float | None = None,
     outlier_share: float | None = None,
     vary: bool = False,
+    final_accounts: bool = True,
 ) -> Path:
     """Write the disclosure PDFs of every district × department × year into out_dir plus out_dir/labels.json.
 
@@ -156,6 +161,8 @@ def generate_corpus(
     `districts` and `departments` take a count (the first N of configs/sample.toml) or slugs / type ids.
     `vary`: every filing prints with presentation knobs drawn at random (budgetml/synth/presentation.py)
     instead of its district's layout; the amounts, truth and injections are the same.
+    `final_accounts`: each department also publishes its 部门决算 for every year but the last
+    (budgetml/synth/final_corpus.py), in its district's layout; not in a varied corpus (its knobs vary budgets).
     """
     config = config or load_sample_config()
     years = sorted(set(years))
@@ -169,6 +176,8 @@ def generate_corpus(
 
     slots = [FilingSlot(p, y, y > years[0], y == years[-1]) for p in profiles for y in years]
     plan = plan_injections(slots, inconsistency_share, outlier_share, config.outliers_in_last_year_only, seed)
+    final_settings = load_final_settings()
+    final_plan = plan_final_injections(profiles, years, final_settings, seed) if final_accounts and not vary else {}
     out_dir = Path(out_dir)
     _remove_previous_corpus(out_dir)
     labels: list[FilingLabel] = []
@@ -176,6 +185,7 @@ def generate_corpus(
     for profile in profiles:
         drivers, all_years = simulate(config, profile, years, seed)
         series = [derive_numbers(config, profile, y, d) for y, d in zip(all_years, drivers)]
+        printed_numbers = dict(zip(all_years, series))  # what each year's budget prints (outliers included)
         previous_path = None
         for year in years:
             k = all_years.index(year)
@@ -186,6 +196,7 @@ def generate_corpus(
             if kind in OUTLIER_KINDS:
                 numbers, injection = apply_outlier(config, profile, year, drivers[k], series[k - 1], kind, rng)
                 injections = (injection,)
+                printed_numbers[year] = numbers
             printed = build_printed(config, [*series[:k], numbers])
             presentation = None
             if vary:
@@ -206,8 +217,31 @@ def generate_corpus(
                 labels.append(_varied_filing(config, printed, presentation, out_dir, path, previous_path, injections))
             previous_path = path.as_posix()
             slot_index += 1
+        if final_accounts and not vary:
+            labels += final_labels(config, final_settings, profile, printed_numbers, years, final_plan, out_dir, seed)
     meta = {"seed": seed, "years": years, "districts": [d.slug for d in select_districts(config, districts)]}
     return write_labels(out_dir, labels, **meta, **({"vary": True} if vary else {}))
+
+
+def final_labels(
+    config: SampleConfig,
+    settings: FinalSettings,
+    profile: DepartmentProfile,
+    budgets: Mapping[int, FilingNumbers],
+    years: Sequence[int],
+    plan: Mapping,
+    out_dir: Path,
+    seed: int,
+) -> list[FilingLabel]:
+    """Write one department's 决算 PDFs and return their labels (each 决算's previous path: last year's 决算)."""
+    labels = []
+    previous_path = None
+    for year, printed, injections in department_finals(config, settings, profile, budgets, years, plan, seed):
+        path = final_path(profile, year)
+        written = write_final(printed, out_dir, path)
+        labels.append(filing_label(printed, path.as_posix(), written, previous_path, injections, "final_account"))
+        previous_path = path.as_posix()
+    return labels
 
 
 def _varied_filing(
@@ -271,8 +305,17 @@ def file_sha256(path: Path) -> str:
 # --- a filing's label ------------------------------------------------------------------------------------------------
 
 
+# The table whose 合计 by code labels expenditure_items_wan, by document kind.
+EXPENDITURE_TABLE = {"budget": "expenditure_summary", "final_account": "final_expenditure"}
+
+
 def filing_label(
-    printed: PrintedFiling, rel_path: str, written: Path, previous_path: str | None, injections: tuple[Injection, ...]
+    printed: PrintedFiling,
+    rel_path: str,
+    written: Path,
+    previous_path: str | None,
+    injections: tuple[Injection, ...],
+    doc_kind: str = "budget",
 ) -> FilingLabel:
     p = printed.profile
     headline = {k: (to_wan(v) if v is not None else None) for k, v in printed.headline_figures().items()}
@@ -289,6 +332,7 @@ def filing_label(
         headline_wan=headline,
         headline_units=printed.headline_units(),
         expenditure_items_wan={code: to_wan(v) for code, v in printed.expenditure_items().items()},
-        expenditure_items_unit=printed.tables["expenditure_summary"].unit,
+        expenditure_items_unit=printed.tables[EXPENDITURE_TABLE[doc_kind]].unit,
         injections=injections,
+        doc_kind=doc_kind,
     )

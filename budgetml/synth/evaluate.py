@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_files
+from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
 
@@ -36,6 +37,12 @@ DETECTING_RULES = {
     "sangong_sum_mismatch": ("sangong.components",),
     "unit_error_x10000": ("units.consistent", "narrative.amount"),
     "prev_year_mismatch": ("prev_year.matches",),
+    # 决算 kinds (budgetml/synth/final_inconsistencies.py)
+    "final_carryover_broken": ("final.carryover", "final.summary_balance"),
+    "final_execution_rate_wrong": ("final.narrative_execution",),
+    "final_initial_budget_mismatch": ("final.initial_budget_matches",),
+    "final_missing_table": ("completeness.required_tables",),
+    "final_wrong_year": ("final.year",),
 }
 FALSE_POSITIVE_SEVERITIES = ("error",)  # a clean filing with a failed check of these is a false positive
 HEADLINES = (
@@ -47,6 +54,16 @@ HEADLINES = (
     "public_expenditure",
     "sangong_total",
 )
+# The figures only a 决算 prints, scored on 决算 filings besides HEADLINES (filings.parquet columns).
+FINAL_HEADLINES = (
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
+)
+# The table whose 合计 by code labels expenditure_items_wan, by document kind (budgetml/synth/corpus.py).
+EXPENDITURE_TABLE = {"budget": "expenditure_summary", "final_account": "final_expenditure"}
 
 
 def tolerance_wan(unit: str) -> float:
@@ -105,9 +122,12 @@ class EvaluationReport:
     headline_by_figure: tuple[RateScore, ...]
     line_items: RateScore | None
     metadata: RateScore | None  # region, department and year as labelled
-    inconsistencies: InconsistencyScore | None
+    inconsistencies: InconsistencyScore | None  # budget filings
     outliers: OutlierScore | None
     notes: tuple[str, ...]  # what could not be scored yet, and why
+    final_headline: RateScore | None = None  # 决算 filings: all their figures, HEADLINES and FINAL_HEADLINES
+    final_inconsistencies: InconsistencyScore | None = None  # 决算 filings, their own kinds and clean ones
+    execution_links: RateScore | None = None  # 决算 whose department's 预算 of the year budget_execution links
 
 
 class LabelsError(ValueError):
@@ -139,6 +159,10 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         output_dir, "line_items", notes, columns=["filing_id", "table_id", "column_name", "code", "amount_wan"]
     )
     checks = _read(output_dir, "checks", notes, columns=["filing_id", "rule_id", "is_passed", "severity"])
+    finals = [f for f in filings if doc_kind(f) == "final_account"]
+    execution = (
+        _read(output_dir, "budget_execution", notes, columns=["filing_id", "budget_filing_id"]) if finals else None
+    )
     anomalies = _read(output_dir, "anomalies", notes)
     if anomalies is not None and score_column not in anomalies.columns:
         notes.append(f"not scored yet: anomalies.parquet has no column {score_column!r}")
@@ -152,7 +176,13 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
 
     headline, by_figure, metadata = (None, (), None) if parsed is None else _score_headlines(filings, rows)
     line_items = None if items is None else _score_line_items(filings, items)
-    inconsistencies = None if checks is None else _score_checks(filings, checks)
+    budgets = [f for f in filings if doc_kind(f) == "budget"]
+    inconsistencies = None if checks is None else _score_checks(budgets, checks, INCONSISTENCY_KINDS)
+    final_inconsistencies = (
+        None if checks is None or not finals else _score_checks(finals, checks, FINAL_INCONSISTENCY_KINDS)
+    )
+    final_headline = _score_final_headlines(finals, rows) if parsed is not None and finals else None
+    execution_links = None if execution is None else _score_links(filings, execution)
     outliers = None if anomalies is None else _score_outliers(filings, anomalies, score_column)
     return EvaluationReport(
         labels_path=str(labels_path),
@@ -166,6 +196,9 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         inconsistencies=inconsistencies,
         outliers=outliers,
         notes=tuple(notes),
+        final_headline=final_headline,
+        final_inconsistencies=final_inconsistencies,
+        execution_links=execution_links,
     )
 
 
@@ -211,24 +244,56 @@ def _score_headlines(
     return total, by_figure, RateScore("metadata", meta_matched, len(filings))
 
 
+def doc_kind(filing: dict) -> str:
+    """A label's document kind (labels written before 决算 were generated are budgets)."""
+    return filing.get("doc_kind", "budget")
+
+
+def _score_final_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) -> RateScore:
+    """Every figure of the 决算 filings at the printed precision (the budget HEADLINES and the 决算's own)."""
+    matched = checked = 0
+    for f in filings:
+        row = rows.get(f["filing_id"], {})
+        for name in (*HEADLINES, *FINAL_HEADLINES):
+            checked += 1
+            matched += _close(f["headline_wan"].get(name), row.get(name), f["headline_units"].get(name, "万元"))
+    return RateScore("final_headline", matched, checked)
+
+
+def _score_links(filings: Sequence[dict], execution: pl.DataFrame) -> RateScore:
+    """决算 whose department has a labelled 预算 of the same year: linked when budget_execution names that 预算."""
+    budget_of = {(f["region"], f["department"], f["year"]): f["filing_id"] for f in filings if doc_kind(f) == "budget"}
+    linked = {(r["filing_id"], r["budget_filing_id"]) for r in execution.to_dicts()}
+    pairs = [
+        (f["filing_id"], budget_of[(f["region"], f["department"], f["year"])])
+        for f in filings
+        if doc_kind(f) == "final_account" and (f["region"], f["department"], f["year"]) in budget_of
+    ]
+    return RateScore("execution_links", sum(pair in linked for pair in pairs), len(pairs))
+
+
 def _score_line_items(filings: Sequence[dict], items: pl.DataFrame) -> RateScore:
-    """Expenditure-summary 合计 by code: found when a parsed item of that code matches at the printed precision."""
+    """The expenditure table's 合计 by code: found when a parsed item of that code (and the filing's table) matches
+    at the printed precision."""
     found_items = (
         items.filter(
-            pl.col("table_id") == "expenditure_summary", pl.col("column_name") == "total", pl.col("code").is_not_null()
+            pl.col("table_id").is_in(list(EXPENDITURE_TABLE.values())),
+            pl.col("column_name") == "total",
+            pl.col("code").is_not_null(),
         )
-        .group_by("filing_id", "code")
+        .group_by("filing_id", "table_id", "code")
         .agg(pl.col("amount_wan"))
     )
-    parsed: dict[tuple[str, str], list[float]] = {
-        (r["filing_id"], r["code"]): r["amount_wan"] for r in found_items.to_dicts()
+    parsed: dict[tuple[str, str, str], list[float]] = {
+        (r["filing_id"], r["table_id"], r["code"]): r["amount_wan"] for r in found_items.to_dicts()
     }
     found = expected = 0
     for f in filings:
         unit = f["expenditure_items_unit"]
+        table = EXPENDITURE_TABLE[doc_kind(f)]
         for code, value in f["expenditure_items_wan"].items():
             expected += 1
-            found += any(_close(value, v, unit) for v in parsed.get((f["filing_id"], code), ()))
+            found += any(_close(value, v, unit) for v in parsed.get((f["filing_id"], table, code), ()))
     return RateScore("line_items", found, expected)
 
 
@@ -251,12 +316,14 @@ def is_detected(filing: dict, found: set[tuple[str, str]]) -> bool:
     return any((filing["filing_id"], rule_id) in found for rule_id in DETECTING_RULES[_kind(filing)])
 
 
-def _score_checks(filings: Sequence[dict], checks: pl.DataFrame) -> InconsistencyScore:
+def _score_checks(filings: Sequence[dict], checks: pl.DataFrame, kinds: Sequence[str]) -> InconsistencyScore:
+    """Recall of the injected `kinds` among `filings` (found by each kind's own rules), and their clean filings
+    with a failed error-level check."""
     found = detections(checks)
     failed = checks.filter(pl.col("is_passed").not_())  # null (could not run) is not a failure
     erring = set(failed.filter(pl.col("severity").is_in(FALSE_POSITIVE_SEVERITIES))["filing_id"].to_list())
     by_kind = []
-    for kind in INCONSISTENCY_KINDS:
+    for kind in kinds:
         injected = [f for f in filings if _kind(f) == kind]
         by_kind.append(RateScore(kind, sum(is_detected(f, found) for f in injected), len(injected)))
     clean = [f for f in filings if _category(f) == "clean"]
@@ -294,7 +361,7 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
     k = sum(is_outlier)
     top = ranked[:k]
     by_kind = []
-    for kind in OUTLIER_KINDS:
+    for kind in (*OUTLIER_KINDS, *FINAL_OUTLIER_KINDS):
         injected = [f for f in population if _kind(f) == kind]
         by_kind.append(RateScore(kind, sum(f in top for f in injected), len(injected)))
     auc = None
@@ -345,14 +412,24 @@ def format_report(report: EvaluationReport) -> str:
             rows.append((label, str(score.matched), str(score.checked), _pct(score.rate)))
     if len(rows) > 1:
         lines += _table(rows) + [""]
-    if report.inconsistencies is not None:
-        s = report.inconsistencies
-        rows = [("inconsistency kind", "detected", "injected", "recall")]
+    for title, s in (
+        ("inconsistency kind", report.inconsistencies),
+        ("决算 inconsistency kind", report.final_inconsistencies),
+    ):
+        if s is None:
+            continue
+        rows = [(title, "detected", "injected", "recall")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in s.by_kind]
         rows.append(("all kinds", str(s.detected), str(s.injected), _pct(s.recall)))
         rows.append(
             ("false positives (clean, error)", str(s.false_positives), str(s.clean), _pct(s.false_positive_rate))
         )
+        lines += _table(rows) + [""]
+    rows = [("决算", "matched", "checked", "rate")]
+    for name, score in (("决算 figures (exact)", report.final_headline), ("预算–决算 links", report.execution_links)):
+        if score is not None:
+            rows.append((name, str(score.matched), str(score.checked), _pct(score.rate)))
+    if len(rows) > 1:
         lines += _table(rows) + [""]
     if report.outliers is not None:
         o = report.outliers

@@ -31,6 +31,14 @@ HEADLINE_SOURCES = {
     "public_expenditure": ("basic_expenditure_by_economic", "total", "public"),
     "sangong_total": ("sangong", "total", "sangong_total"),
 }
+# The figures only a 决算 prints (budgetml/synth/final_template.py): a correct parser reads none in a budget.
+FINAL_ONLY_HEADLINES = (
+    "income_grand_total",
+    "carryover_begin",
+    "carryover_end",
+    "fiscal_grant_total",
+    "general_budget_expenditure",
+)
 
 # --- the printed filing ----------------------------------------------------------------------------
 
@@ -178,10 +186,11 @@ class PrintedFiling:
     def headline_figures(self) -> dict[str, Decimal | None]:
         """Each headline figure in yuan exactly as a correct parser reads it from the printed tables."""
         tables = self.tables
-        return {
+        read = {
             name: tables[t].value(row, column) if t in tables else None
             for name, (t, row, column) in HEADLINE_SOURCES.items()
         }
+        return {**read, **dict.fromkeys(FINAL_ONLY_HEADLINES)}
 
     def headline_units(self) -> dict[str, str]:
         tables = self.tables
