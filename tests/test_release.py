@@ -233,7 +233,10 @@ def test_department_id_links_every_sample_department_across_its_three_years(rele
     assert len(set(ids)) == len(ids)
     for department_id in ids:
         row = departments[department_id]
-        assert (row["first_year"], row["last_year"], row["n_filings"]) == (2023, 2025, 3)
+        # three budgets (2023–2025) and the 决算 of the two years that have closed
+        kinds = sorted(f["doc_kind"] for f in filings.values() if f["department_id"] == department_id)
+        assert kinds == ["budget"] * 3 + ["final_account"] * 2
+        assert (row["first_year"], row["last_year"], row["n_filings"]) == (2023, 2025, 5)
         assert [n["year"] for n in row["names"]] == [2023, 2024, 2025]
 
 
@@ -290,10 +293,19 @@ def test_the_readme_queries_run_and_say_the_right_things(release, capsys):
     filings = pl.read_parquet(dataset_path(out, FILINGS))
     share = names["sangong_share"]
     assert share.height > 0 and share["district"].null_count() == 0
-    clean = filings.filter(pl.col("quality") == "clean", pl.col("sangong_total_yuan").is_not_null())
+    clean = filings.filter(
+        pl.col("doc_kind") == "budget", pl.col("quality") == "clean", pl.col("sangong_total_yuan").is_not_null()
+    )
     assert share["n_filings"].sum() == clean.height
     history = names["history"]
-    assert history["year"].to_list() == [2023, 2024, 2025] and set(history["department"]) == {"武昌区统计局"}
+    assert history.select("year", "doc_kind").rows() == [
+        (2023, "budget"),
+        (2023, "final_account"),
+        (2024, "budget"),
+        (2024, "final_account"),
+        (2025, "budget"),
+    ]
+    assert set(history["department"]) == {"武昌区统计局"}
     (sums,) = sql_results
     items = pl.read_parquet(dataset_path(out, LINE_ITEMS)).join(filings, on="filing_id")
     expected = items.filter(

@@ -34,13 +34,19 @@ class Figure:
     half_yuan: Decimal
     page: int
     bbox: BBox | None
+    cell_id: str | None = None  # the printed cell (line_items.cell_id); None for a sentence
+
+    @property
+    def evidence(self) -> Evidence:
+        """Where the figure is printed, in its own filing."""
+        return Evidence(self.page, self.bbox, self.cell_id)
 
     @classmethod
     def of_amount(cls, amount: Amount | None) -> Figure | None:
         """A table figure, None for a blank or missing cell."""
         if amount is None:
             return None
-        return cls(amount.yuan, amount.half_unit_yuan, amount.page, amount.bbox)
+        return cls(amount.yuan, amount.half_unit_yuan, amount.page, amount.bbox, amount.cell_id)
 
     @classmethod
     def of_initial_budget(cls, claim: Claim) -> Figure:
@@ -167,10 +173,9 @@ def initial_budget_matches(f: FilingData) -> Iterator[Finding]:
             item.printed_budget.yuan / WAN,
             tolerance / WAN,
             "万元",
-            (
-                Evidence(item.printed_budget.page, item.printed_budget.bbox),
-                Evidence(item.budget.page, item.budget.bbox),
-            ),
+            # The 决算's own figure only: the budget's cell is in the other filing's PDF (budget_execution.parquet
+            # names it by budget_filing_id and its page and box), and a finding's evidence is in its own file.
+            (item.printed_budget.evidence,),
         )
 
 
