@@ -36,13 +36,25 @@ run: $(STAMP) fixture $(SAMPLE)
 serve: $(STAMP)
 	DO_NOT_TRACK=1 PREFECT_LOGGING_LEVEL=INFO $(PY) -m budgetml.cli serve --port $(PORT) --output $(OUT)
 
+# The review desk (budgetml serve-review) over $(OUT) on http://127.0.0.1:$(REVIEW_PORT); Ctrl-C stops it. Apart
+# from `make serve` on purpose: reviewers need the desk, not the scheduler, and each process stops on its own Ctrl-C.
+REVIEW_PORT ?= 8765
+.PHONY: review
+review: $(STAMP)
+	$(PY) -m budgetml.cli serve-review --output $(OUT) --port $(REVIEW_PORT)
+
+# The README's screenshots of the desk (docs/images/desk-*.png), over $(OUT) from `make run`.
+.PHONY: screenshots
+screenshots: $(STAMP)
+	$(PY) scripts/desk_screenshots.py --output $(OUT)
+
 .PHONY: browser
-# The report test opens the HTML report in headless Chromium (Debian's package) with a CJK font. Installed
-# only when missing; when it cannot be installed (no root, no network) the tests still run and that one
-# test is skipped, saying why.
+# The report and desk tests open pages in headless Chromium (Debian's package, driven by Playwright for the desk)
+# with a CJK font. Installed only when missing; when it cannot be installed (no root, no network) the tests
+# still run and the browser tests are skipped, saying why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium fonts-noto-cjk) \
-		|| echo "chromium could not be installed: tests/test_report.py's browser test will be skipped"
+		|| echo "chromium could not be installed: the browser tests (tests/test_report.py, tests/test_desk_browser.py) will be skipped"
 
 # Lint and format first (ruff, rules in pyproject.toml), then the layer contract (import-linter, contracts in
 # pyproject.toml; docs/architecture.md), then the tests.

@@ -16,6 +16,43 @@ app = typer.Typer(
 )
 console = plain_console()
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "datasets.md"
+
+
+def fail(message: object, code: int = 2) -> typer.Exit:
+    """Print one plain red line (no traceback) and return the exit to raise."""
+    console.print(plain(message), style="red")
+    return typer.Exit(code=code)
+
+
+def require_output(output: Path) -> None:
+    """Stop with one Chinese line unless `output` is a budgetml output folder with published datasets."""
+    from budgetml import layout
+    from budgetml.schema import FILINGS
+
+    if not output.exists():
+        raise fail(
+            f"输出目录 {output} 不存在：请先运行 budgetml run --output {output}，或用 --output 指定已有的输出目录"
+        )
+    if not output.is_dir():
+        raise fail(f"{output} 不是目录：请指定 budgetml 的输出目录")
+    if not layout.dataset_path(output, FILINGS).exists():
+        raise fail(
+            f"{output} 不是 budgetml 的输出目录（没有 {layout.DATA_DIR}/{FILINGS.name}.parquet）：请先运行 budgetml run --output {output}"
+        )
+
+
+def writable_output(output: Path) -> None:
+    """Stop with one Chinese line when `output` exists but is a file, or a folder with other things than an output's."""
+    from budgetml import layout
+
+    if output.exists() and not output.is_dir():
+        raise fail(f"{output} 是文件，不是目录：请指定输出目录")
+    if output.is_dir() and any(output.iterdir()):
+        marks = (layout.DATA_DIR, layout.STATE_DIR, *layout.SIDE_DIRS)
+        if not any((output / m).exists() for m in marks) and not layout.has_flat_layout(output):
+            raise fail(f"{output} 已有其他内容，不是 budgetml 的输出目录：请指定一个空目录或已有的输出目录")
+
+
 ENGINE_HELP = (
     "PDF extraction engine: pdfium or pdfminer (same datasets); default: [parse] engine in configs/nightly.toml."
 )
@@ -52,6 +89,7 @@ def parse(
     from budgetml.progress import parse_progress
     from budgetml.settings import SettingsError, load_settings, with_engine
 
+    writable_output(output)
     try:
         settings = load_settings(config) if config else load_settings()
         settings = with_engine(settings, engine) if engine else settings
@@ -117,6 +155,7 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
     from budgetml.checks.rulebook import check_output
     from budgetml.settings import load_settings
 
+    require_output(output)
     written = check_output(output, workers=load_settings().worker_count)
 
     checks = pl.read_parquet(written["checks"], columns=["is_passed", "severity"])  # never every message in memory
@@ -146,26 +185,24 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
 @app.command()
 def run(
     inputs: list[str] = typer.Option(
-        None, "--input", "-i", help="PDF folders, files or glob patterns (repeatable); default: configs/sources.toml."
+        None, "--input", "-i", help="PDF 文件夹、文件或通配模式（可重复）；默认读 configs/sources.toml。"
     ),
-    output: Path = typer.Option(
-        Path("output"), "--output", "-o", help="Folder for the datasets (its parse cache is in .cache/)."
-    ),
-    workers: int = typer.Option(0, help="Parallel parse workers; 0 = configs/nightly.toml (one per core)."),
-    dask: str = typer.Option(
-        "", "--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786: parse on that cluster."
-    ),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="输出目录（数据集、报告、证据图片）。"),
+    workers: int = typer.Option(0, help="并行解析进程数；0 表示按 configs/nightly.toml（每核一个）。"),
+    dask: str = typer.Option("", "--dask", help="Dask 调度器地址，如 tcp://10.0.0.5:8786：在该集群上解析。"),
     config: Path = typer.Option(
-        None, "--config", help="Run settings (limits, workers, Dask, schedule); default: configs/nightly.toml."
+        None, "--config", help="运行设置（限额、进程数、Dask、定时）；默认 configs/nightly.toml。"
     ),
     parse_only: bool = typer.Option(
-        False, "--parse-only", help="Stop after the parse datasets (no checks, features, scoring, report)."
+        False, "--parse-only", help="只生成解析数据集（不做一致性检查、特征、评分和报告）。"
     ),
-    engine: str = typer.Option(None, "--engine", help=ENGINE_HELP),
+    engine: str = typer.Option(
+        None, "--engine", help="PDF 读取引擎：pdfium 或 pdfminer（结果相同）；默认按 configs/nightly.toml。"
+    ),
 ) -> None:
-    """Run the nightly flow once (Prefect): parse new and changed PDFs, rebuild the datasets, run the later stages.
+    """运行一次夜间流程：解析新增和变更的 PDF，重建数据集，做一致性检查、评分并生成报告。
 
-    Example: budgetml run --input data/fixtures --output output
+    示例：budgetml run --input data/fixtures --output output
     """
     import os
     import signal
@@ -179,6 +216,7 @@ def run(
     from budgetml.settings import SettingsError, input_patterns, load_settings, with_engine
     from budgetml.watchdog import start_watchdog
 
+    writable_output(output)
     with ExitStack() as held:
         try:  # before Prefect's start-up: a second run stops here, whatever the timing
             settings = load_settings(config) if config else load_settings()
@@ -231,6 +269,7 @@ def serve(
     """
     from flows.serve import serve_nightly
 
+    writable_output(output)
     serve_nightly(port=port, output=output.absolute())
 
 
@@ -244,6 +283,7 @@ def features(
     """
     from budgetml.features import build_features
 
+    require_output(output)
     console.print(f"  features: {plain(build_features(output))}")
 
 
@@ -260,6 +300,7 @@ def score(
 
     from budgetml.detect import score_filings
 
+    require_output(output)
     path = score_filings(output, store=store)
     scored = pl.read_parquet(path, columns=["is_flagged", "is_new_flag"])
     console.print(
@@ -270,49 +311,75 @@ def score(
 
 @app.command()
 def report(
-    output: Path = typer.Argument(Path("output"), help="Folder holding the datasets (and anomalies.parquet)."),
-    store: Path = typer.Option(None, "--store", help="Review decision store (default: configs/review.toml)."),
+    output: Path = typer.Argument(Path("output"), help="输出目录（含数据集和评分结果）。"),
+    store: Path = typer.Option(None, "--store", help="复核记录库（默认见 configs/review.toml）。"),
 ) -> None:
-    """Write the reviewer's report: one self-contained Chinese HTML file in OUTPUT/reports/.
+    """生成复核报告：一个可离线打开、可转发存档的中文 HTML 文件，写在 输出目录/reports/ 下。
 
-    Example: budgetml report output
+    报告列出复核队列中的每个文件（含问题证据截图和复核结论）；日常复核请用 budgetml serve-review。
+
+    示例：budgetml report output
     """
     from budgetml.report import write_report
 
+    require_output(output)
     console.print(f"报告：{plain(write_report(output, store=store))}")
+
+
+@app.command("serve-review")
+def serve_review(
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="输出目录（budgetml run 的结果）。"),
+    port: int = typer.Option(8765, "--port", help="端口；只在本机 127.0.0.1 上监听。"),
+    store: Path = typer.Option(None, "--store", help="复核记录库（默认见 configs/review.toml）。"),
+) -> None:
+    """启动复核台：在浏览器中查看复核队列、问题证据截图，并记录复核结论（Ctrl-C 停止）。
+
+    只在本机 127.0.0.1 上监听；结论立即写入复核记录库，队列随即更新，无需重新运行。
+
+    示例：budgetml serve-review --output output   （然后打开 http://127.0.0.1:8765）
+    """
+    from budgetml.desk.app import serve_review as serve
+    from budgetml.review_store import ReviewError, default_store_path
+
+    require_output(output)
+    console.print(f"复核台：http://127.0.0.1:{port}  （输出目录 {plain(output.absolute())}；Ctrl-C 停止）")
+    try:
+        serve(output, store or default_store_path(), port)
+    except (ReviewError, OSError) as exc:
+        raise fail(f"复核台无法启动：{exc}") from None
 
 
 @app.command()
 def review(
-    filing_id: str = typer.Argument(
-        None, help="The filing decided on: its filing_id or a unique prefix of at least 8 hex digits."
-    ),
+    filing_id: str = typer.Argument(None, help="文件编号（filing_id），或其至少 8 位的唯一前缀。"),
     status: str = typer.Option(
-        None, "--status", help="confirmed (问题属实) | dismissed (排除) | needs-info (待补充信息)."
+        None, "--status", help="结论：confirmed（确认问题）| dismissed（排除）| needs-info（需补充材料）。"
     ),
-    note: str = typer.Option("", "--note", help="Why: what was checked, with whom."),
-    by: str = typer.Option("", "--by", help="The reviewer's name."),
-    rule: str = typer.Option(
-        None, "--rule", help="Decide on this rule's findings only (a rule_id, e.g. summary.balance)."
-    ),
-    list_queue: bool = typer.Option(False, "--list", help="Show the queue: flagged filings without a decision."),
-    output: Path = typer.Option(Path("output"), "--output", "-o", help="Folder holding the datasets."),
-    store: Path = typer.Option(None, "--store", help="Review decision store (default: configs/review.toml)."),
+    note: str = typer.Option("", "--note", help="说明：核实了什么、与谁核实。"),
+    by: str = typer.Option("", "--by", help="复核人姓名。"),
+    rule: str = typer.Option(None, "--rule", help="只对该规则的问题作结论（规则编号，如 summary.balance）。"),
+    list_queue: bool = typer.Option(False, "--list", help="列出复核队列（待复核的在前）。"),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="输出目录。"),
+    store: Path = typer.Option(None, "--store", help="复核记录库（默认见 configs/review.toml）。"),
 ) -> None:
-    """Record a review decision on a flagged filing (or one rule's findings), or list the review queue.
+    """记录复核结论（对整个文件或某条规则的问题），或列出复核队列。
 
-    Examples: budgetml review 217da8433b70 --status dismissed --note "机构改革并入数据局，增长属实" --by 张三
-              budgetml review --list
+    示例：budgetml review 217da8433b70 --status dismissed --note "机构改革并入数据局，增长属实" --by 张三
+          budgetml review --list
     """
     from budgetml import review as reviewing
 
+    require_output(output)
     try:
         if list_queue:
             queue = reviewing.review_queue(output, store)
-            console.print(f"待复核 {len(queue)} 个文件（已标记、尚无复核结论）：")
+            counts = {
+                label: sum(i.status_label == label for i in queue) for label in reviewing.QUEUE_STATUS_LABELS.values()
+            }
+            console.print(f"复核队列 {len(queue)} 个文件：" + "，".join(f"{k} {v}" for k, v in counts.items()))
             for item in queue:
                 console.print(
-                    f"  #{item.rank} {item.filing_id[:12]} {plain(item.department or '')} {item.year or ''}年  优先级 {item.priority:.3f}"
+                    f"  [{item.status_label}] #{item.rank} {item.filing_id[:12]} {plain(item.department or '')} {item.year or ''}年  优先级 {item.priority:.3f}"
                 )
                 for reason in item.reasons[:3]:
                     console.print(f"      - {plain(reason)}")
@@ -391,6 +458,7 @@ def evaluate(
     from budgetml.synth.evaluate import LabelsError, format_report
     from budgetml.synth.evaluate import evaluate as run_evaluation
 
+    require_output(output)
     try:
         report = run_evaluation(labels, output)
     except LabelsError as exc:

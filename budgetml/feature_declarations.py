@@ -411,3 +411,5 @@ EXECUTION_OF = {
 }
 # The features the isolation forest compares with peers, in declaration order (the others enter the review priority).
 SCORED: tuple[Feature, ...] = tuple(f for f in FEATURES if f.is_scored)
+# The execution features (topic 预算执行, 决算 only), which the report's 预算执行 section and a 决算's page show.
+EXECUTION_FEATURES: tuple[str, ...] = tuple(f.name for f in SCORED if f.topic == EXECUTION)

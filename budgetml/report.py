@@ -1,16 +1,24 @@
-"""The reviewer's report: one self-contained Chinese HTML file per run (flags, reasons, evidence, charts, run summary, decisions).
+"""The reviewer's report: one self-contained Chinese HTML file per run, for e-mailing and archiving.
 
-`report_context` gathers everything from the output folder and the review store into plain records;
-`render_report` fills budgetml/templates/report.html.j2 (jinja2, autoescaped: every text from a PDF is
-escaped); `write_report` writes reports/report-<time>.html atomically. No network is needed to open it:
-CSS, script and SVG charts are inline, and a Content-Security-Policy forbids loading anything else.
+It lists every filing of the review queue (budgetml/review_queue.py: a failed error-level check or an outlier
+score at the threshold) with a link to its section; each section shows the peer comparison, the findings
+grouped by cause with the rules' Chinese titles, and the review decisions in the store at report time. The
+first findings of the top filings carry their evidence crop as an inline image (budgetml/evidence.py); the
+others name their pages, and the review desk (`budgetml serve-review`) shows every crop.
+
+`report_context` gathers the summary and the queue; the filing sections are produced one at a time while
+`write_report` streams the template (budgetml/templates/report.html.j2, autoescaped) into the file, so memory
+stays bounded at 10,000 filings. No network is needed to open it: CSS, SVG charts and images are inline, and
+a Content-Security-Policy forbids loading anything else.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,16 +29,41 @@ from markupsafe import Markup
 
 from budgetml import charts
 from budgetml.catalog import load_catalog
-from budgetml.feature_declarations import EXECUTION, FEATURES_BY_NAME, SCORED
-from budgetml.layout import dataset_path
+from budgetml.evidence import EvidenceUnavailable, boxes_by_page, crop, render_batch
+from budgetml.feature_declarations import EXECUTION, EXECUTION_FEATURES, FEATURES_BY_NAME
+from budgetml.findings import (
+    Cause,
+    check_counts,
+    failed_checks,
+    finding_rows,
+    findings_by_filing,
+    group_by_cause,
+    with_boxes_read,
+)
+from budgetml.layout import dataset_path, reports_dir
+from budgetml.review_queue import (
+    PENDING,
+    QUEUE_STATUS_LABELS,
+    QueueSettings,
+    in_queue,
+    load_queue_settings,
+    warned_filings,
+)
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
+from budgetml.reviewer_pages import (
+    DOC_KIND_LABELS,
+    FILING_COLUMNS,
+    FILING_STATUS_LABELS,
+    Deviation,
+    deviations_shown,
+    page_environment,
+)
 from budgetml.runs import STAGE_LABELS, RunSummary
-from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS, Dataset
+from budgetml.schema import ANOMALIES, FEATURES, FILINGS, Dataset
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-REPORTS_DIRNAME = "reports"
-# The features whose distribution the report draws, with the flagged filings marked.
+# The features whose distribution the report draws, with today's priorities marked.
 CHART_FEATURES = (
     "sangong_share_pct",
     "personnel_share_of_basic_pct",
@@ -52,78 +85,98 @@ SHOWN_HEADLINES = (
     "sangong_total",
 )
 HEADLINE_LABELS = {name: load_catalog().headline_labels[name] for name in SHOWN_HEADLINES}
-# The execution rates the 预算执行 section shows for each 决算 it lists (features of topic 预算执行).
-EXECUTION_FEATURES = tuple(f.name for f in SCORED if f.topic == EXECUTION)
-DOC_KIND_LABELS = {"budget": "预算", "final_account": "决算"}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-STATUS_LABELS = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
+_FLAGGED = "is_flagged"  # anomalies: within the review budget (今日优先)
+_PEER_GROUP_SIZE = "n_peer_group"
+_ANOMALY_COLUMNS = (
+    "filing_id",
+    "region",
+    "department",
+    "year",
+    "peer_group",
+    _PEER_GROUP_SIZE,
+    "score",
+    "n_errors",
+    "n_warnings",
+    "priority",
+    "rank",
+    _FLAGGED,
+    "is_new_flag",
+    "reasons",
+    "reason_features",
+    "deviations",
+)
 
 
 # ---------------------------------------------------------------- records the template reads
 
 
 @dataclass(frozen=True)
-class FindingView:
-    """A failed check as the report shows it."""
-
-    rule_id: str
-    severity: str
-    subject: str
-    message: str
-    expected: float | None
-    actual: float | None
-    diff: float | None
-    unit: str
-    pages: tuple[int, ...]
-    page_links: tuple[tuple[int, str], ...]  # (page, file URI with #page=)
-    decision: Decision | None
-
-    @property
-    def severity_label(self) -> str:
-        """The severity in Chinese."""
-        return SEVERITY_LABELS.get(self.severity, self.severity)
-
-
-@dataclass(frozen=True)
-class DeviationView:
-    """A feature that sets a filing apart, as the report shows it."""
-
-    label: str
-    unit: str
-    value: float | None
-    peer_median: float | None
-    robust_z: float
-
-
-@dataclass
-class FilingView:
-    """A filing as the report shows it: its scoring, reasons, evidence, review and years."""
+class QueueRow:
+    """A filing of the review queue as the report's list shows it."""
 
     filing_id: str
     region: str | None
     department: str | None
     year: int | None
+    doc_kind: str | None
+    rank: int
+    score: float
+    priority: float
+    is_today: bool  # within the review budget (configs/scoring.toml)
+    is_new_flag: bool
+    n_errors: int
+    n_warnings: int
+    reasons: tuple[str, ...]
+    status: str  # pending or the latest filing-level decision
+
+    @property
+    def anchor(self) -> str:
+        """The id of the filing's section in the page."""
+        return f"filing-{self.filing_id[:16]}"
+
+    @property
+    def title(self) -> str:
+        """The department, year and document kind, as the section's heading."""
+        kind = DOC_KIND_LABELS.get(self.doc_kind or "", "")
+        return f"{self.department or '（未识别部门）'} · {self.year or '年度不明'}年{kind}"
+
+    @property
+    def status_label(self) -> str:
+        return QUEUE_STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class FilingSection:
+    """One filing's section: its scoring, reasons, findings by cause, evidence, review and years."""
+
+    row: QueueRow
+    is_full: bool  # a full section (the first of the queue); else a short one: findings, one line each
     source_path: str
-    status: str
-    peer_group: str | None = None
-    n_peer_group: int | None = None
-    score: float | None = None
-    priority: float | None = None
-    rank: int | None = None
-    flagged: bool = False
-    is_new_flag: bool = False
-    n_errors: int = 0
-    n_warnings: int = 0
-    reasons: tuple[str, ...] = ()
-    deviations: tuple[DeviationView, ...] = ()
-    findings: tuple[FindingView, ...] = ()
-    review: ReviewState | None = None
-    years_chart: Markup | None = None
-    years_table: tuple[dict, ...] = ()
-    error: str | None = None
-    doc_kind: str = "budget"
-    execution_reasons: tuple[str, ...] = ()  # a 决算's reasons of topic 预算执行
-    execution_rates: tuple[tuple[str, float | None], ...] = ()  # (label, 决算 / 年初预算 %)
+    peer_group: str
+    n_peer_group: int
+    deviations: tuple[Deviation, ...]
+    causes: tuple[Cause, ...]
+    crops: dict[str, tuple[int, str]]  # finding_id → (page, data: URI of its evidence crop), for the top findings
+    review: ReviewState
+    years_chart: Markup
+    years_table: tuple[dict, ...]
+    execution_rates: tuple[tuple[str, float | None], ...]  # a 决算's (label, 决算 / 年初预算 %); () for a budget
+
+
+@dataclass(frozen=True)
+class ExecutionRow:
+    """A 决算 whose execution stands out among its peers' (a reason of topic 预算执行), as 预算执行 lists it."""
+
+    filing_id: str
+    region: str | None
+    department: str | None
+    year: int | None
+    doc_kind: str
+    rank: int
+    peer_group: str
+    execution_reasons: tuple[str, ...]
+    execution_rates: tuple[tuple[str, float | None], ...]  # (label, 决算 / 年初预算 %)
+    has_section: bool  # in the review queue, so the page has its section
 
     @property
     def anchor(self) -> str:
@@ -138,7 +191,7 @@ class FilingView:
 
 @dataclass
 class ReportContext:
-    """Everything the report template reads."""
+    """Everything the report template reads; `sections` is produced while the page is written."""
 
     generated_at: str
     out_dir: str
@@ -147,64 +200,47 @@ class ReportContext:
     failures: list[dict]
     check_counts: dict[str, int]
     n_scored: int
-    flagged: list[FilingView]
-    execution_outliers: list[FilingView]  # 决算 whose execution stands out among their peers, by rank
-    dismissed_high: list[FilingView]
-    details: list[FilingView]
-    all_rows: list[FilingView]
+    queue: list[QueueRow]
+    status_counts: dict[str, int]
+    n_today: int
+    n_new_flags: int
+    execution_outliers: list[ExecutionRow]  # 决算 whose execution stands out among their peers, by rank
     distribution_charts: list[Markup]
     decisions: list[tuple[Decision, str]]
-    detail_ids: set[str]
-    n_new_flags: int
-    n_queue: int
     store_path: str
+    settings: QueueSettings
+    sections: Iterator[FilingSection] = field(default_factory=lambda: iter(()))
     stage_labels: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- gathering
 
 
-def _read(out_dir: Path, dataset: Dataset) -> pl.DataFrame | None:
+def _read(out_dir: Path, dataset: Dataset, columns: tuple[str, ...] | None = None) -> pl.DataFrame | None:
     path = dataset_path(out_dir, dataset)
-    return pl.read_parquet(path) if path.exists() else None
-
-
-def _page_link(source_path: str, page: int) -> str:
-    try:
-        return Path(source_path).resolve().as_uri() + f"#page={page}"
-    except ValueError:
-        return ""
+    return pl.read_parquet(path, columns=list(columns) if columns else None) if path.exists() else None
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def kind_of(filing: dict) -> str:
-    """A filing's document kind (budget when not known)."""
-    return filing["doc_kind"] or "budget"
-
-
-def _years_series(
-    filing: dict, by_department: dict[tuple[str | None, str], list[dict]]
-) -> tuple[Markup, tuple[dict, ...]]:
-    """The department's headline figures over the years in the dataset, its 预算 or its 决算 as the filing is (one
-    filing per year: this one for its own year)."""
-    rows = by_department.get((filing["department_id"], kind_of(filing)), [])
+def _years_series(filing: dict, same_department: list[dict]) -> tuple[Markup, tuple[dict, ...]]:
+    """The department's headline figures over the years (one budget filing per year: this one for its own year)."""
     per_year: dict[int, dict] = {}
-    for row in sorted(rows, key=lambda r: (r["filing_id"] != filing["filing_id"], r["filing_id"])):
-        if row["year"] is not None:
+    for row in sorted(same_department, key=lambda r: (r["filing_id"] != filing["filing_id"], r["filing_id"])):
+        if row["year"] is not None and row["doc_kind"] == filing["doc_kind"]:
             per_year.setdefault(row["year"], row)
     years = sorted(per_year)
     series = [
-        charts.Series(HEADLINE_LABELS[h], tuple((y, _finite(per_year[y][f"{h}_wan"])) for y in years))
+        charts.Series(HEADLINE_LABELS[h], tuple((y, _finite(per_year[y][h])) for y in years))
         for h in ("total_expenditure", "basic_expenditure", "project_expenditure", "personnel_expenditure")
     ]
     chart = charts.years_svg(f"{filing['department'] or ''} 各年度支出（万元）", series, highlight_year=filing["year"])
     table = tuple(
         {
             "year": y,
-            **{h: per_year[y][f"{h}_wan"] for h in HEADLINE_LABELS},
+            **{h: per_year[y][h] for h in HEADLINE_LABELS},
             "is_this": per_year[y]["filing_id"] == filing["filing_id"],
         }
         for y in years
@@ -212,239 +248,313 @@ def _years_series(
     return chart, table
 
 
+def _distribution_charts(features: pl.DataFrame | None, anomalies: pl.DataFrame, today: set[str]) -> list[Markup]:
+    if features is None or not features.height:
+        return []
+    drawn = []
+    medians = features.select(pl.col(n).cast(pl.Float64).median() for n in CHART_FEATURES).row(0)
+    marked = features.filter(pl.col("filing_id").is_in(list(today)))
+    for name, median in zip(CHART_FEATURES, medians):
+        feature = FEATURES_BY_NAME[name]
+        values = features[name].drop_nulls().cast(pl.Float64).to_list()
+        markers = [
+            charts.Marker(
+                float(r[name]), f"{r['department'] or ''} {r['year'] or ''}年：{r[name]:.2f}{feature.unit or ''}"
+            )
+            for r in marked.iter_rows(named=True)
+            if r[name] is not None
+        ]
+        drawn.append(charts.distribution_svg(feature.title, values, markers, unit=feature.unit or "", median=median))
+    if anomalies.height:
+        top = anomalies.filter(pl.col("filing_id").is_in(list(today)))
+        markers = [
+            charts.Marker(r["score"], f"{r['department'] or ''} {r['year'] or ''}年：{r['score']:.3f}")
+            for r in top.iter_rows(named=True)
+        ]
+        drawn.append(
+            charts.distribution_svg(
+                "离群分数（孤立森林）", anomalies["score"].to_list(), markers, median=float(anomalies["score"].median())
+            )
+        )
+    return drawn
+
+
+def _inline_crops(
+    out_dir: Path,
+    queue: list[QueueRow],
+    causes_of: dict[str, list[Cause]],
+    rows: dict[tuple[str, str], int],
+    sources: dict[str, str],
+    n: int,
+    evidence_out: Path,
+) -> dict[str, dict[str, tuple[int, str]]]:
+    """filing_id → {finding_id: (page, data URI)}: the first boxed evidence among the first causes of the first n
+    filings with findings, rendered in one child process (pages already cached are not rendered again)."""
+    candidates = [c.first for row in queue for c in causes_of.get(row.filing_id, [])[:3]][: 3 * n]
+    chosen, taken = [], set()
+    for finding in with_boxes_read(out_dir, candidates, rows):
+        boxed = [(p, b) for p, b in boxes_by_page(finding.pages, finding.bboxes).items() if b]
+        if boxed and finding.filing_id not in taken and len(chosen) < n:
+            chosen.append((finding.filing_id, finding.finding_id, *boxed[0]))
+            taken.add(finding.filing_id)
+    rendered = render_batch(evidence_out, [(fid, sources[fid], [page]) for fid, _, page, _ in chosen])
+    crops: dict[str, dict[str, tuple[int, str]]] = {}
+    for filing_id, finding_id, page, boxes in chosen:
+        if isinstance(rendered[(filing_id, page)], str):
+            continue  # the file moved or changed: its pages are named, without a picture
+        try:
+            made = crop(evidence_out, filing_id, sources[filing_id], page, boxes)
+        except EvidenceUnavailable:
+            continue
+        data = base64.b64encode(made.path.read_bytes()).decode("ascii")
+        crops.setdefault(filing_id, {})[finding_id] = (page, f"data:image/png;base64,{data}")
+    return crops
+
+
+def _execution_rates(features: pl.DataFrame | None) -> dict[str, tuple[tuple[str, float | None], ...]]:
+    """filing_id → a 决算's execution rates (label, %), from features.parquet."""
+    if features is None:
+        return {}
+    finals = features.filter(pl.col("doc_kind") == "final_account").select("filing_id", *EXECUTION_FEATURES)
+    return {
+        row[0]: tuple(
+            (FEATURES_BY_NAME[name].label, _finite(value)) for name, value in zip(EXECUTION_FEATURES, row[1:])
+        )
+        for row in finals.iter_rows()
+    }
+
+
+def _execution_reasons(anomaly: dict) -> tuple[str, ...]:
+    """A scored filing's reasons of topic 预算执行 (their first feature's topic)."""
+    return tuple(
+        reason
+        for reason, names in zip(anomaly["reasons"], anomaly["reason_features"])
+        if names and names[0] in FEATURES_BY_NAME and FEATURES_BY_NAME[names[0]].topic == EXECUTION
+    )
+
+
+def _execution_outliers(
+    anomalies: pl.DataFrame,
+    filings: pl.DataFrame,
+    rates: dict[str, tuple[tuple[str, float | None], ...]],
+    queued: set[str],
+) -> list[ExecutionRow]:
+    """The scored 决算 with a reason of topic 预算执行, by rank: scored among 决算 only (budgetml/detect.py)."""
+    finals = filings.filter(pl.col("doc_kind") == "final_account").select("filing_id")
+    listed = []
+    for a in anomalies.drop("deviations").join(finals, on="filing_id").sort("rank").iter_rows(named=True):
+        reasons = _execution_reasons(a)
+        if reasons:
+            listed.append(
+                ExecutionRow(
+                    a["filing_id"],
+                    a["region"],
+                    a["department"],
+                    a["year"],
+                    "final_account",
+                    a["rank"],
+                    a["peer_group"],
+                    reasons,
+                    rates.get(a["filing_id"], ()),
+                    a["filing_id"] in queued,
+                )
+            )
+    return listed
+
+
 def report_context(
-    out_dir: Path, summary: RunSummary | None = None, store: Path | None = None, now: datetime | None = None
+    out_dir: Path,
+    summary: RunSummary | None = None,
+    store: Path | None = None,
+    now: datetime | None = None,
+    settings: QueueSettings | None = None,
+    evidence_out: Path | None = None,
 ) -> ReportContext:
-    """Everything the report shows, read from out_dir's datasets and the review store."""
+    """The report's summary and queue from out_dir's datasets and the review store; its sections come lazily.
+
+    evidence_out: the output folder whose evidence/ caches the crops (a run writes its report in a staged
+    folder, but caches evidence in the output folder itself); default out_dir.
+    """
     out_dir = Path(out_dir)
+    settings = settings or load_queue_settings()
     store = Path(store) if store is not None else default_store_path()
-    filings = _read(out_dir, FILINGS)
+    # The failed findings first: decoding checks.parquet's list columns is the largest transient allocation, and
+    # made before the other datasets are held it adds least to the peak.
+    failed_everywhere = failed_checks(out_dir, with_boxes=False)
+    filings = _read(out_dir, FILINGS, (*FILING_COLUMNS, *(f"{h}_wan" for h in HEADLINE_LABELS)))
     if filings is None:
         raise FileNotFoundError(f"{out_dir} 中没有 filings.parquet：请先运行 budgetml parse")
-    checks = _read(out_dir, CHECKS)
-    anomalies = _read(out_dir, ANOMALIES)
-    features = _read(out_dir, FEATURES)
-    filing_rows = {f["filing_id"]: f for f in filings.iter_rows(named=True)}
+    filings = filings.rename({f"{h}_wan": h for h in HEADLINE_LABELS})
+    anomalies = _read(out_dir, ANOMALIES, _ANOMALY_COLUMNS)
+    features = _read(
+        out_dir, FEATURES, ("filing_id", "doc_kind", "department", "year", *CHART_FEATURES, *EXECUTION_FEATURES)
+    )
+    rates = _execution_rates(features)
     decisions = all_decisions(store)
-    states = review_states(decisions, filing_rows.values())
 
-    counts = {s: filings.filter(pl.col("status") == s).height for s in STATUS_LABELS}
+    counts = {s: filings.filter(pl.col("status") == s).height for s in FILING_STATUS_LABELS}
     failures = [
-        {
-            "source_path": f["source_path"],
-            "status": f["status"],
-            "status_label": STATUS_LABELS[f["status"]],
-            "error": f["error"] or "",
-        }
+        {"source_path": f["source_path"], "status_label": FILING_STATUS_LABELS[f["status"]], "error": f["error"] or ""}
         for f in filings.filter(pl.col("status") != "ok").sort("status", "source_path").iter_rows(named=True)
     ]
     if summary is not None:  # failures the run knows of beyond filings.parquet (a file that vanished, a crashed worker)
         known = {f["source_path"] for f in failures}
         failures += [
-            {"source_path": path, "status": "failed", "status_label": STATUS_LABELS["failed"], "error": error}
+            {"source_path": path, "status_label": FILING_STATUS_LABELS["failed"], "error": error}
             for path, error in summary.failures
             if path not in known
         ]
-    check_counts = {"error": 0, "warning": 0, "info": 0, "not_run": 0}
-    findings_by: dict[str, list[dict]] = {}
-    if checks is not None:
-        failed = checks.filter(pl.col("is_passed").not_())
-        for severity in ("error", "warning", "info"):
-            check_counts[severity] = failed.filter(pl.col("severity") == severity).height
-        check_counts["not_run"] = checks["is_passed"].null_count()
-        order = {"error": 0, "warning": 1, "info": 2}
-        for row in sorted(
-            failed.iter_rows(named=True), key=lambda r: (order.get(r["severity"], 3), r["rule_id"], r["finding_index"])
-        ):
-            findings_by.setdefault(row["filing_id"], []).append(row)
 
-    # A department's filings over the years, for the per-filing chart.
-    # (department_id (budgetml/identity.py), document kind) → its filings: a department's 预算 and 决算 apart
-    by_department: dict[tuple[str | None, str], list[dict]] = {}
-    for f in filing_rows.values():
-        if f["status"] != "failed":
-            by_department.setdefault((f["department_id"], kind_of(f)), []).append(f)
-
-    def findings_of(filing_id: str) -> tuple[FindingView, ...]:
-        f, state = filing_rows[filing_id], states.get(filing_id)
-        return tuple(
-            FindingView(
-                r["rule_id"],
-                r["severity"],
-                r["subject"],
-                r["message"],
-                r["expected"],
-                r["actual"],
-                r["diff"],
-                r["unit"],
-                tuple(r["pages"]),
-                tuple((p, _page_link(f["source_path"], p)) for p in dict.fromkeys(r["pages"])),
-                state.rules.get(r["rule_id"]) if state else None,
-            )
-            for r in findings_by.get(filing_id, [])
+    queued = (
+        anomalies.filter(in_queue(settings, warned_filings(out_dir, settings))).join(
+            filings.select("filing_id", "doc_kind"), on="filing_id"
         )
-
-    def view(filing_id: str, anomaly: dict | None) -> FilingView:
-        f = filing_rows[filing_id]
-        v = FilingView(
-            filing_id,
-            f["region"],
-            f["department"],
-            f["year"],
-            f["source_path"],
-            f["status"],
-            review=states.get(filing_id),
-            error=f["error"],
-            doc_kind=kind_of(f),
+        if anomalies is not None
+        else None
+    )
+    queue_rows = queued.drop("deviations").to_dicts() if queued is not None else []
+    states = review_states(decisions, queue_rows)
+    queue = [
+        QueueRow(
+            a["filing_id"],
+            a["region"],
+            a["department"],
+            a["year"],
+            a["doc_kind"],
+            a["rank"],
+            a["score"],
+            a["priority"],
+            a[_FLAGGED],
+            a["is_new_flag"],
+            a["n_errors"],
+            a["n_warnings"],
+            tuple(a["reasons"]),
+            states[a["filing_id"]].current.status if states[a["filing_id"]].current else PENDING,
         )
-        if anomaly is not None:
-            v.peer_group, v.n_peer_group = anomaly["peer_group"], anomaly["n_peer_group"]
-            v.score, v.priority, v.rank = anomaly["score"], anomaly["priority"], anomaly["rank"]
-            v.flagged, v.is_new_flag = anomaly["is_flagged"], anomaly["is_new_flag"]
-            v.n_errors, v.n_warnings = anomaly["n_errors"], anomaly["n_warnings"]
-            v.reasons = tuple(anomaly["reasons"])
-            v.execution_reasons = tuple(
-                reason
-                for reason, names in zip(anomaly["reasons"], anomaly["reason_features"])
-                if names and names[0] in FEATURES_BY_NAME and FEATURES_BY_NAME[names[0]].topic == EXECUTION
-            )
-            v.execution_rates = execution_rates.get(filing_id, ())
-            v.deviations = tuple(
-                DeviationView(
-                    FEATURES_BY_NAME[d["feature"]].title,
-                    FEATURES_BY_NAME[d["feature"]].unit or "",
-                    d["value"],
-                    d["peer_median"],
-                    d["robust_z"],
-                )
-                for d in anomaly["deviations"]
-                if d["feature"] in FEATURES_BY_NAME
-            )
-        else:
-            v.n_errors = sum(1 for r in findings_by.get(filing_id, []) if r["severity"] == "error")
-            v.n_warnings = sum(1 for r in findings_by.get(filing_id, []) if r["severity"] == "warning")
-        return v
-
-    execution_rates = {
-        r["filing_id"]: tuple((FEATURES_BY_NAME[n].label, r[n]) for n in EXECUTION_FEATURES)
-        for r in (features.to_dicts() if features is not None else [])
-        if r.get("doc_kind") == "final_account"
-    }
-    anomaly_rows = anomalies.sort("rank").to_dicts() if anomalies is not None else []
-    anomaly_by = {a["filing_id"]: a for a in anomaly_rows if a["filing_id"] in filing_rows}
-    all_rows = [view(a["filing_id"], a) for a in anomaly_by.values()]
-    scored_ids = set(anomaly_by)
-    all_rows += [view(fid, None) for fid, f in filing_rows.items() if fid not in scored_ids and f["status"] != "failed"]
-    flagged = [v for v in all_rows if v.flagged]
-    execution_outliers = [v for v in all_rows if v.execution_reasons]
-    # Filings that would be within the budget but were dismissed for this exact file: shown, not flagged.
-    budget_rank = max((v.rank for v in flagged if v.rank is not None), default=0)
-    dismissed_high = [v for v in all_rows if v.rank is not None and v.rank <= budget_rank and not v.flagged]
-    decided = [
-        v for v in all_rows if v.review is not None and (v.review.history or v.review.older_versions) and not v.flagged
+        for a in queue_rows
     ]
-    details = list({v.filing_id: v for v in flagged + dismissed_high + decided}.values())
-    for v in details:  # the evidence and the years are drawn for the filings shown in detail only
-        v.findings = findings_of(v.filing_id)
-        v.years_chart, v.years_table = _years_series(filing_rows[v.filing_id], by_department)
+    queue.sort(key=lambda r: (r.status != PENDING, r.rank))  # 今日优先: waiting first, by rank
+    by_id = {a["filing_id"]: a for a in queue_rows}
+    failed_frame = failed_everywhere.filter(pl.col("filing_id").is_in(list(by_id)))
+    causes_of = {fid: group_by_cause(found) for fid, found in findings_by_filing(failed_frame).items()}
+    sources = dict(
+        filings.filter(pl.col("filing_id").is_in(list(by_id))).select("filing_id", "source_path").iter_rows()
+    )
+    crops = _inline_crops(
+        out_dir,
+        queue,
+        causes_of,
+        finding_rows(failed_frame),
+        sources,
+        settings.report_inline_crops,
+        evidence_out or out_dir,
+    )
 
-    distribution = []
-    if features is not None and features.height:
-        flagged_ids = {v.filing_id for v in flagged}
-        medians = features.select(pl.col(n).cast(pl.Float64).median() for n in CHART_FEATURES).row(0)
-        for name, median in zip(CHART_FEATURES, medians):
-            feature = FEATURES_BY_NAME[name]
-            values = [float(x) for x in features[name].to_list() if x is not None]
-            markers = [
-                charts.Marker(
-                    float(r[name]), f"{r['department'] or ''} {r['year'] or ''}年：{r[name]:.2f}{feature.unit or ''}"
-                )
-                for r in features.filter(pl.col("filing_id").is_in(flagged_ids)).iter_rows(named=True)
-                if r[name] is not None
-            ]
-            distribution.append(
-                charts.distribution_svg(feature.title, values, markers, unit=feature.unit or "", median=median)
-            )
-        if anomalies is not None and anomalies.height:
-            scores = anomalies["score"].to_list()
-            markers = [
-                charts.Marker(v.score, f"{v.department or ''} {v.year or ''}年：{v.score:.3f}")
-                for v in flagged
-                if v.score is not None
-            ]
-            distribution.append(
-                charts.distribution_svg(
-                    "离群分数（孤立森林）", scores, markers, median=float(anomalies["score"].median())
-                )
-            )
-
-    ids = set(filing_rows)
+    today = {r.filing_id for r in queue if r.is_today}
+    all_anomalies = anomalies if anomalies is not None else pl.DataFrame({"filing_id": [], "score": []})
+    shown_ids = set(filings["filing_id"].to_list())
+    departments = dict(filings.select("filing_id", "department").iter_rows())
     shown_decisions = sorted(
-        ((d, filing_rows[d.filing_id]["department"] or "") for d in decisions if d.filing_id in ids),
+        ((d, departments.get(d.filing_id) or "") for d in decisions if d.filing_id in shown_ids),
         key=lambda x: (x[0].decided_at, x[0].decision_id),
         reverse=True,
     )
-    n_queue = sum(1 for v in flagged if v.review is None or v.review.current is None)
-
-    return ReportContext(
+    context = ReportContext(
         generated_at=(now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d %H:%M"),
         out_dir=summary.output_dir if summary is not None else str(out_dir),  # a run writes into its staged folder
         summary=summary,
         counts=counts,
         failures=failures,
-        check_counts=check_counts,
-        n_scored=len(anomaly_by),
-        flagged=flagged,
-        execution_outliers=execution_outliers,
-        dismissed_high=dismissed_high,
-        details=details,
-        all_rows=all_rows,
-        distribution_charts=distribution,
+        check_counts=check_counts(out_dir, failed_everywhere),
+        n_scored=anomalies.height if anomalies is not None else 0,
+        queue=queue,
+        status_counts={s: sum(r.status == s for r in queue) for s in QUEUE_STATUS_LABELS},
+        n_today=len(today),
+        n_new_flags=sum(r.is_new_flag and r.is_today for r in queue),
+        execution_outliers=[] if anomalies is None else _execution_outliers(anomalies, filings, rates, set(by_id)),
+        distribution_charts=_distribution_charts(features, all_anomalies, today),
         decisions=shown_decisions,
-        detail_ids={v.filing_id for v in details},
-        n_new_flags=sum(1 for v in flagged if v.is_new_flag),
-        n_queue=n_queue,
         store_path=str(store),
+        settings=settings,
         stage_labels=STAGE_LABELS,
     )
+    full = {r.filing_id for r in queue[: settings.report_full_sections]}
+    deviations = dict(
+        queued.filter(pl.col("filing_id").is_in(list(full))).select("filing_id", "deviations").iter_rows()
+    )
+    context.sections = _sections(
+        filings, queue, by_id, deviations, causes_of, crops, states, rates, settings.report_full_sections
+    )
+    return context
+
+
+def _sections(
+    filings: pl.DataFrame,
+    queue: list[QueueRow],
+    anomalies: dict[str, dict],
+    deviations: dict[str, list[dict]],
+    causes_of: dict[str, list[Cause]],
+    crops: dict[str, dict[str, tuple[int, str]]],
+    states: dict[str, ReviewState],
+    rates: dict[str, tuple[tuple[str, float | None], ...]],
+    n_full: int,
+) -> Iterator[FilingSection]:
+    """The queue's filing sections in order, each built when the template reaches it; the first n_full in full."""
+    by_department: dict[str | None, list[dict]] = {}  # department_id (budgetml/identity.py) → its filings
+    this_of = {}
+    for row in filings.filter(pl.col("status") != "failed").iter_rows(named=True):
+        by_department.setdefault(row["department_id"], []).append(row)
+        this_of[row["filing_id"]] = row
+    for i, row in enumerate(queue):
+        a = anomalies[row.filing_id]
+        filing = this_of.get(row.filing_id)
+        is_full = i < n_full
+        same = by_department.get(filing["department_id"], [filing]) if filing and filing["department_id"] else [filing]
+        chart, table = _years_series(filing, same) if filing and is_full else (Markup(""), ())
+        yield FilingSection(
+            row=row,
+            is_full=is_full,
+            source_path=filing["source_path"] if filing else "",
+            peer_group=a["peer_group"],
+            n_peer_group=a[_PEER_GROUP_SIZE],
+            deviations=deviations_shown(deviations.get(row.filing_id, ())),
+            causes=tuple(causes_of.get(row.filing_id, ())),
+            crops=crops.get(row.filing_id, {}),
+            review=states[row.filing_id],
+            years_chart=chart,
+            years_table=table,
+            execution_rates=rates.get(row.filing_id, ()),
+        )
 
 
 # ---------------------------------------------------------------- rendering and writing
 
 
-def _number(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,  # every text from a PDF (names, messages, notes) is escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = _number
+    env = page_environment(TEMPLATES_DIR)
     env.globals["review_labels"] = REVIEW_LABELS
-    env.globals["table_names"] = {t.id: t.name for t in load_catalog().tables}
+    env.globals["queue_status_labels"] = QUEUE_STATUS_LABELS
     env.globals["headline_labels"] = HEADLINE_LABELS
     env.globals["execution_labels"] = [FEATURES_BY_NAME[name].label for name in EXECUTION_FEATURES]
-    env.globals["scored_features"] = SCORED
     return env
 
 
+def render_chunks(context: ReportContext) -> Iterator[str]:
+    """The report's HTML in pieces, the filing sections produced as they are written."""
+    return _environment().get_template("report.html.j2").generate(c=context)
+
+
 def render_report(context: ReportContext) -> str:
-    """The report's HTML for a gathered context."""
-    return _environment().get_template("report.html.j2").render(c=context)
+    """The report's HTML for a gathered context, as one string."""
+    return "".join(render_chunks(context))
 
 
 def write_report(out_dir: Path, summary: RunSummary | None = None, store: Path | None = None) -> Path:
-    """Write out_dir/reports/report-<UTC time>.html for this run and return its path."""
+    """Write out_dir/reports/report-<UTC time>.html for this run, streamed section by section; returns its path."""
     now = datetime.now(UTC)
-    html = render_report(report_context(Path(out_dir), summary, store, now))
-    target_dir = Path(out_dir) / REPORTS_DIRNAME
+    evidence_out = Path(summary.output_dir) if summary is not None else None
+    context = report_context(Path(out_dir), summary, store, now, evidence_out=evidence_out)
+    target_dir = reports_dir(out_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"report-{now:%Y%m%dT%H%M%S}Z.html"
     n = 2
@@ -453,7 +563,8 @@ def write_report(out_dir: Path, summary: RunSummary | None = None, store: Path |
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".tmp", dir=target_dir)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
+            for chunk in render_chunks(context):
+                handle.write(chunk)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

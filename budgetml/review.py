@@ -12,6 +12,14 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_path
+from budgetml.review_queue import (
+    PENDING,
+    QUEUE_STATUS_LABELS,
+    QueueSettings,
+    in_queue,
+    load_queue_settings,
+    warned_filings,
+)
 from budgetml.review_store import Decision, ReviewError, all_decisions, default_store_path, record, review_states
 from budgetml.schema import ANOMALIES, CHECKS, FILINGS
 
@@ -62,7 +70,7 @@ def record_decision(
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A flagged filing waiting for a decision."""
+    """A filing of the review queue (budgetml/review_queue.py) and where its review stands."""
 
     rank: int
     filing_id: str
@@ -72,17 +80,23 @@ class QueueItem:
     priority: float
     reasons: tuple[str, ...]
     older_versions: tuple[Decision, ...]
+    status: str  # pending or the latest filing-level decision
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese (待复核, 已确认, 已排除, 需补充材料)."""
+        return QUEUE_STATUS_LABELS[self.status]
 
 
-def review_queue(out_dir: Path, store: Path | None = None) -> list[QueueItem]:
-    """Flagged filings of out_dir (anomalies.parquet) that have no filing-level decision yet, in rank order."""
+def review_queue(out_dir: Path, store: Path | None = None, settings: QueueSettings | None = None) -> list[QueueItem]:
+    """Every filing of the review queue of out_dir with its status: the ones waiting for a decision first, by rank."""
     path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 {ANOMALIES.file_name}：请先运行 budgetml score")
-    flagged = pl.read_parquet(path).filter(pl.col("is_flagged")).sort("rank").to_dicts()
-    decisions = all_decisions(store or default_store_path())
-    states = review_states(decisions, flagged)
-    return [
+    settings = settings or load_queue_settings()
+    queued = pl.read_parquet(path).filter(in_queue(settings, warned_filings(out_dir, settings))).sort("rank").to_dicts()
+    states = review_states(all_decisions(store or default_store_path()), queued)
+    items = [
         QueueItem(
             a["rank"],
             a["filing_id"],
@@ -92,7 +106,8 @@ def review_queue(out_dir: Path, store: Path | None = None) -> list[QueueItem]:
             a["priority"],
             tuple(a["reasons"]),
             states[a["filing_id"]].older_versions,
+            states[a["filing_id"]].current.status if states[a["filing_id"]].current else PENDING,
         )
-        for a in flagged
-        if states[a["filing_id"]].current is None
+        for a in queued
     ]
+    return sorted(items, key=lambda item: (item.status != PENDING, item.rank))

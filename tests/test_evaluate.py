@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -114,7 +115,12 @@ def write_checks(out: Path) -> None:
 
 def write_anomalies(out: Path) -> None:
     pl.DataFrame(
-        {"filing_id": ["A", "B", "C", "D"], "score": [0.2, 0.9, 0.95, 0.8], "is_flagged": [False, True, True, True]}
+        {
+            "filing_id": ["A", "B", "C", "D"],
+            "score": [0.2, 0.9, 0.3, 0.8],
+            "is_flagged": [False, True, True, True],
+            "n_errors": [0, 0, 2, 0],
+        }
     ).write_parquet(dataset_path(out, "anomalies"))
 
 
@@ -167,6 +173,20 @@ def test_outlier_auc_and_precision_at_k(corpus):
     assert "ROC AUC 0.250" in format_report(evaluate(labels, out))
 
 
+def test_queue_recall_counts_the_labelled_problems_the_review_queue_lists(corpus):
+    labels, out = corpus
+    write_anomalies(out)
+    q = evaluate(labels, out).queue
+    # queue: B (score 0.9), C (an error, score 0.3), D (0.8); A scores 0.2 without errors; E and F were not scored
+    assert q.queue_size == 3 and q.scored == 4
+    assert (q.inconsistencies.matched, q.inconsistencies.checked) == (1, 2)  # C in, F not scored
+    assert (q.outliers.matched, q.outliers.checked) == (1, 2)  # D in, E not scored
+    assert re.search(
+        r"review queue \(recall\)[^\n]*\ninconsistencies +1 +2 +50.0%\noutliers +1 +2 +50.0%",
+        format_report(evaluate(labels, out)),
+    )
+
+
 def test_datasets_missing_entirely(tmp_path):
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps({"filings": LABELS[:2]}), encoding="utf-8")
@@ -208,3 +228,28 @@ def test_cli_evaluate_prints_the_report(corpus):
     assert "headline figures (exact)" in result.output and "not scored yet: checks.parquet missing" in result.output
     missing = CliRunner().invoke(app, ["evaluate", "--labels", str(out / "none.json"), "--output", str(out)])
     assert missing.exit_code == 2 and "标注文件不存在" in missing.output
+
+
+def test_final_account_figures_are_read_from_their_wan_columns(tmp_path):
+    """A 决算's figures (the budget headlines and its own) against filings' <name>_wan columns: one 决算 right,
+    one with 年末结转和结余 off by 0.5 万元."""
+    own = {"income_grand_total": 1200.0, "carryover_begin": 200.0, "carryover_end": 180.0}
+    own |= {"fiscal_grant_total": 1100.0, "general_budget_expenditure": 1000.0}
+    labels = []
+    for fid in ("G", "H"):
+        entry = label(fid, "wuhan", {})
+        entry |= {"doc_kind": "final_account", "headline_wan": {**HEADLINE, **own}}
+        entry["headline_units"] = dict.fromkeys(entry["headline_wan"], "万元")
+        labels.append(entry)
+    (tmp_path / "labels.json").write_text(json.dumps({"filings": labels}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    dataset_path(out, "filings").parent.mkdir(parents=True)
+    figures = {f"{name}_wan": value for name, value in {**HEADLINE, **own}.items()}
+    pl.DataFrame(
+        [
+            {**filing_row("G"), **figures, "doc_kind": "final_account"},
+            {**filing_row("H"), **figures, "carryover_end_wan": 180.5, "doc_kind": "final_account"},
+        ]
+    ).write_parquet(dataset_path(out, "filings"))
+    score = evaluate(tmp_path / "labels.json", out).final_headline
+    assert (score.matched, score.checked) == (23, 24)  # 12 figures each

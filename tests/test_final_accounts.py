@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from decimal import Decimal
 
 import polars as pl
@@ -277,7 +278,7 @@ def test_the_report_lists_a_low_execution_final_account_with_its_reason(tmp_path
     from budgetml import datasets
     from budgetml.detect import score_filings
     from budgetml.features import build_features
-    from budgetml.report import report_context
+    from budgetml.report import render_report, report_context
     from tests.budgetdata import fid, peer_corpus, write_output
 
     filings = [{**f, "doc_kind": "final_account"} for f in peer_corpus(years=(2024,))]
@@ -315,3 +316,48 @@ def test_the_report_lists_a_low_execution_final_account_with_its_reason(tmp_path
     assert listed.filing_id == low and listed.doc_kind == "final_account" and listed.title.endswith("2024年决算")
     assert listed.peer_group == "2024年 决算 教育"
     assert listed.execution_reasons[0].startswith("支出决算为年初预算的 60.0%，同类部门中位数 96.")
+    # The low 决算 is in the review queue by its score: 预算执行 links to its section, which shows its rates.
+    assert listed.has_section and ("支出决算为年初预算的比例", 60.0) in listed.execution_rates
+    html = render_report(context)
+    execution = html[html.index('<table id="execution-table">') : html.index("</table>", html.index("execution-table"))]
+    assert f'href="#{listed.anchor}"' in execution and "60.0%" in execution
+    section = html[html.index(f'id="{listed.anchor}"') :]
+    section = section[: section.index("</section>")]
+    assert "<h4>预算执行</h4>" in section and "60.0%" in section and "2024年决算" in section
+
+
+def test_the_desk_shows_a_final_accounts_rule_titles_evidence_figures_and_execution(generated, tmp_path):
+    """The desk's page of a generated 决算 with a broken carry-over: the 决算 rules' Chinese titles and explanations,
+    the evidence crop, the 决算's own figures and its execution rates (年初预算 as the 决算 prints it)."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from budgetml.desk.app import create_app
+    from budgetml.detect import score_filings
+    from budgetml.features import build_features
+    from budgetml.layout import data_dir
+    from budgetml.review_queue import QueueSettings
+
+    out, _ = generated
+    copy = tmp_path / "out"
+    shutil.copytree(data_dir(out), data_dir(copy))
+    build_features(copy)
+    score_filings(copy, store=tmp_path / "unused.sqlite")
+    filings = pl.read_parquet(dataset_path(copy, "filings"))
+    broken = filings.filter(pl.col("source_path").str.ends_with("-final_carryover_broken.pdf"))["filing_id"][0]
+    client = TestClient(create_app(copy, tmp_path / "review.sqlite", QueueSettings()), base_url="http://127.0.0.1:8765")
+    assert broken in client.get("/").text  # in the queue: error findings
+    html = client.get(f"/filing/{broken}").text
+    assert "2024年决算" in html
+    # The first failed rule with its title and explanation; final.carryover's failure is folded under it.
+    assert "决算总表收入总计应等于支出总计，且等于各组成之和" in html
+    assert "收入支出决算总表和财政拨款收入支出决算总表中，收入总计应等于支出总计" in html
+    assert "年初结转和结余 + 本年收入 − 本年支出 = 年末结转和结余" in html
+    assert re.search(r'src="/evidence/[0-9a-f]{64}/finding/[^"]+/crop\.png"', html)
+    headline = html[html.index('id="headline"') : html.index("</section>", html.index('id="headline"'))]
+    assert "年末结转和结余" in headline and "收入总计" in headline
+    execution = html[html.index('id="execution-table"') : html.index("</table>", html.index('id="execution-table"'))]
+    rates = pl.read_parquet(dataset_path(copy, "features")).filter(pl.col("filing_id") == broken).row(0, named=True)
+    assert rates["execution_total_pct"] is not None
+    assert "支出决算为年初预算的比例" in execution and f"{rates['execution_total_pct']:,.1f}%" in execution

@@ -26,6 +26,11 @@ def outlier_output(out: Path) -> tuple[list[dict], str]:
     return rows, target
 
 
+def waiting(out: Path, store: Path) -> list[str]:
+    """The filings of the review queue still waiting for a decision (待复核)."""
+    return [q.filing_id for q in review.review_queue(out, store) if q.status == "pending"]
+
+
 def rerun(out: Path, store: Path) -> pl.DataFrame:
     """What the nightly run does after parsing: features, scoring (the report reads the same)."""
     build_features(out)
@@ -37,7 +42,7 @@ def test_a_dismissal_survives_two_reruns(tmp_path):
     _, target = outlier_output(out)
     first = rerun(out, store)
     assert first.row(0, named=True)["filing_id"] == target and first.row(0, named=True)["is_flagged"]
-    assert target in [q.filing_id for q in review.review_queue(out, store)]
+    assert target in waiting(out, store)
 
     decision = review.record_decision(out, target[:10], "dismissed", "三公含一次性购车，已核实", "张三", store=store)
     assert decision.filing_id == target and decision.department_key == "区5|第5区教育局" and decision.year == 2025
@@ -46,7 +51,8 @@ def test_a_dismissal_survives_two_reruns(tmp_path):
         again = rerun(out, store)
         row = again.filter(pl.col("filing_id") == target).row(0, named=True)
         assert row["rank"] == 1 and not row["is_flagged"] and row["review_status"] == "dismissed"
-        assert target not in [q.filing_id for q in review.review_queue(out, store)]
+        assert target not in waiting(out, store)
+        assert {q.filing_id: q.status_label for q in review.review_queue(out, store)}[target] == "已排除"
     assert [d.note for d in review_store.all_decisions(store)] == ["三公含一次性购车，已核实"]
     html = write_report(out, store=store).read_text(encoding="utf-8")
     assert "三公含一次性购车，已核实" in html and "已排除" in html
@@ -98,10 +104,10 @@ def test_later_decisions_override_earlier_ones_and_rule_decisions_stay_separate(
         "dismissed",
     ]
     assert state.rules["table.total_row"].status == "dismissed"
-    # A confirmed flag stays flagged (it is real) but leaves the queue.
+    # A confirmed flag stays flagged (it is real) and in the queue as 已确认, no longer waiting.
     row = rerun(out, store).filter(pl.col("filing_id") == target).row(0, named=True)
     assert row["is_flagged"] and row["review_status"] == "confirmed"
-    assert target not in [q.filing_id for q in review.review_queue(out, store)]
+    assert target not in waiting(out, store)
 
 
 def test_store_has_a_schema_version_and_wal(tmp_path):
@@ -162,7 +168,7 @@ def test_review_command(tmp_path):
     )
     assert recorded.exit_code == 0 and "已排除" in recorded.output
     listed = runner.invoke(app, ["review", "--list", "--output", str(out), "--store", str(store)])
-    assert target[:12] not in listed.output
+    assert f"[已排除] #1 {target[:12]}" in listed.output and f"[待复核] #1 {target[:12]}" not in listed.output
     refused = runner.invoke(
         app, ["review", target[:12], "--status", "maybe", "--by", "张三", "--output", str(out), "--store", str(store)]
     )
@@ -189,5 +195,7 @@ def test_stage_commands_run_and_show_an_example(tmp_path):
         "需复核 5 个" in runner.invoke(app, ["score", str(out), "--store", str(store)]).output
     )  # 10 % of 48 filings, rounded up
     assert list((out / "reports").glob("report-*.html"))
-    for command in ("features", "score", "report", "review"):
+    for command in ("features", "score"):
         assert "Example" in runner.invoke(app, [command, "--help"]).output
+    for command in ("run", "review", "report", "serve-review"):  # the reviewer's commands speak Chinese
+        assert "示例" in runner.invoke(app, [command, "--help"]).output

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_files
+from budgetml.review_queue import in_queue, load_queue_settings, warned_filings
 from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
@@ -113,6 +114,19 @@ class OutlierScore:
 
 
 @dataclass(frozen=True)
+class QueueRecall:
+    """How many labelled problem filings the review queue (budgetml/review_queue.py) lists: it must list them all."""
+
+    inconsistencies: RateScore  # inconsistency-injected filings in the queue, of those labelled (预算 and 决算)
+    outliers: RateScore  # outlier-injected filings in the queue, of those labelled (预算 and 决算)
+    queue_size: int  # filings in the queue
+    scored: int  # filings scored
+    final_inconsistencies: RateScore | None = None  # the 决算 among `inconsistencies` (None without labelled 决算)
+    final_outliers: RateScore | None = None  # the 决算 among `outliers`
+    missed: tuple[tuple[str, int], ...] = ()  # (injected kind, labelled filings of it not in the queue)
+
+
+@dataclass(frozen=True)
 class EvaluationReport:
     labels_path: str
     output_dir: str
@@ -125,6 +139,7 @@ class EvaluationReport:
     inconsistencies: InconsistencyScore | None  # budget filings
     outliers: OutlierScore | None
     notes: tuple[str, ...]  # what could not be scored yet, and why
+    queue: QueueRecall | None = None
     final_headline: RateScore | None = None  # 决算 filings: all their figures, HEADLINES and FINAL_HEADLINES
     final_inconsistencies: InconsistencyScore | None = None  # 决算 filings, their own kinds and clean ones
     execution_links: RateScore | None = None  # 决算 whose department's 预算 of the year budget_execution links
@@ -196,6 +211,7 @@ def evaluate(labels_path: Path, output_dir: Path, score_column: str = "score") -
         inconsistencies=inconsistencies,
         outliers=outliers,
         notes=tuple(notes),
+        queue=None if anomalies is None else _queue_recall(filings, anomalies, output_dir),
         final_headline=final_headline,
         final_inconsistencies=final_inconsistencies,
         execution_links=execution_links,
@@ -256,7 +272,9 @@ def _score_final_headlines(filings: Sequence[dict], rows: Mapping[str, dict]) ->
         row = rows.get(f["filing_id"], {})
         for name in (*HEADLINES, *FINAL_HEADLINES):
             checked += 1
-            matched += _close(f["headline_wan"].get(name), row.get(name), f["headline_units"].get(name, "万元"))
+            matched += _close(
+                f["headline_wan"].get(name), row.get(f"{name}_wan"), f["headline_units"].get(name, "万元")
+            )
     return RateScore("final_headline", matched, checked)
 
 
@@ -379,6 +397,31 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
     )
 
 
+def _queue_recall(filings: Sequence[dict], anomalies: pl.DataFrame, output_dir: Path) -> QueueRecall:
+    """The labelled inconsistent and outlier filings the review queue lists (what the desk and the report show)."""
+    settings = load_queue_settings()
+    queued = set(anomalies.filter(in_queue(settings, warned_filings(output_dir, settings)))["filing_id"].to_list())
+
+    def rate(category: str, name: str, kinds: tuple[str, ...] = ("budget", "final_account")) -> RateScore:
+        labelled = [f for f in filings if _category(f) == category and doc_kind(f) in kinds]
+        return RateScore(name, sum(f["filing_id"] in queued for f in labelled), len(labelled))
+
+    has_finals = any(doc_kind(f) == "final_account" for f in filings)
+    missed: dict[str, int] = {}
+    for f in filings:
+        if _category(f) in ("inconsistency", "outlier") and f["filing_id"] not in queued:
+            missed[_kind(f)] = missed.get(_kind(f), 0) + 1
+    return QueueRecall(
+        rate("inconsistency", "inconsistencies"),
+        rate("outlier", "outliers"),
+        len(queued),
+        anomalies.height,
+        rate("inconsistency", "决算 inconsistencies", ("final_account",)) if has_finals else None,
+        rate("outlier", "决算 outliers", ("final_account",)) if has_finals else None,
+        tuple(missed.items()),
+    )
+
+
 # --- printing --------------------------------------------------------------------------------------------
 
 
@@ -443,5 +486,14 @@ def format_report(report: EvaluationReport) -> str:
         rows = [("outlier kind", f"in top {o.k}", "injected", "rate")]
         rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in o.by_kind]
         lines += _table(rows) + [""]
+    if report.queue is not None:
+        q = report.queue
+        rows = [("review queue (recall)", "in queue", "labelled", "recall")]
+        shown = (q.inconsistencies, q.outliers, q.final_inconsistencies, q.final_outliers)
+        rows += [(k.name, str(k.matched), str(k.checked), _pct(k.rate)) for k in shown if k is not None]
+        lines += _table(rows) + [f"  queue: {q.queue_size} of {q.scored} scored filings"]
+        if q.missed:
+            lines.append("  not in the queue: " + ", ".join(f"{kind} {n}" for kind, n in q.missed))
+        lines.append("")
     lines += list(report.notes)
     return "\n".join(lines).rstrip() + "\n"
