@@ -68,12 +68,17 @@ def sample_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def desk_url(sample_run, tmp_path_factory):
+def store(tmp_path_factory) -> Path:
+    """The review store the desk records in (a real SQLite file)."""
+    return tmp_path_factory.mktemp("desk_store") / "decisions.sqlite"
+
+
+@pytest.fixture(scope="module")
+def desk_url(sample_run, store):
     _, _, out = sample_run
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    store = tmp_path_factory.mktemp("desk_store") / "decisions.sqlite"
     server = subprocess.Popen(
         [sys.executable, "-m", "budgetml.cli", "serve-review", "--output", str(out), "--port", str(port)]
         + ["--store", str(store)],
@@ -199,7 +204,7 @@ def test_an_evidence_crop_boxes_the_cited_cell_in_red(sample_run, desk_url, page
     assert whole.ok and Image.open(io.BytesIO(whole.body())).height > image.height
 
 
-def test_a_dismissal_leaves_the_waiting_list_at_once_and_survives_a_rerun(sample_run, desk_url, page):
+def test_a_dismissal_leaves_the_waiting_list_at_once_and_survives_a_rerun(sample_run, desk_url, store, page):
     corpus, labels, out = sample_run
     target = next(f["filing_id"] for f in labels if f["category"] == "inconsistency")
     page.goto(desk_url + "/?status=pending")
@@ -219,6 +224,18 @@ def test_a_dismissal_leaves_the_waiting_list_at_once_and_survives_a_rerun(sample
     assert target not in {r["id"] for r in rows(page)} and rows(page)
     page.goto(desk_url + "/?status=dismissed")
     assert [r["id"] for r in rows(page)] == [target]
+    # the same decision in the reviewer's command and in the next static report
+    listed_now = budgetml("review", "--list", "--output", str(out), "--store", str(store))
+    assert listed_now.returncode == 0, listed_now.stdout + listed_now.stderr
+    (line,) = [x for x in listed_now.stdout.splitlines() if target[:12] in x]
+    assert line.strip().startswith("[已排除]")
+    reported = budgetml("report", str(out), "--store", str(store))
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    report = max((out / "reports").glob("report-*.html"), key=lambda p: p.stat().st_mtime)
+    page.goto(report.as_uri())
+    section = page.locator(f"#filing-{target[:16]}")
+    assert section.locator(".badge.dismissed").first.inner_text() == "已排除"
+    assert "已与部门核实，系排版错误" in section.inner_text()
 
 
 def test_a_hostile_department_name_is_shown_as_text(desk_url, page):
