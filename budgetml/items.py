@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from budgetml.captions import Caption, is_note, line_fields, lines_to_caption, merge_fields
+from budgetml.captions import Caption, is_caption_line, is_note, line_fields, lines_to_caption, merge_fields
 from budgetml.catalog import Catalog
-from budgetml.identify import UNKNOWN, Identification, best_title_score, identify, looks_like_title
+from budgetml.identify import UNKNOWN, Identification, best_title_score, identify, looks_like_title, word_share
 from budgetml.normalise import (
     YUAN_PER_WAN,
     UnitError,
@@ -29,8 +29,11 @@ from budgetml.normalise import (
 )
 from budgetml.records import BBox, Cell, Grid, TextLine
 
-# An empty table's unit line follows its title within this many lines.
+# An empty table's unit line follows its title within this many lines …
 EMPTY_TABLE_UNIT_LINES = 3
+# … or this share of the table's header words (configs/catalog.toml) is printed under its title: a header
+# printed without a grid, as a contents page listing titles never shows.
+EMPTY_TABLE_HEADER_SHARE = 0.5
 # A title line is shorter than this (folded characters); longer lines are narrative.
 TITLE_MAX_CHARS = 60
 # Body row labels read for identification: enough to see 收入总计 / 工资福利支出, few enough to stay cheap.
@@ -95,8 +98,11 @@ _EMPTY_BODY = re.compile(r"^(合计|总计|无|本表无数据)")
 def split_header(grid: Grid) -> int:
     """Number of header rows: the rows above the first row that prints a number.
 
-    An empty table (no numbers at all) has its body start at its first '无' / '合计' row.
+    An empty table (no numbers at all) has its body start at its first '无' / '合计' row. A grid
+    reconstructed from text alignment knows its header rows (its body may start with blank rows).
     """
+    if grid.n_header_rows is not None:
+        return grid.n_header_rows
     amount_rows = [cell.row for cell in grid.cells if is_amount(cell.text)]
     if amount_rows:
         return min(amount_rows)
@@ -216,10 +222,13 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
     """
     tables: list[Table] = []
     previous_page = 0
+    previous_edges: tuple[float, ...] | None = None  # the column edges of the grid the last table started with
     for grid in grids:
         found = find_title(grid.above, catalog)
         split = found[0] if found else len(grid.above)
-        before = [ln.text for ln in grid.above[:split]]
+        # An empty table printed without a grid between the table above and this one's title.
+        empties = lines_to_empty_tables(grid.page, list(grid.above[:split]), catalog)
+        before = [ln.text for ln in grid.above[: empties[0][0] if empties else split]]
         caption = lines_to_caption([ln.text for ln in grid.above[split:]], found[1] if found else None)
         footer = lines_to_caption(before)
         is_first_on_page = grid.page != previous_page
@@ -228,10 +237,18 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
             # No title: everything above is this grid's caption, except notes (they close the table above).
             caption, footer = replace(footer, notes=()), Caption(notes=footer.notes)
         previous = tables[-1] if tables else None
+        if not found and is_first_on_page and previous_edges and grid.n_cols < len(previous_edges) - 1:
+            grid = fitted_to(grid, previous_edges) or grid  # a continuation whose merged cells hide a border
         if previous:
-            tables[-1] = previous = with_footer(previous, footer, same_page=not is_first_on_page)
+            # What is printed above this title closes the table above: on this page, or at the top of the
+            # page after the one it ended on (a unit line printed below a table that filled its page).
+            follows = not is_first_on_page or previous.pages[-1] == grid.page - 1
+            tables[-1] = previous = with_footer(previous, footer, same_page=follows)
         if footer.unit and caption.unit is None and not (previous and previous.unit_source == "footer"):
             caption = replace(caption, unit=footer.unit, unit_error=None)  # a unit printed above the title
+        tables += [table for _, table in empties]
+        if empties:
+            previous_edges = None
         n_header = split_header(grid)
         header, header_texts, header_title = header_caption([c for c in grid.cells if c.row < n_header], grid.n_cols)
         for text in header_texts:
@@ -239,8 +256,15 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         if caption.title is None and header_title:
             caption = replace(caption, title=header_title)
         title, unit = caption.title, caption.unit
-        if previous and title is None and unit is None and is_first_on_page and previous.n_cols == grid.n_cols:
-            tables[-1] = continue_table(previous, grid, header, n_header)
+        if (
+            previous
+            and title is None
+            and is_first_on_page
+            and previous.n_cols == grid.n_cols
+            and (unit is None or unit == previous.unit and repeated_header_end(previous, grid) is not None)
+        ):
+            # Continued on the next page; a caption band printed inside the frame repeats with the header.
+            tables[-1] = continue_table(previous, grid)
             continue
         table = grid_to_table(grid, header, n_header, caption, catalog)
         if (
@@ -255,6 +279,7 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
         elif title is None and not any(is_amount(c.text) for c in grid.cells):
             continue  # a framed box of prose (cover, contents), not a table
         tables.append(table)
+        previous_edges = grid.col_edges
     for page, lines in trailing.items():
         footer = lines_to_caption([ln.text for ln in lines])
         for k in range(len(tables) - 1, -1, -1):
@@ -262,6 +287,21 @@ def grids_to_tables(grids: list[Grid], trailing: dict[int, list[TextLine]], cata
                 tables[k] = with_footer(tables[k], footer, same_page=True)
                 break
     return tables
+
+
+def fitted_to(grid: Grid, edges: tuple[float, ...], snap: float = 2.0) -> Grid | None:
+    """A grid whose column edges are some of `edges` (a continuation printing 合计 across 编码 and 名称 hides the
+    border between them), its cells moved onto the columns of `edges`; None when one of its edges is not there."""
+    index = []
+    for x in grid.col_edges:
+        k = min(range(len(edges)), key=lambda j: abs(edges[j] - x))
+        if abs(edges[k] - x) > snap:
+            return None
+        index.append(k)
+    if index[0] != 0 or index[-1] != len(edges) - 1:
+        return None
+    cells = tuple(replace(c, col=index[c.col], colspan=index[c.col + c.colspan] - index[c.col]) for c in grid.cells)
+    return replace(grid, n_cols=len(edges) - 1, col_edges=tuple(edges), cells=cells)
 
 
 def grid_to_table(grid: Grid, header: list[Cell], n_header: int, caption: Caption, catalog: Catalog) -> Table:
@@ -309,48 +349,65 @@ def with_footer(table: Table, footer: Caption, same_page: bool) -> Table:
     return table
 
 
-def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) -> list[Table]:
-    """Known tables printed with a title and unit line but no grid at all (an empty unruled table).
+def lines_to_empty_tables(page: int, lines: list[TextLine], catalog: Catalog) -> list[tuple[int, Table]]:
+    """Known tables printed with a title but no grid at all (an empty unruled table), each with the index of
+    its title line. A table's own lines run from its title to the next title.
 
-    A title counts only with a unit line right below it, so a contents page listing table names
-    does not make tables.
+    A title counts with a unit line right below it, or with the table's header words printed under it (its
+    unit stated elsewhere, or in its header cells); a contents page listing table names makes no tables.
     """
+    titles = [k for k, line in enumerate(lines) if looks_like_title(line.text)]
     found = []
-    for k, line in enumerate(lines):
-        if not looks_like_title(line.text):
-            continue
-        match = identify(line.text.strip(), "", "", catalog)
+    for k in titles:
+        own = [ln.text for ln in lines[k + 1 : next((j for j in titles if j > k), len(lines))]]
+        header = " ".join(text for text in own if not is_caption_line(text))
+        match = identify(lines[k].text.strip(), header, "", catalog)
         if match.table_id is None or catalog.is_form(match.table_id):
             continue
-        caption = lines_to_caption([ln.text for ln in lines[k + 1 : k + 1 + EMPTY_TABLE_UNIT_LINES]])
-        if caption.unit is None and caption.unit_error is None:
+        below = lines_to_caption(own[:EMPTY_TABLE_UNIT_LINES])
+        words = next(t.header_words for t in catalog.tables if t.id == match.table_id)
+        has_header = bool(words) and word_share(words, squash(header)) >= EMPTY_TABLE_HEADER_SHARE
+        if below.unit is None and below.unit_error is None and not has_header:
             continue
-        notes = tuple(ln.text.strip() for ln in lines[k + 1 :] if is_note(ln.text))
+        caption = lines_to_caption(own)
         found.append(
-            Table(
-                table_id=match.table_id,
-                title=line.text.strip(),
-                unit=caption.unit,
-                unit_error=caption.unit_error,
-                pages=(page,),
-                n_cols=0,
-                column_paths=(),
-                header=(),
-                rows=(),
-                notes=notes[:1],
-                department_printed=caption.organisation,
-                department_label=caption.organisation_label,
-                unit_source="caption" if caption.unit else None,
-                identification=match,
+            (
+                k,
+                Table(
+                    table_id=match.table_id,
+                    title=lines[k].text.strip(),
+                    unit=caption.unit,
+                    unit_error=caption.unit_error,
+                    pages=(page,),
+                    n_cols=0,
+                    column_paths=(),
+                    header=(),
+                    rows=(),
+                    notes=caption.notes[:1],
+                    department_printed=caption.organisation,
+                    department_label=caption.organisation_label,
+                    unit_source="caption" if caption.unit else None,
+                    identification=match,
+                ),
             )
         )
     return found
 
 
-def continue_table(table: Table, grid: Grid, header: list[Cell], n_header: int) -> Table:
+def repeated_header_end(table: Table, grid: Grid) -> int | None:
+    """The first body row of a grid that starts by printing the table's header again (a continuation on a new
+    page), None when it does not. The header's own rows are compared, so body rows printing no number right
+    under the repeated header stay body rows."""
+    rows = {c.row for c in table.header}
+    if not rows:
+        return None
+    again = [c for c in grid.cells if min(rows) <= c.row <= max(rows)]
+    return max(rows) + 1 if row_text(again) == row_text(table.header) else None
+
+
+def continue_table(table: Table, grid: Grid) -> Table:
     """Append a continuation grid; a repeated header is recognised by its text and dropped."""
-    repeated = n_header > 0 and row_text(header) == row_text(table.header)
-    first_body = n_header if repeated else 0
+    first_body = repeated_header_end(table, grid) or 0
     return replace(table, pages=table.pages + (grid.page,), rows=table.rows + tuple(body_rows(grid, first_body)))
 
 
@@ -401,8 +458,8 @@ def table_to_items(table: Table, catalog: Catalog) -> list[LineItem]:
             side = [c for c in row.cells if sides[cell.col] <= c.col < cell.col and c.text]
             # A label printed in a code column ("类 款 项" over the 合计 row of a 决算 table) is the
             # label only when the row prints none elsewhere.
-            label_cells = [c for c in side if not is_amount(c.text) and c.col not in code_cols]
-            label_cells += [c for c in side if not is_amount(c.text) and c.col in code_cols]
+            label_cells = [c for c in side if is_label(c.text) and c.col not in code_cols]
+            label_cells += [c for c in side if is_label(c.text) and c.col in code_cols]
             label = label_cells[0].text if label_cells else ""
             code = normalise_code([c.text for c in side if c.col in code_cols and c.text.strip().isdigit()])
             row_code = code
@@ -441,14 +498,15 @@ def table_sides(table: Table, code_cols: set[int]) -> list[int]:
     A two-sided table (收入 | 支出 summaries, the 决算's economic table) prints a label, and perhaps a
     code, before each side's amounts. A side starts after an amount column that a label column
     follows, and at the last group of code columns before the amount; a one-sided table is one side.
-    Read from the whole table, not the row, so that a row whose left side is blank keeps its labels apart.
+    Read from the whole table, not the row, so that a row whose left side is blank keeps its labels apart;
+    a zero printed as a dash holds an amount's place.
     """
     amount_cols, label_cols = set(), set()
     for row in table.rows:
         for c in row.cells:
             if not c.text or (c.col in code_cols and c.text.strip().isdigit()):
                 continue
-            (amount_cols if is_amount(c.text) and c.col not in code_cols else label_cols).add(c.col)
+            (amount_cols if is_amount_place(c.text) and c.col not in code_cols else label_cols).add(c.col)
     label_cols -= code_cols
     starts = []
     for col in range(table.n_cols):
@@ -461,6 +519,19 @@ def table_sides(table: Table, code_cols: set[int]) -> list[int]:
                 start = first  # the last code group before the amount starts its side
         starts.append(start)
     return starts
+
+
+def is_label(text: str) -> bool:
+    return bool(text) and not is_amount(text) and not is_zero_mark(text)
+
+
+def is_amount_place(text: str) -> bool:
+    return is_amount(text) or is_zero_mark(text)
+
+
+def is_zero_mark(text: str) -> bool:
+    """A zero printed as a dash ("-", "－", "—"): no amount, but the place of one."""
+    return squash(text) in ("-", "—", "–")
 
 
 def no_unit_message(table: Table) -> str:

@@ -85,10 +85,17 @@ def cover_labels(lines: list[str]) -> list[tuple[str, str]]:
         if not name:
             continue
         following = squash(lines[k + 1]) if k + 1 < len(lines) else ""
-        if following and len(following) <= COVER_WRAP_MAX_CHARS and not re.search(r"[:：]|\d{4}", following):
-            name += following  # a long name wrapped onto the next cover line
+        continues = len(following) <= COVER_WRAP_MAX_CHARS or is_region_only(name)
+        if following and continues and not re.search(r"[:：]|\d{4}|预算|决算", following):
+            name += following  # a long name wrapped onto the next cover line, or broken after its district
         found.append((match[1], name))
     return found
+
+
+def is_region_only(name: str) -> bool:
+    """A name that is a district and nothing more ("洪山区"): a cover line breaking the department's name after it."""
+    match = _REGION.match(name)
+    return bool(match) and match[1] == name
 
 
 def kind_from_titles(titles: list[str]) -> str | None:

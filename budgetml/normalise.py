@@ -120,9 +120,16 @@ def normalise_code(parts: list[str]) -> str | None:
     return digits if _CODE.match(digits) else None
 
 
+# A code printed in the name cell: 类/款/项 (3, 5 or 7 digits, maybe spaced) or a unit code (6 to 9 digits),
+# then the name after a space, or right after the code when the name starts with a Chinese character or a
+# bracket (a space narrower than the gap that prints one is no space at all in the text).
+_CODE_IN_NAME = re.compile(r"^(\d{3}(?:\s?\d{2}){0,2}|\d{6,9})(?:\s+(\D.*)|([\u4e00-\u9fff(（].*))$")
+
+
 def split_code_label(text: str) -> tuple[str | None, str]:
-    """Split "2060101 行政运行" (code and name in one cell) into its parts; other text is all label."""
-    match = re.match(r"^(\d{3}(?:\s?\d{2}){0,2})\s+(\D.*)$", fold(text).strip())
+    """Split "2060101 行政运行" or "2060101行政运行" (code and name in one cell) into its parts; other text is
+    all label."""
+    match = _CODE_IN_NAME.match(fold(text).strip())
     if match:
-        return normalise_code([match[1]]), match[2].strip()
+        return normalise_code([match[1]]), (match[2] or match[3]).strip()
     return None, text

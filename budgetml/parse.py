@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from budgetml.captions import is_caption_line
 from budgetml.catalog import Catalog, load_catalog
 from budgetml.datasets import rows_to_table, write_table
 from budgetml.extract import DEFAULT_ENGINE, ExtractError, pdf_to_pages
@@ -55,7 +56,7 @@ class ParsedFiling:
 
 
 def parser_version(engine: str = DEFAULT_ENGINE) -> str:
-    """The version stamped on rows and caches: the parser's own and the extraction engine's ("5-pdfium")."""
+    """The version stamped on rows and caches: the parser's own and the extraction engine's ("7-pdfium")."""
     return f"{PARSER_VERSION}-{engine}"
 
 
@@ -96,7 +97,8 @@ def parse_bytes(
     for page in pdf_to_pages(data, engine=engine):
         n_pages += 1
         n_chars += len(page.chars)
-        page_grids, lines = page_to_grids(page)
+        # A table continued without its header keeps the columns of the page before's last grid.
+        page_grids, lines = page_to_grids(page, carried=grids[-1] if grids else None)
         grids += page_grids
         if page_grids:
             trailing[page.number] = lines
@@ -112,9 +114,14 @@ def parse_bytes(
             engine=engine,
         )
 
+    for page in sorted(text_pages):
+        if page - 1 in trailing:  # a caption line a table pushed onto the next page closes that table
+            overflow = leading_captions(text_pages[page])
+            trailing[page - 1] = trailing[page - 1] + overflow
+            text_pages[page] = text_pages[page][len(overflow) :]
     tables = grids_to_tables(grids, trailing, catalog)
     for page, lines in sorted({**text_pages, **trailing}.items()):
-        empty = lines_to_empty_tables(page, lines, catalog)
+        empty = [table for _, table in lines_to_empty_tables(page, lines, catalog)]
         if empty:
             text_pages.pop(page, None)  # a table page (header lines, notes), not narrative
             position = next((k for k, t in enumerate(tables) if t.pages[0] > page), len(tables))
@@ -169,6 +176,14 @@ def parse_bytes(
         headlines,
         engine,
     )
+
+
+def leading_captions(lines: list[TextLine]) -> list[TextLine]:
+    """The caption and note lines a page starts with (`单位：元` printed below a table that filled the page before)."""
+    count = 0
+    while count < len(lines) and is_caption_line(lines[count].text):
+        count += 1
+    return lines[:count]
 
 
 def fits_yuan(amount: Decimal) -> bool:

@@ -81,3 +81,4 @@ class Grid:
     cells: tuple[Cell, ...]
     is_ruled: bool
     above: tuple[TextLine, ...]  # text lines between the previous grid (or page top) and this grid
+    n_header_rows: int | None = None  # header rows when the reconstruction knows them; None: read from the cells

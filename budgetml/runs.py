@@ -57,7 +57,7 @@ class RunSummary:
     n_flags: int | None = None
     n_flags_new: int | None = None
     report_path: str | None = None
-    parser_version: str = field(default_factory=parser_version)  # with the engine: "5-pdfium"
+    parser_version: str = field(default_factory=parser_version)  # with the engine: "7-pdfium"
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
     skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
     unknown_regions: tuple[str, ...] = ()  # districts printed by the filings that configs/regions.toml does not know

@@ -5,16 +5,19 @@ The one place these tests reach into the generator: a move inside budgetml/synth
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from budgetml.synth.config import load_sample_config
-from budgetml.synth.corpus import build_printed
+from budgetml.synth.corpus import build_printed, filing_label
+from budgetml.synth.presentation import TableDraw, draw_presentation, print_in_unit
 from budgetml.synth.render import Disclosure, LayoutSettings, TableSpec, render_pdf
 from budgetml.synth.sample import build_departments, derive_numbers, select_districts, simulate
 from budgetml.synth.sample_render import PrintedFiling, PrintedTable, write_pdf
 from budgetml.synth.seed import seed_disclosure
+from budgetml.synth.varied_layout import varied_disclosure, write_varied_pdf
 
 SEED_DEPARTMENT = "武昌区经济信息化和科技创新局(武昌区数据局)"
 
@@ -95,3 +98,27 @@ def seed_with_knobs(knobs: str, path: Path) -> Path:
     """The seed rendered with one SEED_KNOBS presentation (its forms as printed)."""
     render_pdf(seed_with_tables(lambda spec: replace(spec, **SEED_KNOBS[knobs])), path)
     return path
+
+
+def varied_filing(
+    path: Path, district: str, type_id: str, breaks: dict[str, tuple[int, ...]] | None = None, **knobs
+) -> dict:
+    """One generated filing (2025, 2024 before it) printed by the varied layout with the given presentation knobs
+    (the others drawn with seed 0; no page breaks) and page breaks before the given body rows of the given tables.
+    Returns its label: what a correct parser reads (headline_wan, expenditure_items_wan)."""
+    config = load_sample_config()
+    (profile,) = build_departments(config, select_districts(config, [district]), [type_id], 0)
+    drivers, years = simulate(config, profile, (2024, 2025), 0)
+    printed = build_printed(config, [derive_numbers(config, profile, y, d) for y, d in zip(years, drivers)])
+    presentation = draw_presentation(config.presentation, printed, random.Random(0))
+    presentation = replace(presentation, tables={t: TableDraw(False, (), True) for t in presentation.tables}, **knobs)
+    document = varied_disclosure(printed, presentation, config.presentation)
+    specs = [part for part in document.disclosure.parts if isinstance(part, TableSpec) and part.header]
+    n_rows = {table_id: len(spec.rows) for table_id, spec in zip(document.tables, specs)}
+    tables = dict(presentation.tables)
+    for table_id, before in (breaks or {}).items():
+        tables[table_id] = replace(tables[table_id], break_shares=tuple(b / n_rows[table_id] for b in before))
+    presentation = replace(presentation, tables=tables)
+    printed = print_in_unit(printed, presentation)
+    write_varied_pdf(printed, presentation, config.presentation, path)
+    return filing_label(printed, path.name, path, None, ())

@@ -139,22 +139,8 @@ def test_every_message_template_is_used_by_the_code():
     assert not unused, unused
 
 
-# Presentations whose parse still loses a figure the checks need: the project table's group headers printed
-# without vertical rules are not mapped (the parser's known limit, docs/conventions.md), so 网络建设运转维护经费's
-# budget is not read and perf.cost_target is 无法检查 there — one finding fewer, never a false one.
-PARSER_LIMITED = {"horizontal, 单位:", "three_line, 部门："}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "knobs",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="parser: unruled group headers"))
-        if k in PARSER_LIMITED
-        else k
-        for k in SEED_KNOBS
-    ],
-)
+@pytest.mark.parametrize("knobs", SEED_KNOBS)
 def test_seed_findings_do_not_change_with_presentation(knobs, tmp_path):
     """The seed rendered with the fuzzer's presentation knobs gets exactly the seed's findings (~10 s each)."""
     from budgetml.checks.rulebook import check_output

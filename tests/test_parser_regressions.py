@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from budgetml.normalise import YUAN_PER_WAN
 from budgetml.parse import filing_row, parse_file
-from budgetml.synth.render import Disclosure, Section, TableSpec, render_pdf
+from budgetml.synth.render import BodySpan, Disclosure, Section, TableSpec, render_pdf
 from budgetml.synth.render import HeaderCell as H
 from tests.presentations import (
     SEED_DEPARTMENT,
@@ -16,6 +17,7 @@ from tests.presentations import (
     expected_headlines,
     shanghai_filing,
     unruled_caption_line_seed,
+    varied_filing,
     write_printed,
 )
 
@@ -245,3 +247,77 @@ def test_caption_and_title_printed_inside_the_grid(tmp_path):
         "武昌区统计局",
     )
     assert table.column_paths == ("科目编码", "科目名称", "合计")
+
+
+# ---------------------------------------------------------------- varied presentations (budgetml sample --vary)
+
+
+def headlines_wan(parsed) -> dict[str, float | None]:
+    return {k: None if v is None else float(v / YUAN_PER_WAN) for k, v in parsed.headlines.items()}
+
+
+def test_unruled_group_header_heads_every_column_it_is_centred_on(tmp_path):
+    """The 三公 table unruled: “三公”经费预算数 is centred over 合计 … 运行费, six columns whose left border lies a
+    cell padding left of the page's text; the narrower run centred on the same point would cut 公务用车购置及运行费
+    in two (parser v6 read 合计 without its group, and no 三公 total)."""
+    path = tmp_path / "sangong.pdf"
+    label = varied_filing(path, "putuo", "justice", grid="unruled", caption="in_header", date="", repeat_header=True)
+    parsed = parse_file(path)
+    (sangong,) = [t for t in parsed.tables if t.table_id == "sangong"]
+    assert all(p.startswith("“三公”经费预算数/") for p in sangong.column_paths[:6]), sangong.column_paths
+    assert headlines_wan(parsed) == label.headline_wan
+
+
+@pytest.mark.parametrize("grid", ["three_line", "horizontal", "unruled"])
+def test_repeated_header_over_rows_printing_labels_alone(tmp_path, grid):
+    """财政拨款收支总表 broken before body rows 5 and 6 with its header repeated: the middle page prints one row,
+    labels alone (its amounts blank), under the repeated header. It is a body row of the same table, not a header
+    row of a new one (parser v6 split the table in three, two parts without a unit)."""
+    path = tmp_path / "continued.pdf"
+    label = varied_filing(
+        path,
+        "wuchang",
+        "culture_tourism",
+        breaks={"fiscal_grant_summary": (5, 6)},
+        grid=grid,
+        caption="unit_below_table",
+        repeat_header=True,
+        digits="fullwidth",
+    )
+    parsed = parse_file(path)
+    assert parsed.status == "ok", parsed.error
+    (table,) = [t for t in parsed.tables if t.table_id == "fiscal_grant_summary"]
+    assert len(table.pages) == 3
+    assert table.column_paths == ("收入/项目", "收入/预算数", "支出/项目", "支出/预算数")
+    assert headlines_wan(parsed) == label.headline_wan
+
+
+def test_continuation_with_a_cell_merged_across_a_border_joins_its_table(tmp_path):
+    """An empty 国有资本经营预算 table whose 合计 row, printed across 编码 and 名称, falls on the next page: that
+    page's grid has one border fewer. It is the same table (one part, its 空表 note with it), not a second one
+    whose missing note raised completeness.empty_table_note (parser v7 before this fix)."""
+    header = (
+        H("项目", 0, 0, colspan=2),
+        H("国有资本经营预算支出", 0, 2, colspan=3),
+        H("功能分类科目编码", 1, 0),
+        H("功能分类科目名称", 1, 1),
+        H("合计", 1, 2),
+        H("基本支出", 1, 3),
+        H("项目支出", 1, 4),
+    )
+    spec = TableSpec(
+        "2023年部门国有资本经营预算支出功能分类预算表",
+        "元",
+        header,
+        (("无", "", "", "", ""), ("合计", "", "", "", "")),
+        (1, 2, 1, 1, 1),
+        body_spans=(BodySpan(1, 0, colspan=2),),
+        break_before=(1,),
+        repeat_header=False,
+        note="注：本部门2023年无国有资本经营预算财政拨款安排的预算，故本表为空表。",
+    )
+    parsed = one_table_filing(tmp_path, spec)
+    (table,) = parsed.tables
+    assert (table.table_id, len(table.pages), table.n_cols) == ("state_capital", 2, 5)
+    assert [r.cells[0].text for r in table.rows] == ["无", "合计"]
+    assert table.notes == ("注：本部门2023年无国有资本经营预算财政拨款安排的预算，故本表为空表。",)
