@@ -158,7 +158,9 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
     require_output(output)
     written = check_output(output, workers=load_settings().worker_count)
 
-    checks = pl.read_parquet(written["checks"], columns=["is_passed", "severity"])  # never every message in memory
+    checks = pl.read_parquet(
+        written["checks"], glob=False, columns=["is_passed", "severity"]
+    )  # never every message in memory
     failed = checks.filter(pl.col("is_passed").not_())
     console.print(
         f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['is_passed'].null_count()} 项"
@@ -302,7 +304,7 @@ def score(
 
     require_output(output)
     path = score_filings(output, store=store)
-    scored = pl.read_parquet(path, columns=["is_flagged", "is_new_flag"])
+    scored = pl.read_parquet(path, glob=False, columns=["is_flagged", "is_new_flag"])
     console.print(
         f"评分 {scored.height} 个文件：需复核 {scored['is_flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个"
     )

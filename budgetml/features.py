@@ -370,7 +370,7 @@ ITEM_COLUMNS = [
 def _scan(out_dir: Path, dataset: Dataset, columns: list[str]) -> pl.LazyFrame | None:
     """The columns of a dataset, read lazily from its file or year partitions; None when absent."""
     files = dataset_files(out_dir, dataset)
-    return pl.scan_parquet(files, hive_partitioning=False).select(columns) if files else None
+    return pl.scan_parquet(files, hive_partitioning=False, glob=False).select(columns) if files else None
 
 
 def _read(out_dir: Path, dataset: Dataset, columns: list[str], where: pl.Expr) -> pl.DataFrame | None:
@@ -389,7 +389,7 @@ def _group(frame: pl.DataFrame | None, key: str = "filing_id") -> dict[str, list
 
 def usable_filings(out_dir: Path) -> pl.DataFrame:
     """The ok/partial filings of out_dir (filings.parquet rows, in its order)."""
-    return pl.read_parquet(dataset_path(Path(out_dir), FILINGS)).filter(pl.col("status") != "failed")
+    return pl.read_parquet(dataset_path(Path(out_dir), FILINGS), glob=False).filter(pl.col("status") != "failed")
 
 
 def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[FilingInputs]:
