@@ -103,7 +103,7 @@ def write_table(dataset: Dataset, table: pa.Table, out_dir: Path, partitioned: b
         _write_partitions(dataset, table, target)
         file_path(out_dir, dataset).unlink(missing_ok=True)
     else:
-        _write_file(table, target)
+        replace_file(table, target)
         shutil.rmtree(partitioned_path(out_dir, dataset), ignore_errors=True)
     write_datapackage(data_dir(out_dir))
     return target
@@ -138,14 +138,17 @@ def write_parts(dataset: Dataset, parts: Iterable[pa.Table], out_dir: Path) -> P
     return target
 
 
-def _write_file(table: pa.Table, target: Path) -> None:
+def replace_file(table: pa.Table, target: Path, durable: bool = True) -> None:
+    """Write `table` to `target` through a temporary file and a rename, so a reader sees the old file or the new one.
+    durable=False skips the fsync: for cache entries, which a power cut only makes parse again."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
     os.fchmod(fd, 0o644)  # mkstemp makes 0600; published datasets are for every researcher on the machine
     try:
         with os.fdopen(fd, "wb") as handle:
             pq.write_table(table, handle, compression="zstd")
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -165,7 +168,7 @@ def _write_partitions(dataset: Dataset, table: pa.Table, target: Path) -> None:
             mask = pc.is_null(years) if year is None else pc.equal(years, year)
             folder = building / f"{column}={NULL_PARTITION if year is None else year}"
             folder.mkdir()
-            _write_file(table.filter(mask), folder / PARTITION_FILE)
+            replace_file(table.filter(mask), folder / PARTITION_FILE)
         old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():

@@ -12,8 +12,6 @@ done; the run that follows the migration computes the later datasets (checks, fe
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +21,7 @@ import pyarrow.parquet as pq
 
 from budgetml import generations
 from budgetml.code_dictionary import code_dictionary
-from budgetml.datasets import write_table
+from budgetml.datasets import replace_file, write_table
 from budgetml.departments import departments_table, regions_table
 from budgetml.layout import cache_dir, dataset_files, migrate_flat_layout, partitioned_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
@@ -271,17 +269,6 @@ def migrate_cache(out_dir: Path) -> list[str]:
         for name in sorted(versions, key=lambda n: n == FILINGS.name):  # filings last: it marks a whole entry
             if versions[name] < SCHEMA_VERSION:
                 table = upgrade(declared[name], pq.read_table(entry / f"{name}.parquet"), versions[name], context)
-                _replace(entry / f"{name}.parquet", table)
+                replace_file(table, entry / f"{name}.parquet", durable=False)
         migrated.append(f"cache/{entry.parent.name}/{entry.name}")
     return migrated
-
-
-def _replace(target: Path, table: pa.Table) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
