@@ -6,13 +6,13 @@ from pathlib import Path
 
 import typer
 
-from budgetml import layout
-from budgetml.datasets import data_dictionary
-from budgetml.schema import FILINGS
 from budgetml.terminal import plain, plain_console
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="部门预算公开 PDFs → Parquet datasets, checks and review flags."
+    add_completion=False,
+    no_args_is_help=True,
+    help="部门预算公开 PDFs → Parquet datasets, checks and review flags.",
+    rich_markup_mode=None,
 )
 console = plain_console()
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "datasets.md"
@@ -26,6 +26,9 @@ def fail(message: object, code: int = 2) -> typer.Exit:
 
 def require_output(output: Path) -> None:
     """Stop with one Chinese line unless `output` is a budgetml output folder with published datasets."""
+    from budgetml import layout
+    from budgetml.schema import FILINGS
+
     if not output.exists():
         raise fail(
             f"输出目录 {output} 不存在：请先运行 budgetml run --output {output}，或用 --output 指定已有的输出目录"
@@ -40,6 +43,8 @@ def require_output(output: Path) -> None:
 
 def writable_output(output: Path) -> None:
     """Stop with one Chinese line when `output` exists but is a file, or a folder with other things than an output's."""
+    from budgetml import layout
+
     if output.exists() and not output.is_dir():
         raise fail(f"{output} 是文件，不是目录：请指定输出目录")
     if output.is_dir() and any(output.iterdir()):
@@ -145,13 +150,17 @@ def check(output: Path = typer.Argument(Path("output"), help="Folder holding the
 
     Example: budgetml check output
     """
-    from budgetml.checks.rulebook import check_output
-
-    require_output(output)
-    written = check_output(output)
     import polars as pl
 
-    checks = pl.read_parquet(written["checks"])
+    from budgetml.checks.rulebook import check_output
+    from budgetml.settings import load_settings
+
+    require_output(output)
+    written = check_output(output, workers=load_settings().worker_count)
+
+    checks = pl.read_parquet(
+        written["checks"], glob=False, columns=["is_passed", "severity"]
+    )  # never every message in memory
     failed = checks.filter(pl.col("is_passed").not_())
     console.print(
         f"规则检查：{checks.height} 项，未通过 {failed.height} 项（错误 {failed.filter(pl.col('severity') == 'error').height}），无法检查 {checks['is_passed'].null_count()} 项"
@@ -167,6 +176,7 @@ def docs(path: Path = typer.Option(DOCS_PATH, help="Where to write the data dict
     Example: budgetml docs
     """
     from budgetml.checks.rulebook import rules_markdown
+    from budgetml.datasets import data_dictionary
 
     path.write_text(data_dictionary(), encoding="utf-8")
     rules_path = path.parent / "rules.md"
@@ -196,6 +206,7 @@ def run(
 
     示例：budgetml run --input data/fixtures --output output
     """
+    import os
     import signal
     import sys
     from contextlib import ExitStack
@@ -219,6 +230,13 @@ def run(
             console.print(plain(exc), style="red")
             raise typer.Exit(code=2) from None
         start_watchdog()  # kill -9 of this process must not leave Prefect's server or a worker behind
+        from flows.serve import running_server
+
+        server = running_server()  # a running server (make serve, PREFECT_API_URL) saves the temporary one's start
+        if server:
+            os.environ["PREFECT_API_URL"] = server
+        elif os.environ.pop("PREFECT_API_URL", None):
+            console.print("PREFECT_API_URL 指向的 Prefect 服务器没有响应：本次使用临时服务器", style="yellow")
         from flows.nightly import nightly  # Prefect is imported here only: budgetml/ never imports it
 
         # SIGTERM (a scheduler's timeout, `kill`) unwinds like Ctrl-C, so Prefect's temporary server is stopped too.
@@ -286,7 +304,7 @@ def score(
 
     require_output(output)
     path = score_filings(output, store=store)
-    scored = pl.read_parquet(path, columns=["is_flagged", "is_new_flag"])
+    scored = pl.read_parquet(path, glob=False, columns=["is_flagged", "is_new_flag"])
     console.print(
         f"评分 {scored.height} 个文件：需复核 {scored['is_flagged'].sum()} 个，其中新增 {scored['is_new_flag'].sum()} 个"
     )

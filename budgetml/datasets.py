@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,6 +59,12 @@ def check_table(dataset: Dataset, table: pa.Table) -> None:
 
 def stamped(dataset: Dataset, table: pa.Table, out_dir: Path) -> pa.Table:
     """The table with the declared field metadata and the file metadata of this write (see the module docstring)."""
+    return pa.Table.from_arrays(table.columns, schema=stamped_schema(dataset, table, out_dir))
+
+
+def stamped_schema(dataset: Dataset, table: pa.Table, out_dir: Path) -> pa.Schema:
+    """The declared schema with the file metadata of a write of `table` (filings: its own rows; other datasets
+    count the filings.parquet beside them)."""
     meta = {
         **dataset.schema_metadata(),
         "budgetml.version": __version__,
@@ -68,7 +75,7 @@ def stamped(dataset: Dataset, table: pa.Table, out_dir: Path) -> pa.Table:
         meta["budgetml.parser_version"] = ",".join(versions)
     if n_inputs is not None:
         meta["budgetml.n_inputs"] = str(n_inputs)
-    return pa.Table.from_arrays(table.columns, schema=dataset.arrow_schema().with_metadata(meta))
+    return dataset.arrow_schema().with_metadata(meta)
 
 
 def _provenance(dataset: Dataset, table: pa.Table, out_dir: Path) -> tuple[list[str], int | None]:
@@ -96,20 +103,52 @@ def write_table(dataset: Dataset, table: pa.Table, out_dir: Path, partitioned: b
         _write_partitions(dataset, table, target)
         file_path(out_dir, dataset).unlink(missing_ok=True)
     else:
-        _write_file(table, target)
+        replace_file(table, target)
         shutil.rmtree(partitioned_path(out_dir, dataset), ignore_errors=True)
     write_datapackage(data_dir(out_dir))
     return target
 
 
-def _write_file(table: pa.Table, target: Path) -> None:
+def write_parts(dataset: Dataset, parts: Iterable[pa.Table], out_dir: Path) -> Path:
+    """Write OUT/data/<name>.parquet from parts written one after another (each checked, one in memory at a time), as
+    write_table does a whole table: atomically, stamped, then datapackage.json. Not for filings, whose file
+    metadata is counted from its own rows."""
+    if dataset.name == FILINGS.name:
+        raise SchemaError("filings is written whole (write_table): its metadata counts its own rows")
+    target = file_path(out_dir, dataset)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    schema = stamped_schema(dataset, dataset.arrow_schema().empty_table(), out_dir)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    os.fchmod(fd, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+                for part in parts:
+                    check_table(dataset, part)
+                    if part.num_rows:  # an empty table would still add an empty row group
+                        writer.write_table(pa.Table.from_arrays(part.columns, schema=schema))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    shutil.rmtree(partitioned_path(out_dir, dataset), ignore_errors=True)
+    write_datapackage(data_dir(out_dir))
+    return target
+
+
+def replace_file(table: pa.Table, target: Path, durable: bool = True) -> None:
+    """Write `table` to `target` through a temporary file and a rename, so a reader sees the old file or the new one.
+    durable=False skips the fsync: for cache entries, which a power cut only makes parse again."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
     os.fchmod(fd, 0o644)  # mkstemp makes 0600; published datasets are for every researcher on the machine
     try:
         with os.fdopen(fd, "wb") as handle:
             pq.write_table(table, handle, compression="zstd")
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -129,7 +168,7 @@ def _write_partitions(dataset: Dataset, table: pa.Table, target: Path) -> None:
             mask = pc.is_null(years) if year is None else pc.equal(years, year)
             folder = building / f"{column}={NULL_PARTITION if year is None else year}"
             folder.mkdir()
-            _write_file(table.filter(mask), folder / PARTITION_FILE)
+            replace_file(table.filter(mask), folder / PARTITION_FILE)
         old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():

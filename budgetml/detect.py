@@ -541,5 +541,5 @@ def previous_flags(out_dir: Path) -> set[str] | None:
     path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         return None
-    previous = pl.read_parquet(path, columns=["filing_id", "is_flagged"])
+    previous = pl.read_parquet(path, glob=False, columns=["filing_id", "is_flagged"])
     return set(previous.filter(pl.col("is_flagged"))["filing_id"])

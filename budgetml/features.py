@@ -18,11 +18,11 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.catalog import load_catalog
-from budgetml.datasets import rows_to_table, write_table
+from budgetml.datasets import rows_to_table, write_parts
 from budgetml.departments import DepartmentType, load_department_types, type_of
 from budgetml.feature_declarations import CHANGE_OF, EXECUTION_OF, FEATURES
 from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
-from budgetml.form_cells import FormCell, cell_of, form_rows
+from budgetml.form_cells import FormCell, form_rows
 from budgetml.identity import FilingRef, previous_filings
 from budgetml.layout import dataset_files, dataset_path
 from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
@@ -107,7 +107,7 @@ def form_to_indicators(cells: Sequence[FormCell]) -> list[Indicator]:
     found: list[Indicator] = []
     in_block, category = False, None
     for row in form_rows(cells):
-        texts = [squash(c.text) for c in row]
+        texts = [c.text_squashed for c in row]
         if any(_HEADER.match(t) for t in texts):
             in_block, category = True, None
             continue
@@ -145,8 +145,9 @@ class IndicatorCounts:
 def count_indicators(cells: Sequence[FormCell]) -> IndicatorCounts:
     """Indicators of all performance forms of one filing (one form per table_id and title)."""
     by_form: dict[tuple[str, str], list[FormCell]] = {}
+    form_tables = load_catalog().form_table_ids
     for cell in cells:
-        if cell.table_id in load_catalog().form_table_ids:
+        if cell.table_id in form_tables:
             by_form.setdefault((cell.table_id, cell.table_title), []).append(cell)
     indicators = [i for form in by_form.values() for i in form_to_indicators(form)]
     by_category = {c: sum(1 for i in indicators if i.category == c) for c in INDICATOR_CATEGORIES}
@@ -201,12 +202,39 @@ def narrative_previous(claims: Iterable[dict], year: int | None) -> dict[str, fl
 
 
 _NOT_PROJECT = re.compile(r"^(合计|总计|小计)$|本级$|支出项目$|^(其中|[一二三四五六七八九十]+、)")
+UNIT_TABLES = ("general_budget_by_unit", "income_summary")  # the tables whose 6-digit codes are units, in preference
 
 
-def count_projects(labels: Sequence[str], unit_names: Iterable[str], department: str | None) -> int:
-    """Project rows of a 项目支出表: not the total, not a unit or the department, not a category row."""
-    skip = {squash(n) for n in unit_names if n} | ({squash(department)} if department else set())
-    return sum(1 for label in labels if (s := squash(label)) and not _NOT_PROJECT.search(s) and s not in skip)
+def count_projects(items: pl.DataFrame, departments: pl.DataFrame) -> pl.DataFrame:
+    """filing_id → n_projects: the project rows of its 项目支出表 (total column; one per row and label), not the total,
+    not a unit (a label of UNIT_TABLES with a unit code) or the department itself, not a category row.
+
+    items: line_items rows (filing_id, table_id, row_index, row_label, row_label_squashed, code, column_name);
+    departments: filing_id → department_squashed (null when the filing names none).
+    """
+    name = pl.col("row_label_squashed")
+    units = items.filter(pl.col("table_id").is_in(UNIT_TABLES) & (pl.col("code").str.len_chars() >= 6))
+    projects = items.filter((pl.col("table_id") == "projects") & (pl.col("column_name") == "total"))
+    return (
+        projects.unique(["filing_id", "row_index", "row_label"])
+        .join(units.select("filing_id", name).unique(), on=["filing_id", "row_label_squashed"], how="anti")
+        .join(departments, on="filing_id", how="left")
+        .filter(
+            (name != "")
+            & ~name.str.contains(_NOT_PROJECT.pattern)
+            & (pl.col("department_squashed").is_null() | (name != pl.col("department_squashed")))
+        )
+        .group_by("filing_id")
+        .agg(pl.len().cast(pl.Int64).alias("n_projects"))
+    )
+
+
+def count_units(items: pl.DataFrame) -> pl.DataFrame:
+    """filing_id → n_units: the distinct 6-digit unit codes of its 分单位 table, else of its 收入总表 (none: absent)."""
+    coded = items.filter(pl.col("table_id").is_in(UNIT_TABLES) & (pl.col("code").str.len_chars() == 6))
+    per_table = coded.group_by("filing_id", "table_id").agg(pl.col("code").n_unique().alias("n_units"))
+    preference = pl.col("table_id").replace_strict(UNIT_TABLES, range(len(UNIT_TABLES)), return_dtype=pl.Int32)
+    return per_table.sort("filing_id", preference).unique("filing_id", keep="first").select("filing_id", "n_units")
 
 
 # ---------------------------------------------------------------- the features of one filing
@@ -230,10 +258,9 @@ class FilingInputs:
 
     filing: dict  # the filings.parquet row
     sangong: dict[str, float]  # column → 万元 (first row of the sangong table)
-    unit_codes: frozenset[str]
-    unit_names: tuple[str, ...]
-    project_labels: tuple[str, ...] | None  # None: no 项目支出表
-    form_cells: tuple[FormCell, ...]
+    n_units: int | None  # count_units (None: no unit codes printed)
+    n_projects: int | None  # count_projects; None: no 项目支出表
+    indicators: IndicatorCounts  # of its performance forms (count_indicators)
     claims: tuple[dict, ...]
     failed_checks: dict[str, int] | None  # severity → count; None: checks not run
     execution_rates: dict[str, float | None] = field(default_factory=dict)  # 决算: budget_execution item → rate %
@@ -294,13 +321,13 @@ def filing_features(
             "qualitative_target_pct": _pct(counts.n_qualitative, n) if n else None,
         }
     )
-    if inputs.project_labels is not None:
-        n_projects = count_projects(inputs.project_labels, inputs.unit_names, f["department"])
+    if inputs.n_projects is not None:
+        n_projects = inputs.n_projects
     else:
         n_projects = counts.n_project_forms if counts.n_project_forms else None
     values.update(
         {
-            "n_units": len(inputs.unit_codes) if inputs.unit_codes else None,
+            "n_units": inputs.n_units,
             "n_projects": n_projects,
             "n_failed_errors": inputs.failed_checks.get("error", 0) if inputs.failed_checks is not None else None,
             "n_failed_warnings": inputs.failed_checks.get("warning", 0) if inputs.failed_checks is not None else None,
@@ -324,13 +351,32 @@ def execution_features(inputs: FilingInputs) -> dict[str, float | None]:
 # ---------------------------------------------------------------- reading the datasets
 
 
-def _read(out_dir: Path, dataset: Dataset, columns: list[str], where: pl.Expr | None = None) -> pl.DataFrame | None:
-    """The columns of a dataset (the rows `where` holds: read from the files, not loaded whole); None when absent."""
-    files = dataset_files(out_dir, dataset)  # one file, or its year partitions
-    if not files:
-        return None
-    frame = pl.scan_parquet(files, hive_partitioning=False).select(columns)
-    return (frame.filter(where) if where is not None else frame).collect()
+# Filings whose features are computed together: their rows are read and held at once, never more.
+CHUNK_FILINGS = 5_000
+# The line items the features read: 三公, units and projects.
+ITEM_TABLES = ("sangong", *UNIT_TABLES, "projects")
+ITEM_COLUMNS = [
+    "filing_id",
+    "table_id",
+    "row_index",
+    "row_label",
+    "row_label_squashed",
+    "code",
+    "column_name",
+    "amount_wan",
+]
+
+
+def _scan(out_dir: Path, dataset: Dataset, columns: list[str]) -> pl.LazyFrame | None:
+    """The columns of a dataset, read lazily from its file or year partitions; None when absent."""
+    files = dataset_files(out_dir, dataset)
+    return pl.scan_parquet(files, hive_partitioning=False, glob=False).select(columns) if files else None
+
+
+def _read(out_dir: Path, dataset: Dataset, columns: list[str], where: pl.Expr) -> pl.DataFrame | None:
+    """The rows of a dataset `where` holds (filtered while read: the file is never loaded whole); None when absent."""
+    frame = _scan(out_dir, dataset, columns)
+    return frame.filter(where).collect(engine="streaming") if frame is not None else None
 
 
 def _group(frame: pl.DataFrame | None, key: str = "filing_id") -> dict[str, list[dict]]:
@@ -341,122 +387,159 @@ def _group(frame: pl.DataFrame | None, key: str = "filing_id") -> dict[str, list
     return grouped
 
 
-def load_inputs(out_dir: Path) -> list[FilingInputs]:
-    """The inputs of every ok/partial filing in out_dir (filings, line_items, form_cells, claims, checks)."""
+def usable_filings(out_dir: Path) -> pl.DataFrame:
+    """The ok/partial filings of out_dir (filings.parquet rows, in its order)."""
+    return pl.read_parquet(dataset_path(Path(out_dir), FILINGS), glob=False).filter(pl.col("status") != "failed")
+
+
+def load_inputs(out_dir: Path, filings: pl.DataFrame | None = None) -> list[FilingInputs]:
+    """The inputs of the given ok/partial filings (default: every one in out_dir), aggregated from line_items,
+    form_cells, claims and checks: only these filings' rows are read."""
     out_dir = Path(out_dir)
-    filings = pl.read_parquet(dataset_path(out_dir, FILINGS)).filter(pl.col("status") != "failed")
-    wanted = ("sangong", "general_budget_by_unit", "income_summary", "projects")
-    items = _read(
-        out_dir,
-        LINE_ITEMS,
-        ["filing_id", "table_id", "row_index", "row_label", "code", "column_name", "amount_wan"],
-        pl.col("table_id").is_in(wanted),
+    filings = usable_filings(out_dir) if filings is None else filings
+    ids = filings["filing_id"]
+    # Rows are read by filing_id range first: the datasets are in filing_id order, so the reader skips the rest.
+    mine = pl.col("filing_id").is_between(pl.lit(ids.min()), pl.lit(ids.max())) & pl.col("filing_id").is_in(
+        ids.implode()
     )
-    cells = _read(
-        out_dir, FORM_CELLS, ["filing_id", *FORM_CELL_COLUMNS], pl.col("table_id").is_in(load_catalog().form_table_ids)
-    )
+    items = _read(out_dir, LINE_ITEMS, ITEM_COLUMNS, mine & pl.col("table_id").is_in(ITEM_TABLES))
+    forms = load_catalog().form_table_ids
+    cells = _read(out_dir, FORM_CELLS, ["filing_id", *FORM_CELL_COLUMNS], mine & pl.col("table_id").is_in(forms))
     claims = _read(
         out_dir,
         CLAIMS,
         ["filing_id", "claim_index", "subject", "amount", "unit", "compare_year", "delta", "prev_amount"],
+        mine
+        & pl.col("compare_year").is_not_null()
+        & (pl.col("delta").is_not_null() | pl.col("prev_amount").is_not_null()),
     )
-    failed = _read(out_dir, CHECKS, ["filing_id", "severity", "is_passed"])
+    failed = _read(out_dir, CHECKS, ["filing_id", "severity", "is_passed"], mine & pl.col("is_passed").not_())
+    departments = pl.DataFrame(
+        {
+            "filing_id": ids,
+            "department_squashed": [squash(d) if d else None for d in filings["department"].to_list()],
+        },
+        schema={"filing_id": pl.String, "department_squashed": pl.String},
+    )
+    n_units: dict[str, int] = {}
+    n_projects: dict[str, int] = {}
+    sangong: dict[str, dict[str, float]] = {}
+    if items is not None:
+        n_units = dict(count_units(items).iter_rows())
+        n_projects = dict(count_projects(items, departments).iter_rows())
+        first = items.filter(pl.col("table_id") == "sangong").filter(
+            pl.col("row_index") == pl.col("row_index").min().over("filing_id")
+        )
+        for filing_id, column, amount in first.select("filing_id", "column_name", "amount_wan").iter_rows():
+            sangong.setdefault(filing_id, {})[column] = amount
+    indicators = {}
+    for (filing_id,), frame in (cells.partition_by("filing_id", as_dict=True) if cells is not None else {}).items():
+        columns = [frame[c].to_list() for c in FORM_CELL_COLUMNS]
+        indicators[filing_id] = count_indicators(
+            [FormCell(*values[:-1], tuple(values[-1])) for values in zip(*columns)]
+        )
     executed = _read(
-        out_dir, BUDGET_EXECUTION, ["filing_id", "item", "execution_rate_pct"], pl.col("item") != "function"
+        out_dir,
+        BUDGET_EXECUTION,
+        ["filing_id", "item", "execution_rate_pct"],
+        mine & (pl.col("item") != "function"),
     )
     rates_by: dict[str, dict[str, float | None]] = {}
-    for row in executed.iter_rows(named=True) if executed is not None else ():
-        rates_by.setdefault(row["filing_id"], {})[row["item"]] = row["execution_rate_pct"]
-    items_by = _group(items)
-    cells_by = _group(cells)
+    for filing_id, item, rate in executed.iter_rows() if executed is not None else ():
+        rates_by.setdefault(filing_id, {})[item] = rate
     claims_by = _group(claims.sort("filing_id", "claim_index") if claims is not None else None)
     failed_by: dict[str, dict[str, int]] = {}
     if failed is not None:
-        for row in (
-            failed.filter(pl.col("is_passed").not_()).group_by("filing_id", "severity").len().iter_rows(named=True)
-        ):
-            failed_by.setdefault(row["filing_id"], {})[row["severity"]] = row["len"]
-    inputs = []
-    for f in filings.iter_rows(named=True):
-        rows = items_by.get(f["filing_id"], [])
-        sangong = [r for r in rows if r["table_id"] == "sangong"]
-        first = min((r["row_index"] for r in sangong), default=None)
-        unit_rows = [r for r in rows if r["table_id"] == "general_budget_by_unit" and r["code"] and len(r["code"]) == 6]
-        unit_rows = unit_rows or [
-            r for r in rows if r["table_id"] == "income_summary" and r["code"] and len(r["code"]) == 6
-        ]
-        projects = sorted(
-            {
-                (r["row_index"], r["row_label"])
-                for r in rows
-                if r["table_id"] == "projects" and r["column_name"] == "total"
-            }
+        for filing_id, severity, n in failed.group_by("filing_id", "severity").len().iter_rows():
+            failed_by.setdefault(filing_id, {})[severity] = n
+    has_checks = dataset_files(out_dir, CHECKS) != []
+    return [
+        FilingInputs(
+            filing=f,
+            sangong=sangong.get(f["filing_id"], {}),
+            n_units=n_units.get(f["filing_id"]),
+            n_projects=n_projects.get(f["filing_id"], 0) if "projects" in (f["tables_found"] or ()) else None,
+            indicators=indicators.get(f["filing_id"]) or count_indicators(()),
+            claims=tuple(claims_by.get(f["filing_id"], [])),
+            failed_checks=failed_by.get(f["filing_id"], {}) if has_checks else None,
+            execution_rates=rates_by.get(f["filing_id"], {}),
         )
-        inputs.append(
-            FilingInputs(
-                filing=f,
-                sangong={r["column_name"]: r["amount_wan"] for r in sangong if r["row_index"] == first},
-                unit_codes=frozenset(r["code"] for r in unit_rows),
-                unit_names=tuple(
-                    {
-                        r["row_label"]
-                        for r in rows
-                        if r["table_id"] in ("general_budget_by_unit", "income_summary")
-                        and r["code"]
-                        and len(r["code"]) >= 6
-                    }
-                ),
-                project_labels=tuple(label for _, label in projects)
-                if "projects" in (f["tables_found"] or ())
-                else None,
-                form_cells=tuple(cell_of(c) for c in cells_by.get(f["filing_id"], [])),
-                claims=tuple(claims_by.get(f["filing_id"], [])),
-                failed_checks=failed_by.get(f["filing_id"], {}) if failed is not None else None,
-                execution_rates=rates_by.get(f["filing_id"], {}),
-            )
-        )
-    return inputs
+        for f in filings.iter_rows(named=True)
+    ]
+
+
+def form_counts(out_dir: Path) -> dict[str, int]:
+    """filing_id → the number of performance forms it prints (one per table_id and title), for the filings that print any."""
+    forms = _scan(Path(out_dir), FORM_CELLS, ["filing_id", "table_id", "table_title"])
+    if forms is None:
+        return {}
+    printed = forms.filter(pl.col("table_id").is_in(load_catalog().form_table_ids)).unique()
+    return dict(printed.group_by("filing_id").len().collect(engine="streaming").iter_rows())
 
 
 # A district where at least half of the filings print performance forms expects them from every department.
 PERFORMANCE_PRACTICE_SHARE = 0.5
 
 
-def expects_performance_forms(inputs: Sequence[FilingInputs], counts: Mapping[str, IndicatorCounts]) -> dict[str, bool]:
+def expects_performance_forms(filings: Sequence[Mapping], n_forms: Mapping[str, int]) -> dict[str, bool]:
     """filing_id → whether its missing performance forms are an omission (counted as 0) or not expected (null).
 
     Expected when its template requires them (the Wuhan/MoF template), or when most filings of its
     district and kind print them: the real Shanghai filing has none and its template none, but a district
-    whose departments all publish 绩效目标表 expects them from the one that does not.
+    whose departments all publish 绩效目标表 expects them from the one that does not. n_forms: filing_id → the
+    forms it prints (form_counts; absent: none).
     """
     printing: dict[tuple[str, str | None], list[bool]] = {}
-    for i in inputs:
-        printing.setdefault(practice_key(i.filing), []).append(counts[i.filing["filing_id"]].n_forms > 0)
+    for f in filings:
+        printing.setdefault(practice_key(f), []).append(n_forms.get(f["filing_id"], 0) > 0)
     practice = {key: sum(flags) >= PERFORMANCE_PRACTICE_SHARE * len(flags) for key, flags in printing.items()}
     return {
-        i.filing["filing_id"]: template_has_performance(i.filing["tables_found"] or (), i.filing["doc_kind"])
-        or practice[practice_key(i.filing)]
-        for i in inputs
+        f["filing_id"]: template_has_performance(f["tables_found"] or (), f["doc_kind"]) or practice[practice_key(f)]
+        for f in filings
     }
 
 
-def practice_key(filing: dict) -> tuple[str, str | None]:
+def practice_key(filing: Mapping) -> tuple[str, str | None]:
     """Whose practice a filing is judged by: its district's filings of the same kind (a 决算 prints no forms)."""
     return squash(filing["region"] or ""), filing["doc_kind"]
 
 
-def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType] | None = None) -> list[dict]:
-    """One features.parquet row per filing."""
+# What the features of a filing read of its previous filing: its id and headline figures.
+PREVIOUS_COLUMNS = ("filing_id", *(f"{headline}_wan" for headline in CHANGE_OF))
+# What the features of a filing read of the other filings (peers_of).
+PEER_COLUMNS = (
+    "filing_id", "status", "region", "department", "year", "doc_kind", "tables_found", *PREVIOUS_COLUMNS[1:]
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Peers:
+    """What the features of a filing read of the other filings."""
+
+    previous: Mapping[str, dict]  # filing_id → its previous filing's PREVIOUS_COLUMNS (identity.previous_filings)
+    expects: Mapping[str, bool]  # filing_id → expects_performance_forms
+
+
+def peers_of(filings: Sequence[Mapping], n_forms: Mapping[str, int]) -> Peers:
+    """The previous filings and the performance-form practice of `filings` (rows with PEER_COLUMNS at least)."""
+    by_id = {f["filing_id"]: {c: f[c] for c in PREVIOUS_COLUMNS} for f in filings}
+    links = previous_filings(FilingRef.of(f) for f in filings)
+    return Peers({fid: by_id[prev] for fid, prev in links.items()}, expects_performance_forms(filings, n_forms))
+
+
+def features_rows(
+    inputs: Sequence[FilingInputs], types: Sequence[DepartmentType] | None = None, peers: Peers | None = None
+) -> list[dict]:
+    """One features.parquet row per filing; peers: of all filings (default: of these inputs alone)."""
     types = load_department_types() if types is None else types
-    by_id = {i.filing["filing_id"]: i.filing for i in inputs}
-    previous = {fid: by_id[prev] for fid, prev in previous_filings(FilingRef.of(f) for f in by_id.values()).items()}
-    counts = {i.filing["filing_id"]: count_indicators(i.form_cells) for i in inputs}
-    expects = expects_performance_forms(inputs, counts)
+    counts = {i.filing["filing_id"]: i.indicators for i in inputs}
+    if peers is None:
+        peers = peers_of([i.filing for i in inputs], {fid: c.n_forms for fid, c in counts.items()})
     rows = []
     for i in inputs:
         f = i.filing
-        prev = previous.get(f["filing_id"])
-        values = filing_features(i, prev, counts[f["filing_id"]], expects[f["filing_id"]])
+        prev = peers.previous.get(f["filing_id"])
+        values = filing_features(i, prev, counts[f["filing_id"]], peers.expects[f["filing_id"]])
         rows.append(
             {
                 "filing_id": f["filing_id"],
@@ -478,6 +561,15 @@ def features_rows(inputs: Sequence[FilingInputs], types: Sequence[DepartmentType
 
 
 def build_features(out_dir: Path) -> Path:
-    """Compute features.parquet from the datasets in out_dir (parse and check stages); returns its path."""
-    rows = features_rows(load_inputs(Path(out_dir)))
-    return write_table(FEATURES_DATASET, rows_to_table(FEATURES_DATASET, rows), Path(out_dir))
+    """Compute features.parquet from the datasets in out_dir (parse and check stages); returns its path.
+
+    The filings are read and computed CHUNK_FILINGS at a time and written part by part: memory holds the
+    filings table and one chunk's rows, whatever the number of filings.
+    """
+    out = Path(out_dir)
+    filings = usable_filings(out)
+    peers = peers_of(filings.select(PEER_COLUMNS).to_dicts(), form_counts(out))
+    types = load_department_types()
+    chunks = (filings.slice(start, CHUNK_FILINGS) for start in range(0, filings.height, CHUNK_FILINGS))
+    parts = (rows_to_table(FEATURES_DATASET, features_rows(load_inputs(out, chunk), types, peers)) for chunk in chunks)
+    return write_parts(FEATURES_DATASET, parts, out)

@@ -184,7 +184,7 @@ def _list_columns(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl
     """`columns` of the given rows of the file (with `row`), read slice by slice so memory follows the slice."""
     wanted = pl.Series("row", sorted(set(rows)), dtype=pl.UInt32)
     parts = [
-        pl.scan_parquet(path)
+        pl.scan_parquet(path, glob=False)
         .slice(first, last - first + 1)
         .with_row_index("row", offset=first)
         .filter(pl.col("row").is_in(wanted.implode()))
@@ -195,7 +195,7 @@ def _list_columns(path: Path, rows: Sequence[int], columns: Sequence[str]) -> pl
     return (
         pl.concat(parts)
         if parts
-        else pl.scan_parquet(path).with_row_index("row").select("row", *columns).head(0).collect()
+        else pl.scan_parquet(path, glob=False).with_row_index("row").select("row", *columns).head(0).collect()
     )
 
 
@@ -207,7 +207,7 @@ def failed_checks(out_dir: Path, filing_ids: Sequence[str] | None = None, with_b
     if not path.exists():
         return pl.from_arrow(CHECKS.arrow_schema().empty_table()).select(columns).with_columns(row=pl.lit(0, pl.UInt32))
     lists = [c for c in columns if c in (PAGES, BOXES)]
-    scan = pl.scan_parquet(path).with_row_index("row").filter(pl.col(PASSED).not_())
+    scan = pl.scan_parquet(path, glob=False).with_row_index("row").filter(pl.col(PASSED).not_())
     if filing_ids is not None:
         scan = scan.filter(pl.col("filing_id").is_in(pl.Series(list(filing_ids), dtype=pl.String).implode()))
     scalars = scan.select(*(c for c in columns if c not in lists), "row").collect()
@@ -220,7 +220,9 @@ def check_counts(out_dir: Path, failed: pl.DataFrame) -> dict[str, int]:
     (not_run): only the verdict column of checks.parquet is read again."""
     counts = {s: 0 for s in SEVERITY_LABELS} | dict(failed.group_by("severity").len().iter_rows())
     path = dataset_path(out_dir, CHECKS)
-    not_run = pl.scan_parquet(path).select(pl.col(PASSED).null_count()).collect().item() if path.exists() else 0
+    not_run = (
+        pl.scan_parquet(path, glob=False).select(pl.col(PASSED).null_count()).collect().item() if path.exists() else 0
+    )
     return {**counts, "not_run": int(not_run)}
 
 

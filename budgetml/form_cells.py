@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
+
+from budgetml.normalise import squash
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class FormCell:
     colspan: int
     text: str
     bbox: tuple[float, float, float, float]
+
+    @cached_property
+    def text_squashed(self) -> str:
+        """The text as labels are matched (budgetml.normalise.squash), folded once per cell."""
+        return squash(self.text)
 
 
 # The form_cells.parquet columns a FormCell is read from (filing_id aside).

@@ -14,7 +14,6 @@ import hashlib
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from budgetml.code_dictionary import code_dictionary
-from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.datasets import read_table, replace_file, rows_to_table, write_table
 from budgetml.departments import departments_table, regions_table
 from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
 from budgetml.layout import cache_dir, dataset_path, partitioned_path
@@ -192,7 +191,7 @@ def store_outcome(out_dir: Path, outcome: ParseOutcome, limits: ParseLimits) -> 
     folder = cache_root(out_dir, limits.parser_version) / name
     folder.mkdir(parents=True, exist_ok=True)
     for dataset in parse_datasets():
-        _write_quick(outcome.tables[dataset.name], folder / dataset.file_name)
+        replace_file(outcome.tables[dataset.name], folder / dataset.file_name, durable=False)
     return name
 
 
@@ -203,18 +202,6 @@ def read_entry(out_dir: Path, name: str, version: str | None = None) -> dict[str
     except (OSError, pa.ArrowException) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise CacheError(f"缓存条目 {folder} 已损坏（{exc}），已删除；请重新运行，该文件将被重新解析") from exc
-
-
-def _write_quick(table: pa.Table, target: Path) -> None:
-    """Temporary file and rename, without fsync: a cache entry lost in a power cut is just parsed again."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 # --- assembling and publishing -----------------------------------------------------------------

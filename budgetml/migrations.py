@@ -12,8 +12,6 @@ done; the run that follows the migration computes the later datasets (checks, fe
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -23,10 +21,10 @@ import pyarrow.parquet as pq
 
 from budgetml import generations
 from budgetml.code_dictionary import code_dictionary
-from budgetml.datasets import write_table
+from budgetml.datasets import replace_file, write_table
 from budgetml.departments import departments_table, regions_table
 from budgetml.layout import cache_dir, dataset_files, migrate_flat_layout, partitioned_path
-from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN
+from budgetml.normalise import UNIT_TO_YUAN, YUAN_PER_WAN, squash
 from budgetml.parse import with_keys
 from budgetml.quality import with_quality
 from budgetml.schema import (
@@ -171,6 +169,12 @@ def _features_v3(table: pa.Table, context: dict) -> pa.Table:
     return _with_column(table, "doc_kind", ["budget"] * table.num_rows, pa.string())
 
 
+def _line_items_v4(table: pa.Table, context: dict) -> pa.Table:
+    """row_label_squashed: the row label as the rules match it, from the printed row_label (exactly what the parser
+    now writes)."""
+    return _with_column(table, "row_label_squashed", [squash(v) for v in table["row_label"].to_pylist()], pa.string())
+
+
 Step = Callable[[pa.Table, dict], pa.Table]
 # STEPS[n][dataset] upgrades a dataset of version n to n + 1; a dataset not named keeps its columns.
 STEPS: dict[int, dict[str, Step]] = {
@@ -184,6 +188,7 @@ STEPS: dict[int, dict[str, Step]] = {
         "runs": _runs_v2,
     },
     2: {"features": _features_v3},
+    3: {"line_items": _line_items_v4},
 }
 
 
@@ -264,17 +269,6 @@ def migrate_cache(out_dir: Path) -> list[str]:
         for name in sorted(versions, key=lambda n: n == FILINGS.name):  # filings last: it marks a whole entry
             if versions[name] < SCHEMA_VERSION:
                 table = upgrade(declared[name], pq.read_table(entry / f"{name}.parquet"), versions[name], context)
-                _replace(entry / f"{name}.parquet", table)
+                replace_file(table, entry / f"{name}.parquet", durable=False)
         migrated.append(f"cache/{entry.parent.name}/{entry.name}")
     return migrated
-
-
-def _replace(target: Path, table: pa.Table) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise

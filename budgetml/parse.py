@@ -25,7 +25,7 @@ from budgetml.items import (
     with_document_unit,
 )
 from budgetml.metadata import FilingMeta, NarrativeSection, cover_to_meta, lines_to_sections
-from budgetml.normalise import YUAN_PER_WAN, UnitError, document_unit
+from budgetml.normalise import YUAN_PER_WAN, UnitError, document_unit, squash
 from budgetml.quality import quality_of
 from budgetml.records import Grid, TextLine
 from budgetml.regions import region_code
@@ -34,7 +34,7 @@ from budgetml.tables import page_to_grids
 
 # Bump when parsing output changes: cached rows of an older version are parsed again. Rows and caches carry
 # it together with the extraction engine (parser_version), so rows of one engine never stand in for the other's.
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 PARSE_DATASETS = (FILINGS, LINE_ITEMS, NARRATIVE, FORM_CELLS, TABLES)  # what the parse stage writes
 
 
@@ -278,6 +278,7 @@ def item_rows(parsed: ParsedFiling) -> list[dict]:
             "page": item.page,
             "row_index": item.row_index,
             "row_label": item.row_label,
+            "row_label_squashed": squash(item.row_label),
             "code": item.code,
             "column_index": item.column_index,
             "column_name": item.column,

@@ -218,7 +218,7 @@ class ReportContext:
 
 def _read(out_dir: Path, dataset: Dataset, columns: tuple[str, ...] | None = None) -> pl.DataFrame | None:
     path = dataset_path(out_dir, dataset)
-    return pl.read_parquet(path, columns=list(columns) if columns else None) if path.exists() else None
+    return pl.read_parquet(path, glob=False, columns=list(columns) if columns else None) if path.exists() else None
 
 
 def _finite(value: float | None) -> float | None:

@@ -36,7 +36,7 @@ def find_filing(out_dir: Path, filing_id: str) -> dict:
     prefix = filing_id.strip().lower()
     if len(prefix) < MIN_PREFIX:
         raise ReviewError(f"文件编号（filing_id）至少写前 {MIN_PREFIX} 位")
-    matches = pl.read_parquet(path).filter(pl.col("filing_id").str.starts_with(prefix)).to_dicts()
+    matches = pl.read_parquet(path, glob=False).filter(pl.col("filing_id").str.starts_with(prefix)).to_dicts()
     if not matches:
         raise ReviewError(f"{path} 中没有编号以 {prefix} 开头的文件")
     if len({m["filing_id"] for m in matches}) > 1:
@@ -59,7 +59,7 @@ def record_decision(
         checks_path = dataset_path(out_dir, CHECKS)
         if checks_path.exists():
             known = set(
-                pl.read_parquet(checks_path, columns=["filing_id", "rule_id"]).filter(
+                pl.read_parquet(checks_path, glob=False, columns=["filing_id", "rule_id"]).filter(
                     pl.col("filing_id") == filing["filing_id"]
                 )["rule_id"]
             )
@@ -94,7 +94,12 @@ def review_queue(out_dir: Path, store: Path | None = None, settings: QueueSettin
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 {ANOMALIES.file_name}：请先运行 budgetml score")
     settings = settings or load_queue_settings()
-    queued = pl.read_parquet(path).filter(in_queue(settings, warned_filings(out_dir, settings))).sort("rank").to_dicts()
+    queued = (
+        pl.read_parquet(path, glob=False)
+        .filter(in_queue(settings, warned_filings(out_dir, settings)))
+        .sort("rank")
+        .to_dicts()
+    )
     states = review_states(all_decisions(store or default_store_path()), queued)
     items = [
         QueueItem(

@@ -50,7 +50,7 @@ def warned_filings(out_dir: Path, settings: QueueSettings) -> list[str]:
     path = dataset_path(out_dir, CHECKS)
     if not settings.warning_rules or not path.exists():
         return []
-    failed = pl.scan_parquet(path).filter(
+    failed = pl.scan_parquet(path, glob=False).filter(
         pl.col("is_passed").not_(), pl.col("rule_id").is_in(list(settings.warning_rules))
     )
     return failed.select(pl.col("filing_id").unique()).collect()["filing_id"].to_list()

@@ -61,6 +61,7 @@ class RunSummary:
     outputs: dict[str, str] = field(default_factory=dict)  # dataset name → path written or kept
     skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
     unknown_regions: tuple[str, ...] = ()  # districts printed by the filings that configs/regions.toml does not know
+    prefect_server: str | None = None  # API address of the running Prefect server reported to; None: the temporary one
 
 
 def summarise(
@@ -131,6 +132,7 @@ def append_run(out_dir: Path, summary: RunSummary) -> Path:
         "inputs": list(summary.inputs),
         "executor": summary.executor,
         "n_workers": summary.n_workers,
+        "prefect_api_url": summary.prefect_server,
         "parser_version": summary.parser_version,
         **{name: getattr(summary, name) for name in _COUNTS},
         "stage_durations": [{"stage": s, "duration_s": d} for s, d in summary.stage_durations],
@@ -189,6 +191,9 @@ def summary_text(summary: RunSummary) -> str:
         )
         + f"，{summary.n_workers} 个并行进程",
         "各阶段用时：" + "；".join(f"{STAGE_LABELS.get(s, s)} {d:.1f} 秒" for s, d in summary.stage_durations),
+        f"Prefect：常驻服务器 {plain(summary.prefect_server)}"
+        if summary.prefect_server
+        else "Prefect：本次运行启动的临时服务器（没有正在运行的服务器；make serve 可常驻一个，省去每次的启动时间）",
     ]
     if summary.n_findings is not None:
         lines.append(f"一致性检查发现：{summary.n_findings} 条（比上次新增 {summary.n_findings_new} 条）")

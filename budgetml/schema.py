@@ -16,7 +16,7 @@ from budgetml.feature_declarations import YOY_BASES
 # Bump when a published column is renamed, retyped, added or removed: budgetml/migrations.py brings the
 # datasets of an older output folder up to this version (without reparsing), and every file says its
 # version in its metadata (`budgetml.schema_version`; files without it are version 1).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Money in yuan, exactly: 24 digits with 4 decimals holds any budget printed to 0.01 of 万元 or 元.
 YUAN = pa.decimal128(24, 4)
@@ -314,6 +314,14 @@ LINE_ITEMS = Dataset(
             example="行政运行",
         ),
         Column(
+            "row_label_squashed",
+            pa.string(),
+            "row_label as labels are matched (budgetml.normalise.squash: full-width forms folded, every space removed),"
+            " computed once at parse time: 收 入 总 计 gives 收入总计.",
+            nullable=False,
+            example="收入总计",
+        ),
+        Column(
             "code",
             pa.string(),
             "Classification code as one digit string (204 06 01 and 2040601 both give 2040601); null when the row has none.",
@@ -574,6 +582,13 @@ RUNS = Dataset(
             "Parallel parse workers (local processes or Dask batches in flight).",
             unit="count",
             nullable=False,
+        ),
+        Column(
+            "prefect_api_url",
+            pa.string(),
+            "The running Prefect server the run reported to (`make serve`'s, or PREFECT_API_URL's); null when the run "
+            "started Prefect's temporary server.",
+            example="http://127.0.0.1:4200/api",
         ),
         Column(
             "parser_version", pa.string(), "Parser version (with its engine) in force for this run.", nullable=False

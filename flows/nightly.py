@@ -9,7 +9,9 @@ together at the end: a run killed at any stage leaves the last completed run's d
 since the last run" is always counted against those.
 
 The later stages, each a library function over the (staged) output folder (skipped with later_stages=False):
-    budgetml.checks.rulebook.check_output(out_dir: Path) -> dict  writes claims.parquet, checks.parquet, budget_execution.parquet
+    budgetml.checks.rulebook.check_output(out_dir: Path, run_shards) -> dict  writes claims.parquet, checks.parquet,
+        budget_execution.parquet; its shards run in local worker processes, or as tasks on the Dask cluster when one
+        is configured
     budgetml.features.build_features(out_dir: Path) -> object  writes features.parquet
     budgetml.detect.score_filings(out_dir: Path) -> object     writes anomalies.parquet
     budgetml.report.write_report(out_dir: Path, summary: budgetml.runs.RunSummary) -> Path
@@ -24,10 +26,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
@@ -35,12 +39,12 @@ from prefect.futures import as_completed
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from budgetml import generations, incremental, isolation, runs
-from budgetml.checks.rulebook import check_output
-from budgetml.datasets import read_table
+from budgetml.checks.rulebook import check_output, check_shard, local_pool
 from budgetml.detect import score_filings
 from budgetml.features import build_features
 from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
+from budgetml.layout import dataset_files
 from budgetml.lock import OutputLocked, output_lock
 from budgetml.migrations import migrate_output
 from budgetml.progress import parse_progress
@@ -231,8 +235,9 @@ def nightly(
             output_dir=out,
             skipped=skipped,
         )
+        summary = replace(summary, prefect_server=PREFECT_API_URL.value() or None)
         if later_stages:
-            summary = _later_stages(summary, staged, timed)
+            summary = _later_stages(summary, staged, timed, _later_functions(workers, dask_address))
             so_far = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
             path = timed("report", task(write_report, name="report", cache_policy=NO_CACHE), staged, so_far)
             summary = replace(summary, report_path=str(generations.published_path(out, staged, path)))
@@ -264,31 +269,75 @@ def _parse(
 @dataclass(frozen=True)
 class LaterStage:
     stage: str
-    function: Callable  # called as function(out_dir: Path)
     dataset: str | None = None  # what it writes, when its rows are counted in the run summary
     counted: pc.Expression | None = None  # the rows that count (findings, flags)
+    counted_columns: tuple[str, ...] = ()  # the columns `counted` reads
     fields: tuple[str, str] = ("", "")  # summary fields for the count and for those new since the last run
 
 
 LATER_STAGES = (
-    LaterStage("checks", check_output, "checks", ~pc.field("is_passed"), ("n_findings", "n_findings_new")),
-    LaterStage("features", build_features),
-    LaterStage("scoring", score_filings, "anomalies", pc.field("is_flagged"), ("n_flags", "n_flags_new")),
+    LaterStage("checks", "checks", ~pc.field("is_passed"), ("is_passed",), ("n_findings", "n_findings_new")),
+    LaterStage("features"),
+    LaterStage("scoring", "anomalies", pc.field("is_flagged"), ("is_flagged",), ("n_flags", "n_flags_new")),
 )
 
 
-def _later_stages(summary: runs.RunSummary, out: Path, timed: Callable) -> runs.RunSummary:
+def _later_functions(workers: int, dask_address: str | None) -> dict[str, Callable]:
+    """Each later stage as a function of the output folder: the checks on the run's workers (local processes, or the
+    Dask cluster's), features and scoring in this process."""
+    runner = _checks_on_dask(dask_address) if dask_address else local_pool(workers)
+    return {
+        "checks": partial(check_output, run_shards=runner),
+        "features": build_features,
+        "scoring": score_filings,
+    }
+
+
+def _later_stages(
+    summary: runs.RunSummary, out: Path, timed: Callable, functions: dict[str, Callable]
+) -> runs.RunSummary:
     """Run checks, features and scoring; count findings and flags new since the last run."""
     declared = {d.name: d for d in DATASETS}
     for later in LATER_STAGES:
         dataset = declared.get(later.dataset) if later.dataset else None
-        before = read_table(dataset, out) if dataset else None
-        timed(later.stage, run_stage, later.stage, later.function, str(out))
-        after = read_table(dataset, out) if dataset else None
+        before = _counted_rows(dataset, later, out) if dataset else None
+        timed(later.stage, run_stage, later.stage, functions[later.stage], str(out))
+        after = _counted_rows(dataset, later, out) if dataset else None
         if after is not None:
             total, new = runs.count_new(dataset, before, after, later.counted)
             summary = replace(summary, **dict(zip(later.fields, (total, new))))
     return summary
+
+
+def _counted_rows(dataset, later: LaterStage, out: Path) -> pa.Table | None:
+    """The rows of a stage's dataset that count (their key and the counted columns only: never the whole dataset)."""
+    files = dataset_files(out, dataset)
+    if not files:
+        return None
+    columns = list(dict.fromkeys([*dataset.key, *later.counted_columns]))
+    return pa.concat_tables([pq.read_table(path, columns=columns, filters=later.counted) for path in files])
+
+
+@task(cache_policy=NO_CACHE)
+def check_shard_task(work: str, shard: int) -> None:
+    """One shard of the checks on a Dask worker (the output folder must be at the same path there)."""
+    check_shard(Path(work), shard)
+
+
+@flow(name="budgetml-checks-on-dask")
+def checks_on_dask(work: str, n_shards: int) -> None:
+    """Check every shard as a task of this subflow's DaskTaskRunner."""
+    api_url = str(get_run_context().client.api_url)
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        for future in as_completed(list(check_shard_task.map(unmapped(work), range(n_shards)))):
+            future.result()
+
+
+def _checks_on_dask(address: str) -> Callable[[Path, int], None]:
+    from prefect_dask import DaskTaskRunner
+
+    subflow = checks_on_dask.with_options(task_runner=DaskTaskRunner(address=address))
+    return lambda work, n: subflow(str(work), n) if n else None
 
 
 def pause_for_test(stage: str) -> None:

@@ -1,5 +1,8 @@
 """`make serve`: a local Prefect server bound to 127.0.0.1 (state in .prefect/) serving the nightly flow on its cron.
 
+While it runs, `budgetml run` reports to it (running_server) instead of starting Prefect's temporary server
+(~13 s on every run): the address is recorded in the Prefect home, and PREFECT_API_URL names any other server.
+
 Scheduling needs a running server: with Prefect's temporary server, flow.serve() never runs anything.
 Ctrl-C stops the flow's runner first (which pauses the schedule), then the server.
 
@@ -26,6 +29,10 @@ from flows.served import SERVED_OUTPUT_ENV, SERVED_ROOTS_ENV, served_input_roots
 
 SERVER_START_TIMEOUT_S = 120  # ~8 s on this 2-core machine; the first start also creates the database
 SERVER_STOP_TIMEOUT_S = 30
+# In the Prefect home: the API address of the server `make serve` started, while it runs.
+SERVER_FILE = "budgetml-server-url"
+# A running server answers its health check in milliseconds; a missing one refuses the connection at once.
+HEALTH_TIMEOUT_S = 2.0
 
 
 def serve_nightly(
@@ -35,13 +42,53 @@ def serve_nightly(
     server = start_server(port)
     try:
         wait_until_healthy(api_url, server)
+        record_server(api_url)
         print(f"Prefect 服务器已启动：http://127.0.0.1:{port}（按 Ctrl-C 停止）", flush=True)
         serve_flow(api_url, output, inputs, cron)
     except KeyboardInterrupt:
         pass
     finally:
         stop_server(server)
+        forget_server(api_url)
         print("已停止调度与 Prefect 服务器", flush=True)
+
+
+def prefect_home() -> Path:
+    """Where Prefect keeps its state for this project (PREFECT_HOME, else the project's .prefect/, as prefect.toml says)."""
+    return Path(os.environ.get("PREFECT_HOME") or PROJECT_DIR / ".prefect")
+
+
+def record_server(api_url: str) -> None:
+    """Say in the project's Prefect home which address the server of `make serve` answers on (for `budgetml run`)."""
+    prefect_home().mkdir(parents=True, exist_ok=True)
+    (prefect_home() / SERVER_FILE).write_text(api_url, encoding="utf-8")
+
+
+def forget_server(api_url: str) -> None:
+    path = prefect_home() / SERVER_FILE
+    if path.exists() and path.read_text(encoding="utf-8").strip() == api_url:
+        path.unlink()
+
+
+def running_server() -> str | None:
+    """The API address of a running Prefect server for `budgetml run` to report to: PREFECT_API_URL's, else the one
+    `make serve` started for this project (recorded in its Prefect home); None when neither answers, and the run
+    starts Prefect's temporary server."""
+    recorded = prefect_home() / SERVER_FILE
+    candidates = [
+        os.environ.get("PREFECT_API_URL"),
+        recorded.read_text(encoding="utf-8").strip() if recorded.exists() else None,
+    ]
+    return next((url for url in candidates if url and is_healthy(url)), None)
+
+
+def is_healthy(api_url: str, timeout_s: float = HEALTH_TIMEOUT_S) -> bool:
+    """Whether a Prefect server answers its health check at api_url."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout_s) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def start_server(port: int) -> subprocess.Popen:

@@ -1,13 +1,14 @@
 """Compare two output folders dataset by dataset: are the rows identical, apart from what differs from run to run?
 
-Usage: python scripts/compare_outputs.py BEFORE AFTER [--show N]
+Usage: python scripts/compare_outputs.py BEFORE AFTER [--show N] [--ignore DATASET.COLUMN ...]
 
 Every dataset declared in budgetml/schema.py is looked for in both folders (at the top or anywhere below,
 outside hidden folders, so a folder that keeps its datasets in data/ compares with one that does not); a
 dataset partitioned by year (line_items/year=2025/part-0.parquet …) is read as one.
 Rows are matched by the dataset's key (runs, keyed by its run id, by order); values are compared exactly (floats too: NaN equals NaN). Ignored:
 the run's own identity and timing (runs: run_id, started_at, duration_s, stage_durations, report_path;
-inputs: parse_s, peak_rss_mb). Exit status 0 when every dataset is identical, 1 otherwise.
+inputs: parse_s, peak_rss_mb), and the columns named with --ignore (a column one side does not have yet, say; it is
+dropped from both sides). Exit status 0 when every dataset is identical, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -58,9 +59,13 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def compare_dataset(dataset: Dataset, before: list[Path], after: list[Path], show: int) -> list[str]:
-    """Differences between the two copies of one dataset, as lines to print (none: identical)."""
+def compare_dataset(
+    dataset: Dataset, before: list[Path], after: list[Path], show: int, dropped: frozenset[str] = frozenset()
+) -> list[str]:
+    """Differences between the two copies of one dataset, as lines to print (none: identical); `dropped` columns
+    are left out of both."""
     a, b = _read(before), _read(after)
+    a, b = (t.drop_columns([c for c in t.column_names if c in dropped]) for t in (a, b))
     problems = []
     if a.schema.remove_metadata() != b.schema.remove_metadata():
         problems.append(f"  schema differs:\n    before {a.schema}\n    after  {b.schema}")
@@ -92,7 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--show", type=int, default=5, help="Differences shown per dataset.")
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="DATASET.COLUMN", help="A column left out (repeatable)."
+    )
     args = parser.parse_args(argv)
+    dropped: dict[str, set[str]] = {}
+    for name in args.ignore:
+        dataset_name, _, column = name.partition(".")
+        dropped.setdefault(dataset_name, set()).add(column)
     identical = True
     for dataset in DATASETS:
         before, after = find_dataset(args.before, dataset), find_dataset(args.after, dataset)
@@ -103,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             identical = False
             print(f"{dataset.name}: only in {'after' if before is None else 'before'}")
             continue
-        problems = compare_dataset(dataset, before, after, args.show)
+        left_out = frozenset(dropped.get(dataset.name, ()))
+        problems = compare_dataset(dataset, before, after, args.show, left_out)
         rows = sum(pq.read_metadata(p).num_rows for p in after)
-        ignored = sorted(VOLATILE.get(dataset.name, ()))
+        ignored = sorted(VOLATILE.get(dataset.name, set()) | left_out)
         note = f" (ignoring {', '.join(ignored)})" if ignored else ""
         print(f"{dataset.name}: {'identical' if not problems else 'DIFFERENT'}, {rows} rows{note}")
         for line in problems:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from budgetml import datasets
 from budgetml.identity import department_id
+from budgetml.normalise import squash
 from budgetml.quality import quality_of
 from budgetml.regions import region_code
 from budgetml.schema import (
@@ -140,6 +141,7 @@ def item(
         "page": page,
         "row_index": row_index,
         "row_label": label,
+        "row_label_squashed": squash(label),
         "code": code,
         "column_index": 1,
         "column_name": column,

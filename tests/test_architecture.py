@@ -61,3 +61,29 @@ def test_the_check_finds_a_deferred_import(tmp_path):
     module = tmp_path / "stage.py"
     module.write_text('"""A stage."""\n\nimport math\n\nX = 1\nimport os\n\n\ndef f():\n    import json\n')
     assert late_imports(module) == ["line 6: mid-file import", "line 10: import inside a block"]
+
+
+def glob_reads(path: Path) -> list[str]:
+    """polars reads (read_parquet, scan_parquet) without glob=False: a folder named `out[1]` would be a pattern."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"line {node.lineno}: {node.func.attr} without glob=False"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("read_parquet", "scan_parquet")
+        and not any(
+            k.arg == "glob" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords
+        )
+    ]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_datasets_are_read_as_paths_never_as_glob_patterns(path):
+    assert glob_reads(path) == []
+
+
+def test_the_check_finds_a_glob_read(tmp_path):
+    module = tmp_path / "stage.py"
+    module.write_text('import polars as pl\n\npl.read_parquet("a", glob=False)\npl.scan_parquet("b")\n')
+    assert glob_reads(module) == ["line 4: scan_parquet without glob=False"]

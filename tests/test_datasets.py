@@ -28,6 +28,7 @@ def item_row(amount: Decimal, **overrides) -> dict:
         "page": 3,
         "row_index": 0,
         "row_label": "合计",
+        "row_label_squashed": "合计",
         "code": None,
         "column_index": 2,
         "column_name": "total",

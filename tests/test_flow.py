@@ -19,9 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from budgetml import incremental
+from budgetml.checks.rulebook import check_output
 from budgetml.layout import dataset_path
 from budgetml.lock import OutputLocked
-from budgetml.schema import FILINGS, INPUTS, LINE_ITEMS, RUNS
+from budgetml.schema import CHECKS, FILINGS, INPUTS, LINE_ITEMS, RUNS
 from tests import flowdata
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,12 +130,19 @@ def test_parse_on_a_local_dask_cluster(api_url, nightly, tmp_path):
             output=str(out),
             dask_address=cluster.scheduler_address,
             settings_path=settings_file(tmp_path, batch_files=2),
-            later_stages=False,
         )
     assert summary.executor == f"dask {cluster.scheduler_address}"
     assert (summary.n_parsed, summary.n_failed) == (4, 0)
     assert sorted(r["department"] for r in rows(out, FILINGS)) == [f"武昌区测试{k:02d}局" for k in range(4)]
     assert len(list(incremental.cache_root(out).iterdir())) == 4  # results were cached by the flow process
+    # The checks ran as a task on the cluster (a subflow of the run): the rows the checks write in this process.
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        assert "budgetml-checks-on-dask" in {f.name for f in client.read_flows()}
+    on_cluster = rows(out, CHECKS)
+    check_output(out)
+    assert rows(out, CHECKS) == on_cluster and summary.n_findings == sum(c["is_passed"] is False for c in on_cluster)
 
 
 def cli_run(folder: Path, out: Path, env: dict, *extra: str) -> subprocess.Popen:
@@ -164,7 +172,8 @@ def test_kill_9_of_the_run_leaves_no_process_and_the_next_run_completes(nightly,
     flowdata.stalling_pdf(folder / "zz-long.pdf")  # parsed last (smallest): a worker is mid-parse at the kill
 
     mark = uuid.uuid4().hex  # every process of the killed run inherits it: finds orphans
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # Prefect starts its temporary server
+    # The run starts the temporary server (its uvicorn is awaited below): no PREFECT_API_URL, no make serve recorded.
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(tmp_path / "home")}
     proc = cli_run(folder, out, {**env, "BUDGETML_TEST_MARK": mark}, "--workers", "1", "--parse-only")
     try:
         wait_for(lambda: len(list(incremental.cache_root(out).glob("*/filings.parquet"))) >= 6, proc, "6 cached files")
@@ -413,3 +422,38 @@ def test_the_server_answers_cors_for_its_own_origin_only_and_wants_a_csrf_token(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(post, timeout=10)
     assert refused.value.code == 403
+
+
+def test_run_reports_to_the_running_server_named_by_prefect_api_url_or_recorded_by_make_serve(api_url, tmp_path):
+    """No temporary server when one is up: PREFECT_API_URL's when it answers, else the one make serve recorded."""
+    from prefect import get_client
+
+    from flows.serve import forget_server, record_server, running_server
+
+    folder = tmp_path / "in"
+    flowdata.budget_corpus(folder, 1)
+    home, dead = tmp_path / "home", f"http://127.0.0.1:{free_port()}/api"
+    env = {**os.environ, "PREFECT_HOME": str(home)}
+    ran = []
+    for k, (named, recorded) in enumerate(((api_url, None), (dead, api_url))):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("PREFECT_HOME", str(home))
+            patch.setenv("PREFECT_API_URL", named)
+            if recorded:
+                record_server(recorded)
+            assert running_server() == api_url
+        out = tmp_path / f"out-{k}"
+        proc = cli_run(folder, out, {**env, "PREFECT_API_URL": named}, "--parse-only")
+        output, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, output[-3000:]
+        assert f"Prefect：常驻服务器 {api_url}" in output and "临时服务器" not in output
+        (run,) = rows(out, RUNS)
+        assert run["prefect_api_url"] == api_url
+        ran.append(uuid.UUID(run["run_id"]))
+    with get_client(sync_client=True) as client:
+        assert all(client.read_flow_run(run_id).state.is_completed() for run_id in ran)  # on the running server
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREFECT_HOME", str(home))
+        patch.setenv("PREFECT_API_URL", dead)
+        forget_server(api_url)
+        assert running_server() is None  # neither answers: the run starts the temporary server

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from budgetml.checks.inputs import load_filings
+from budgetml.checks.shards import load_filings
 from budgetml.features import features_rows, load_inputs
 from budgetml.identity import AliasError, FilingRef, department_id, department_key, load_aliases, previous_filings
 from tests.budgetdata import fid, filing, write_output

@@ -69,8 +69,8 @@ def test_review_prints_a_reviewer_name_with_brackets(tmp_path):
 
 def test_every_command_prints_a_hostile_output_folder_and_file_name_as_plain_text(tmp_path):
     """Paths, errors, findings and reasons pass through parse, check, features, score, report, review and evaluate."""
-    # No brackets in the folder: polars reads a path holding `[` as a glob pattern (the operator picks this name).
-    out = tmp_path / "out\x1b\n伪造的日志行"
+    # Brackets in the folder too: every dataset is read as a path, never as a glob pattern.
+    out = tmp_path / "out[1]\x1b\n伪造的日志行"
     folder = tmp_path / "in"
     folder.mkdir()
     badpdfs.odd_key_pdf(folder / f"odd{HOSTILE.replace('/', '')}.pdf")  # no / in a file name
@@ -94,3 +94,6 @@ def test_every_command_prints_a_hostile_output_folder_and_file_name_as_plain_tex
         assert "\x1b" not in result.output and "\n伪造的日志行" not in result.output, (args, result.output)
         assert "Traceback" not in result.output, (args, result.output)
     assert plain(out) in CliRunner().invoke(app, ["check", str(out)]).output
+    listed = CliRunner().invoke(app, ["review", "--list", "--output", str(out), "--store", store]).output
+    assert "复核队列" in listed  # the queue was read through the bracketed folder
+    assert list((out / "reports").glob("report-*.html"))

@@ -83,3 +83,6 @@ def test_summary_text_names_the_counts_in_chinese():
     assert "新增 2，变更 1，未变 2，移除 1，失败 1" in text
     assert "解析 11.0 秒" in text and "一致性检查发现：7 条（比上次新增 2 条）" in text
     assert "/in/bad.pdf：超时" in text and "需复核" not in text
+    assert "Prefect：本次运行启动的临时服务器" in text
+    served = summary_text(summary(prefect_server="http://127.0.0.1:4200/api"))
+    assert "Prefect：常驻服务器 http://127.0.0.1:4200/api" in served and "临时服务器" not in served

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from budgetml.form_cells import FormCell, form_rows
-from budgetml.normalise import UNIT_TO_YUAN, squash
+from budgetml.normalise import UNIT_TO_YUAN
 
 # "910.02万元", "≤1595.4万元", "25 万", "110000", "100%": a number, an optional comparator and suffix.
 _VALUE = re.compile(
@@ -39,7 +39,7 @@ class FormValue:
 
 def read_value(cell: FormCell) -> FormValue | None:
     """The number a cell prints, with its comparator and unit; None when the cell is not a number."""
-    match = _VALUE.match(squash(cell.text))
+    match = _VALUE.match(cell.text_squashed)
     if not match:
         return None
     suffix = {"万": "万元"}.get(match["suffix"], match["suffix"])
@@ -66,7 +66,7 @@ def composition(cells: list[FormCell]) -> list[CompositionRow]:
     """The 支出构成 rows of an overall performance table (and the 合计 that follows them)."""
     found: list[CompositionRow] = []
     for row in form_rows(cells):
-        labels = [squash(c.text) for c in row]
+        labels = [c.text_squashed for c in row]
         label = next((t for t in labels if _COMPOSITION.match(t)), None)
         if label is None and found and "合计" in labels and found[-1].label != "合计":
             label = "合计"
@@ -91,7 +91,7 @@ def labelled_value(rows: list[list[FormCell]], label: re.Pattern[str]) -> FormVa
     """The first value printed to the right of a cell whose text matches `label`."""
     for row in rows:
         for k, cell in enumerate(row):
-            if label.search(squash(cell.text)):
+            if label.search(cell.text_squashed):
                 for other in row[k + 1 :]:
                     value = read_value(other)
                     if value is not None:
@@ -112,7 +112,7 @@ def cost_targets(rows: list[list[FormCell]]) -> list[CostTarget]:
     targets = []
     is_annual = False
     for row in rows:
-        texts = [squash(c.text) for c in row]
+        texts = [c.text_squashed for c in row]
         if any(t.startswith("年度绩效目标") or t.startswith("年度目标") or t == "年度绩效指标" for t in texts):
             is_annual = True
         elif any(t.startswith("长期绩效目标") or t.startswith("长期目标") for t in texts):
@@ -135,13 +135,13 @@ class Funding:
 
 def funding(rows: list[list[FormCell]]) -> Funding | None:
     """The 项目当年资金来源 block: its 合计 and numbered sources."""
-    start = next((k for k, row in enumerate(rows) if any(squash(c.text) == "来源项目" for c in row)), None)
+    start = next((k for k, row in enumerate(rows) if any(c.text_squashed == "来源项目" for c in row)), None)
     if start is None:
         return None
     total = None
     sources = []
     for row in rows[start + 1 :]:
-        texts = [squash(c.text) for c in row]
+        texts = [c.text_squashed for c in row]
         if any(t.startswith("项目支出明细") or t.startswith("项目活动") for t in texts):
             break
         values = [v for c in row if (v := read_value(c)) is not None]
@@ -161,7 +161,7 @@ def activities(rows: list[list[FormCell]]) -> list[FormValue]:
     amounts: list[FormValue] = []
     column = None
     for row in rows:
-        texts = [squash(c.text) for c in row]
+        texts = [c.text_squashed for c in row]
         if column is None:
             if "项目活动" in texts and "金额" in texts:
                 column = row[texts.index("金额")].column_index

@@ -1,27 +1,30 @@
-"""What the rules read of one filing (FilingData), loaded from the parse datasets through `budgetml.datasets`.
+"""What the rules read of one filing (FilingData), built from its rows of the parse datasets.
 
 One FilingData per ok/partial filing: its line items as exact amounts, its tables as printed, its
 performance-form cells, the claims its narrative states (budgetml/checks/claims.py) and, for the
 year-over-year rule, the same department's filing of the year before, and for a 决算 the department's
-预算 of the same year (budgetml/identity.py).
+预算 of the same year (budgetml/identity.py). The rows come a group of filings at a time
+(budgetml/checks/shards.py), read column by column from Arrow, so memory holds the records of one group only,
+never of a whole output folder.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
+from functools import cached_property
 
 import pyarrow as pa
 
 from budgetml.checks.claims import Claim, narrative_to_claims
 from budgetml.checks.registry import Evidence, message
-from budgetml.datasets import read_table
-from budgetml.form_cells import FormCell, cell_of
+from budgetml.form_cells import COLUMNS as FORM_CELL_COLUMNS
+from budgetml.form_cells import FormCell
 from budgetml.identity import FilingRef, budgets_of_final_accounts, previous_filings
 from budgetml.normalise import UNIT_TO_YUAN, squash
-from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES, Dataset
+from budgetml.schema import FILINGS, FORM_CELLS, LINE_ITEMS, NARRATIVE, TABLES
 
 BBox = tuple[float, float, float, float]
 # A table identified below this match score (tables.parquet confidence) is read but not judged: a comparison
@@ -49,13 +52,20 @@ class Amount:
     unit: str
     raw: str
     bbox: BBox
+    # row_label as labels are matched (line_items.row_label_squashed, folded once at parse time); derived from
+    # row_label when not given (records built by hand).
+    row_label_squashed: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.row_label_squashed is None:
+            object.__setattr__(self, "row_label_squashed", squash(self.row_label))
 
     @property
     def half_unit_yuan(self) -> Decimal:
         """How far the printed figure may be from the exact one: half of its last printed digit."""
         return Decimal(5).scaleb(-self.decimals - 1) * UNIT_TO_YUAN[self.unit]
 
-    @property
+    @cached_property
     def evidence(self) -> Evidence:
         """The figure's page, box and cell."""
         return Evidence(self.page, self.bbox, self.cell_id)
@@ -115,7 +125,7 @@ class FilingData:
         if code is not None:
             found = [a for a in found if a.code == code]
         elif label is not None:
-            found = [a for a in found if re.fullmatch(label, squash(a.row_label))]
+            found = [a for a in found if re.fullmatch(label, a.row_label_squashed)]
         else:
             first = min(((x.table_index, x.row_index) for x in found), default=None)
             found = [a for a in found if (a.table_index, a.row_index) == first]
@@ -168,7 +178,7 @@ def coded_rows(amounts: list[Amount]) -> dict[str, dict[str, Amount]]:
 
 def total_row(amounts: list[Amount]) -> dict[str, Amount]:
     """column → amount of the 合计/总计 row of one table."""
-    return {a.column: a for a in amounts if squash(a.row_label) in ("合计", "总计") and not a.code}
+    return {a.column: a for a in amounts if a.row_label_squashed in ("合计", "总计") and not a.code}
 
 
 def rows_by_index(amounts: list[Amount]) -> dict[tuple[int, int], dict[str, Amount]]:
@@ -179,86 +189,118 @@ def rows_by_index(amounts: list[Amount]) -> dict[tuple[int, int], dict[str, Amou
     return rows
 
 
-# ---------------------------------------------------------------- reading the datasets
+# ---------------------------------------------------------------- building the records from the datasets' rows
+
+# The columns of each parse dataset the records are built from (filing_id first).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    FILINGS.name: ("filing_id", "status", "region", "department", "year", "doc_kind", "scope", "parent_department"),
+    LINE_ITEMS.name: (
+        "filing_id",
+        "cell_id",
+        "table_index",
+        "table_id",
+        "page",
+        "row_index",
+        "row_label",
+        "code",
+        "column_name",
+        "amount_yuan",
+        "decimals",
+        "unit",
+        "raw",
+        "bbox",
+        "row_label_squashed",
+    ),
+    TABLES.name: (
+        "filing_id",
+        "table_index",
+        "table_id",
+        "table_title",
+        "unit",
+        "pages",
+        "department_printed",
+        "notes",
+        "confidence",
+        "department_label",
+    ),
+    FORM_CELLS.name: ("filing_id", *FORM_CELL_COLUMNS),
+    NARRATIVE.name: ("filing_id", "section_index", "section", "page", "text"),
+}
 
 
-def _rows(dataset: Dataset, out_dir: Path) -> list[dict]:
-    table: pa.Table | None = read_table(dataset, out_dir)
+def _records(table: pa.Table | None, name: str, make) -> dict[str, list]:
+    """filing_id → the records `make` builds from each row's values (in COLUMNS order, filing_id left out), in row order."""
+    found: dict[str, list] = {}
     if table is None:
-        raise FileNotFoundError(f"{out_dir} 中没有 {dataset.file_name}：请先运行 budgetml parse")
-    return table.to_pylist()
+        return found
+    columns = [table.column(c).to_pylist() for c in COLUMNS[name]]
+    for filing_id, *values in zip(*columns):
+        found.setdefault(filing_id, []).append(make(*values))
+    return found
 
 
-def amount_of(row: dict) -> Amount:
-    """The rules' record of one line_items.parquet row."""
+def _amount(cell_id, table_index, table_id, page, row_index, label, code, column, yuan, decimals, unit, raw, bbox, key):
     return Amount(
-        row["cell_id"],
-        row["table_index"],
-        row["table_id"],
-        row["page"],
-        row["row_index"],
-        row["row_label"],
-        row["code"],
-        row["column_name"],
-        row["amount_yuan"],
-        row["decimals"],
-        row["unit"],
-        row["raw"],
-        tuple(row["bbox"]),
+        cell_id,
+        table_index,
+        table_id,
+        page,
+        row_index,
+        label,
+        code,
+        column,
+        yuan,
+        decimals,
+        unit,
+        raw,
+        tuple(bbox),
+        key,
     )
 
 
-def printed_table_of(row: dict) -> PrintedTable:
-    """The rules' record of one tables.parquet row."""
-    return PrintedTable(
-        row["table_index"],
-        row["table_id"],
-        row["table_title"],
-        row["unit"],
-        tuple(row["pages"]),
-        row["department_printed"],
-        tuple(row["notes"]),
-        row["confidence"],
-        row["department_label"],
-    )
+def _printed_table(table_index, table_id, title, unit, pages, department, notes, confidence, label) -> PrintedTable:
+    return PrintedTable(table_index, table_id, title, unit, tuple(pages), department, tuple(notes), confidence, label)
 
 
-def load_filings(out_dir: Path) -> list[FilingData]:
-    """The parsed datasets of out_dir as one FilingData per ok/partial filing, each linked to its previous year's."""
-    filings = _rows(FILINGS, out_dir)
-    parts: dict[str, dict[str, list]] = {
-        f["filing_id"]: {"amounts": [], "tables": [], "forms": [], "narrative": []} for f in filings
-    }
-    for row in _rows(LINE_ITEMS, out_dir):
-        parts[row["filing_id"]]["amounts"].append(amount_of(row))
-    for row in _rows(TABLES, out_dir):
-        parts[row["filing_id"]]["tables"].append(printed_table_of(row))
-    for row in _rows(FORM_CELLS, out_dir):
-        parts[row["filing_id"]]["forms"].append(cell_of(row))
-    for row in sorted(_rows(NARRATIVE, out_dir), key=lambda r: (r["filing_id"], r["section_index"])):
-        parts[row["filing_id"]]["narrative"].append((row["section"], row["page"], row["text"]))
-    filings = [f for f in filings if f["status"] != "failed"]
-    result = {
-        f["filing_id"]: FilingData(
+def _form_cell(*values) -> FormCell:
+    return FormCell(*values[:-1], tuple(values[-1]))
+
+
+def linked_filings(refs: Iterable[FilingRef]) -> dict[str, dict[str, str]]:
+    """What the rules of a filing read of other filings: FilingData attribute → filing_id → the filing_id it links to
+    (last year's filing; for a 决算, the department's 预算 of the same year)."""
+    refs = list(refs)
+    return {"previous": previous_filings(refs), "budget": budgets_of_final_accounts(refs)}
+
+
+def filings_of(rows: Mapping[str, pa.Table | None]) -> dict[str, FilingData]:
+    """filing_id → FilingData of every ok/partial filing among `rows` (dataset name → its rows, COLUMNS at least),
+    each linked to the filings it reads (linked_filings) when they are among the rows too."""
+    filings = [f for f in rows[FILINGS.name].select(COLUMNS[FILINGS.name]).to_pylist() if f["status"] != "failed"]
+    amounts = _records(rows.get(LINE_ITEMS.name), LINE_ITEMS.name, _amount)
+    tables = _records(rows.get(TABLES.name), TABLES.name, _printed_table)
+    cells = _records(rows.get(FORM_CELLS.name), FORM_CELLS.name, _form_cell)
+    sections = _records(rows.get(NARRATIVE.name), NARRATIVE.name, lambda index, *section: (index, tuple(section)))
+    result = {}
+    for f in filings:
+        narrative = [section for _, section in sorted(sections.get(f["filing_id"], []), key=lambda s: s[0])]
+        result[f["filing_id"]] = FilingData(
             f["filing_id"],
             f["year"],
             f["department"],
             f["region"],
-            parts[f["filing_id"]]["amounts"],
-            parts[f["filing_id"]]["tables"],
-            parts[f["filing_id"]]["forms"],
-            narrative_to_claims(parts[f["filing_id"]]["narrative"], f["year"], f["doc_kind"]),
-            parts[f["filing_id"]]["narrative"],
+            amounts.get(f["filing_id"], []),
+            tables.get(f["filing_id"], []),
+            cells.get(f["filing_id"], []),
+            narrative_to_claims(narrative, f["year"], f["doc_kind"]),
+            narrative,
             status=f["status"],
             doc_kind=f["doc_kind"],
             scope=f["scope"],
             parent_department=f["parent_department"],
         )
-        for f in filings
-    }
-    refs = [FilingRef.of(f) for f in filings]
-    for filing_id, previous_id in previous_filings(refs).items():
-        result[filing_id].previous = result[previous_id]
-    for filing_id, budget_id in budgets_of_final_accounts(refs).items():
-        result[filing_id].budget = result[budget_id]
-    return list(result.values())
+    for attribute, links in linked_filings(FilingRef.of(f) for f in filings).items():
+        for filing_id, linked_id in links.items():
+            if linked_id in result:
+                setattr(result[filing_id], attribute, result[linked_id])
+    return result

@@ -107,9 +107,11 @@ def item_by_names(f: FilingData, names: tuple[str, ...], table_id: str) -> list[
     """The rows of a function item named by its (类, 款, 项) names in a function-coded table (several: ambiguous)."""
     rows = [a for a in f.table(table_id) if a.column == "total" and a.code]
     target_len = NAMED_ITEM_CODE_LENGTH[len(names)]
-    candidates = [a for a in rows if len(a.code) == target_len and squash(a.row_label) == squash(names[-1])]
+    name = squash(names[-1])
+    candidates = [a for a in rows if len(a.code) == target_len and a.row_label_squashed == name]
     if len(candidates) > 1 and len(names) > 1:
-        parents = {a.code for a in rows if len(a.code) == target_len - 2 and squash(a.row_label) == squash(names[-2])}
+        parent = squash(names[-2])
+        parents = {a.code for a in rows if len(a.code) == target_len - 2 and a.row_label_squashed == parent}
         candidates = [a for a in candidates if a.code[:-2] in parents]
     return candidates
 
@@ -180,7 +182,7 @@ def claim_candidates(f: FilingData, claim: Claim) -> list[Candidate]:
         found = [
             a
             for a in f.table(table_id)
-            if a.column == "total" and a.code and len(a.code) == 3 and squash(a.row_label) == subject
+            if a.column == "total" and a.code and len(a.code) == 3 and a.row_label_squashed == subject
         ]
         if found:
             return [Candidate(None, found[0])]
@@ -188,7 +190,7 @@ def claim_candidates(f: FilingData, claim: Claim) -> list[Candidate]:
     found = [
         a
         for a in f.table("projects")
-        if a.column == "total" and squash(a.row_label) in (subject, project, project + "项目")
+        if a.column == "total" and a.row_label_squashed in (subject, project, project + "项目")
     ]
     return [Candidate(None, found[0])] if found and project else []
 
@@ -472,10 +474,11 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
         diff = stated - previous.yuan
         # Last year's own narrative may state the figure its table got wrong (a unit error there is
         # last year's finding, not this one's): agreeing with either is agreeing with last year.
+        subject = squash(claim.subject)
         said_last_year = [
             c.amount * UNIT_TO_YUAN[c.unit]
             for c in f.previous.claims
-            if squash(c.subject) == squash(claim.subject) and (c.code, c.item_names) == (claim.code, claim.item_names)
+            if (c.code, c.item_names) == (claim.code, claim.item_names) and squash(c.subject) == subject
         ]
         passed = abs(diff) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
         text = message(

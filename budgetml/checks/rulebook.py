@@ -9,8 +9,14 @@ declares (configs/rules.toml doc_kinds; budget when it says none).
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from budgetml.checks import (
     completeness,
@@ -22,9 +28,10 @@ from budgetml.checks import (
     narrative,
     performance,
 )
-from budgetml.checks.inputs import FilingData, load_filings
+from budgetml.checks.inputs import FilingData, filings_of
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
-from budgetml.datasets import read_table, rows_to_table, write_table
+from budgetml.checks.shards import plan_shards, read_shard, shard_folder, write_shards
+from budgetml.datasets import read_table, rows_to_table, write_parts, write_table
 from budgetml.normalise import UNIT_TO_YUAN
 from budgetml.quality import with_quality
 from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, YUAN
@@ -32,6 +39,10 @@ from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS, YUAN
 FAMILIES = (completeness, identities, cross_table, performance, narrative, final_accounts, final_narrative, execution)
 # How docs/rules.md names the document kinds a rule reads.
 DOC_KIND_NAMES = {"budget": "预算", "final_account": "决算"}
+# What the filings' quality is computed from (of the failed findings only).
+QUALITY_COLUMNS = ["filing_id", "severity", "is_passed"]
+# What a shard writes: each dataset's rows of the shard's filings.
+SHARD_OUTPUTS = (CLAIMS, CHECKS, BUDGET_EXECUTION)
 
 
 def run_rules(f: FilingData, rules: tuple[Rule, ...]) -> list[tuple[Rule, Finding]]:
@@ -166,7 +177,7 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
                 "tolerance_yuan": _yuan(finding.tolerance, finding.unit),
                 "message": finding.message,
                 "pages": [e.page for e in finding.evidence],
-                "bboxes": [list(e.bbox) if e.bbox else None for e in finding.evidence],
+                "bboxes": [e.bbox or None for e in finding.evidence],
                 "cell_ids": [e.cell_id for e in finding.evidence],
                 "caused_by_id": None,
                 "matched_scope": finding.scope,
@@ -177,23 +188,69 @@ def finding_rows(f: FilingData, results: list[tuple[Rule, Finding]]) -> list[dic
     return rows
 
 
-def check_output(out_dir: Path) -> dict[str, Path]:
-    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet
-    there, and the filings' quality from the findings (filings.quality, n_error_findings: budgetml/quality.py)."""
+def check_shard(work: Path, shard: int) -> None:
+    """Check one shard's own filings (budgetml/checks/shards.py); write its claims and findings beside its rows."""
+    rows, own = read_shard(work, shard)
+    records = filings_of(rows)
     rules = load_rules()
-    claims, findings, executed = [], [], []
-    for f in load_filings(Path(out_dir)):
-        claims += claim_rows(f)
-        findings += finding_rows(f, run_rules(f, rules))
-        executed += execution.execution_rows(f)
-    checks = rows_to_table(CHECKS, findings)
-    written = {
-        CLAIMS.name: write_table(CLAIMS, rows_to_table(CLAIMS, claims), Path(out_dir)),
-        CHECKS.name: write_table(CHECKS, checks, Path(out_dir)),
-        BUDGET_EXECUTION.name: write_table(BUDGET_EXECUTION, rows_to_table(BUDGET_EXECUTION, executed), Path(out_dir)),
-    }
-    filings = with_quality(read_table(FILINGS, Path(out_dir)), checks)
-    written[FILINGS.name] = write_table(FILINGS, filings, Path(out_dir))
+    rows_of: dict[str, list[dict]] = {dataset.name: [] for dataset in SHARD_OUTPUTS}
+    for filing_id in own:
+        f = records[filing_id]
+        rows_of[CLAIMS.name] += claim_rows(f)
+        rows_of[CHECKS.name] += finding_rows(f, run_rules(f, rules))
+        rows_of[BUDGET_EXECUTION.name] += execution.execution_rows(f)
+    folder = Path(work) / str(shard)
+    for dataset in SHARD_OUTPUTS:
+        pq.write_table(rows_to_table(dataset, rows_of[dataset.name]), folder / dataset.file_name, compression="lz4")
+
+
+ShardRunner = Callable[[Path, int], None]  # run_shards(work, n): check_shard(work, k) for every k < n
+
+
+def in_process(work: Path, n: int) -> None:
+    """Check the shards one after another in this process."""
+    for shard in range(n):
+        check_shard(work, shard)
+
+
+def local_pool(workers: int) -> ShardRunner:
+    """Check the shards in `workers` fresh processes (spawned: safe beside the threads of a flow run)."""
+
+    def run(work: Path, n: int) -> None:
+        if workers <= 1 or n <= 1:
+            return in_process(work, n)
+        with ProcessPoolExecutor(min(workers, n), mp_context=multiprocessing.get_context("spawn")) as pool:
+            for _ in pool.map(check_shard, [work] * n, range(n)):
+                pass
+
+    return run
+
+
+def check_output(out_dir: Path, workers: int = 1, run_shards: ShardRunner | None = None) -> dict[str, Path]:
+    """Run every rule over the datasets in out_dir; write claims.parquet, checks.parquet and budget_execution.parquet
+    there, and the filings' quality from the findings (filings.quality, n_error_findings: budgetml/quality.py).
+
+    The filings are checked in shards (budgetml/checks/shards.py) by `run_shards` (default: a local pool of
+    `workers` processes), and the findings written shard by shard: memory holds one shard's records per worker
+    and one shard's findings in this process, whatever the number of filings.
+    """
+    out = Path(out_dir)
+    filings = read_table(FILINGS, out)
+    if filings is None:
+        raise FileNotFoundError(f"{out} 中没有 {FILINGS.file_name}：请先运行 budgetml parse")
+    with shard_folder(out) as work:
+        plan = plan_shards(filings)
+        write_shards(out, work, plan, filings)
+        n = plan.n_shards
+        (run_shards or local_pool(workers))(work, n)
+        written = {
+            dataset.name: write_parts(
+                dataset, (pq.read_table(work / str(k) / dataset.file_name) for k in range(n)), out
+            )
+            for dataset in SHARD_OUTPUTS
+        }
+    failed = pq.read_table(written[CHECKS.name], columns=QUALITY_COLUMNS, filters=pc.field("is_passed") == False)  # noqa: E712
+    written[FILINGS.name] = write_table(FILINGS, with_quality(filings, failed), out)
     return written
 
 

@@ -91,7 +91,7 @@ def _read(out_dir: Path, dataset, columns: tuple[str, ...] | None = None) -> pl.
     path = dataset_path(out_dir, dataset)
     if not path.exists():
         return None
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(path, glob=False)
     return frame.select(columns) if columns is not None else frame
 
 

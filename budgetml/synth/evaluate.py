@@ -223,7 +223,7 @@ def _read(output_dir: Path, name: str, notes: list[str], columns: Sequence[str] 
     if not files:
         notes.append(f"not scored yet: {name}.parquet missing")
         return None
-    frame = pl.read_parquet(files, hive_partitioning=False)
+    frame = pl.read_parquet(files, hive_partitioning=False, glob=False)
     missing = [c for c in columns or () if c not in frame.columns]
     if missing:
         notes.append(f"not scored yet: {name}.parquet lacks columns {missing}")
