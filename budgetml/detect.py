@@ -168,7 +168,7 @@ def transformed(values: np.ndarray, scale: Scale) -> np.ndarray:
 def peer_deviations(frame: pl.DataFrame, features: Sequence[Feature] = SCORED) -> Deviations:
     """Robust z-scores within the peer group: (t − median t) / spread, t the value on the feature's scale.
 
-    spread = max(the group's MAD, the pooled MAD, floor) / 0.6745, both MADs (median absolute deviation)
+    spread = max(max(the group's MAD, the pooled MAD) / 0.6745, floor), both MADs (median absolute deviation)
     on the transformed scale. The group's MAD is taken about its own median. The pooled MAD is that of
     every filing of the same kind and year about its own peer group's median: how far a filing usually
     lies from its peers. Two guards of small peer groups (a type has one filing per district and year):
