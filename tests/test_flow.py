@@ -183,10 +183,12 @@ def test_kill_9_of_the_run_leaves_no_process_and_the_next_run_completes(nightly,
     finally:
         os.kill(proc.pid, signal.SIGKILL)  # the run only, as a scheduler or an operator would
         proc.wait()
-    deadline = time.monotonic() + 5
-    while _processes_marked(mark, "budgetml.watchdog", invert=True) and time.monotonic() < deadline:
+    # The watchdog sweeps and then exits: wait for that event (the deadline only guards against a hang, so a slow
+    # machine cannot fail the test), then nothing of the killed run may be left.
+    deadline = time.monotonic() + 120
+    while _processes_marked(mark, "budgetml.watchdog") and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _processes_marked(mark, "budgetml.watchdog", invert=True), "processes outlived the killed run by 5 s"
+    assert not _processes_marked(mark), "processes outlived the killed run and its watchdog"
 
     assert {d.name: rows(out, d) for d in (FILINGS, LINE_ITEMS, INPUTS)} == before
     (folder / f"zz-long{flowdata.STALL_MARKER}.pdf").unlink()
