@@ -10,12 +10,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import polars as pl
@@ -25,23 +21,12 @@ from PIL import Image
 from budgetml.evidence import CROP_MARGIN_PT, EVIDENCE_DPI
 from budgetml.layout import dataset_path
 from budgetml.synth.corpus import generate_corpus
+from tests.desk_server import CHROMIUM, CHROMIUM_ARGS, PROJECT, running_desk
 from tests.flowdata import budget_pdf
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HOSTILE = "<svg/onload=alert(1)><script>alert(2)</script>档案局"
-PROJECT = Path(__file__).resolve().parent.parent
 
 
 def budgetml(*args: str) -> subprocess.CompletedProcess:
@@ -76,26 +61,8 @@ def store(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def desk_url(sample_run, store):
     _, _, out = sample_run
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "budgetml.cli", "serve-review", "--output", str(out), "--port", str(port)]
-        + ["--store", str(store)],
-        cwd=PROJECT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=5).close()
-            break
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, "the desk did not start"
-            time.sleep(0.3)
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
+    with running_desk(out, store) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
