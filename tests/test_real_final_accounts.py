@@ -19,21 +19,11 @@ import pytest
 
 from budgetml.layout import dataset_path
 from tests.conftest import SHARED
+from tests.test_identify import FINAL_ACCOUNT_TITLES
 
 FINAL_ACCOUNTS = {
     "sh-putuo-caizhengju-2024-final-account.pdf": "上海市普陀区财政局",
     "sh-putuo-ghzyj-2024-final-account.pdf": "上海市普陀区规划和自然资源局",
-}
-TABLES = {
-    "收入支出决算总表": "final_income_expenditure_summary",
-    "收入决算表": "final_income",
-    "支出决算表": "final_expenditure",
-    "财政拨款收入支出决算总表": "final_fiscal_grant_summary",
-    "一般公共预算财政拨款支出决算表": "final_general_budget_by_function",
-    "一般公共预算财政拨款基本支出决算表": "final_basic_by_economic",
-    "财政拨款“三公”经费支出决算表": "final_sangong",
-    "政府性基金预算财政拨款收入支出决算表": "final_gov_fund",
-    "国有资本经营预算财政拨款收入支出决算表": "final_state_capital",
 }
 # Headline figures in 万元 as printed (None: the cell is blank — 财政局 prints no 三公 决算数 at all).
 HEADLINES = {
@@ -125,7 +115,9 @@ def test_nine_tables_identified_with_their_ids_titles_and_unit(final_account):
     _, _, parsed = final_account
     assert parsed.status == "ok", parsed.error
     titled = [t for t in parsed.tables if t.title]
-    assert [(t.title, t.table_id) for t in titled] == list(TABLES.items())
+    assert [(t.title, t.table_id) for t in titled] == list(
+        FINAL_ACCOUNT_TITLES.items()
+    )  # the nine tables, in the template's order
     assert all(t.unit == "万元" and t.unit_source == "caption" for t in titled)
     assert all(t.identification.confidence >= 0.9 for t in titled)
 
