@@ -9,7 +9,7 @@ lays it out in the district's ruling and orientation through budgetml/synth/rend
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from budgetml.synth.sample_render import (
     PrintedFiling,
     PrintedRow,
     PrintedTable,
-    fact_text,
+    layout_settings,
+    narrative_section,
     pct_value,
 )
 from budgetml.synth.template_parts import chinese_numeral
@@ -428,27 +429,23 @@ class _FinalFiling:
     def change(self, subject: str, key: str, current: Decimal, previous: Decimal) -> tuple[Piece, ...]:
         """与上年度相比，S增加X万元，增长Y%。 (持平 when equal; no percentage when last year was 0)."""
         py = self.year - 1
-        delta = current - previous
-        if delta == 0:
+        if current == previous:
             return (f"与{py}年度相比，{subject}持平。",)
-        pieces: tuple[Piece, ...] = (
-            f"与{py}年度相比，{subject}{'增加' if delta > 0 else '减少'}",
-            Fact(f"{key}.delta", "amount", abs(delta)),
-            "万元",
-        )
-        if previous:
-            pct = abs(pct_value(delta, previous, STYLE))
-            pieces += (f"，{'增长' if delta > 0 else '下降'}", Fact(f"{key}.change", "share", pct), "%")
-        return (*pieces, "。")
+        return (*self.movement(f"与{py}年度相比，{subject}", key, current, previous), "。")
 
     def compared_after(self, key: str, current: Decimal, previous: Decimal) -> tuple[Piece, ...]:
         """比上年度增加X万元，增长Y% right after the amount (与上年度持平 when equal)."""
         py = self.year - 1
-        delta = current - previous
-        if delta == 0:
+        if current == previous:
             return (f"与{py}年度持平",)
+        return self.movement(f"比{py}年度", key, current, previous)
+
+    @staticmethod
+    def movement(lead: str, key: str, current: Decimal, previous: Decimal) -> tuple[Piece, ...]:
+        """`lead`增加X万元，增长Y% (减少/下降 for a fall; no percentage when last year was 0)."""
+        delta = current - previous
         pieces: tuple[Piece, ...] = (
-            f"比{py}年度{'增加' if delta > 0 else '减少'}",
+            f"{lead}{'增加' if delta > 0 else '减少'}",
             Fact(f"{key}.delta", "amount", abs(delta)),
             "万元",
         )
@@ -628,17 +625,10 @@ def to_disclosure(printed: PrintedFinal) -> tuple[Disclosure, LayoutSettings]:
     parts: list[Section | TableSpec] = []
     for part in printed.parts:
         if isinstance(part, NarrativeSection):
-            paragraphs = tuple(
-                "".join(p if isinstance(p, str) else fact_text(p, STYLE, printed.year) for p in paragraph)
-                for paragraph in part.paragraphs
-            )
-            parts.append(Section(part.heading, paragraphs, new_page=part.new_page, heading_style=part.heading_style))
+            parts.append(narrative_section(part, STYLE, printed.year))
         else:
             parts.append(table_spec(part, layout))
-    settings = LayoutSettings()
-    if layout.cover_font_pt:
-        settings = replace(settings, cover_font_pt=layout.cover_font_pt)
-    return Disclosure(printed.cover, tuple(parts)), settings
+    return Disclosure(printed.cover, tuple(parts)), layout_settings(layout)
 
 
 def write_final_pdf(printed: PrintedFinal, path: Path) -> Path:

@@ -273,10 +273,15 @@ def to_disclosure(printed: PrintedFiling) -> tuple[Disclosure, LayoutSettings]:
             parts.append(_table_spec(part, layout))
         else:
             parts.append(replace(part, rule_style=layout.rule_style))  # forms stay ruled in every variation
+    return Disclosure(printed.cover, tuple(parts)), layout_settings(layout)
+
+
+def layout_settings(layout: LayoutVariant) -> LayoutSettings:
+    """The renderer's settings for a district's layout (its cover type size when it has one)."""
     settings = LayoutSettings()
     if layout.cover_font_pt:
         settings = replace(settings, cover_font_pt=layout.cover_font_pt)
-    return Disclosure(printed.cover, tuple(parts)), settings
+    return settings
 
 
 def write_pdf(printed: PrintedFiling, path: Path) -> Path:
