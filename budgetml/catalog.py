@@ -48,6 +48,8 @@ class HeadlineSource:
 
 @dataclass(frozen=True)
 class Headline:
+    """A headline figure of a filing (configs/catalog.toml [[headline]]): its name, label and where it is read."""
+
     name: str
     label: str  # Chinese label ("支出合计")
     sources: tuple[HeadlineSource, ...]

@@ -42,12 +42,12 @@ from budgetml.findings import (
 )
 from budgetml.layout import dataset_path, reports_dir
 from budgetml.review_queue import (
-    PENDING,
     QUEUE_STATUS_LABELS,
     QueueSettings,
-    in_queue,
+    in_review_queue,
     load_queue_settings,
-    warned_filings,
+    queue_order,
+    queue_status_of,
 )
 from budgetml.review_store import STATUS_LABELS as REVIEW_LABELS
 from budgetml.review_store import Decision, ReviewState, all_decisions, default_store_path, review_states
@@ -406,7 +406,7 @@ def report_context(
         ]
 
     queued = (
-        anomalies.filter(in_queue(settings, warned_filings(out_dir, settings))).join(
+        anomalies.filter(in_review_queue(out_dir, settings)).join(
             filings.select("filing_id", "doc_kind"), on="filing_id"
         )
         if anomalies is not None
@@ -429,11 +429,11 @@ def report_context(
             a["n_errors"],
             a["n_warnings"],
             tuple(a["reasons"]),
-            states[a["filing_id"]].current.status if states[a["filing_id"]].current else PENDING,
+            queue_status_of(states[a["filing_id"]]),
         )
         for a in queue_rows
     ]
-    queue.sort(key=lambda r: (r.status != PENDING, r.rank))  # 今日优先: waiting first, by rank
+    queue.sort(key=lambda r: queue_order(r.status, r.rank))
     by_id = {a["filing_id"]: a for a in queue_rows}
     failed_frame = failed_everywhere.filter(pl.col("filing_id").is_in(list(by_id)))
     causes_of = {fid: group_by_cause(found) for fid, found in findings_by_filing(failed_frame).items()}

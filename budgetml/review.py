@@ -12,14 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_path
-from budgetml.review_queue import (
-    PENDING,
-    QUEUE_STATUS_LABELS,
-    QueueSettings,
-    in_queue,
-    load_queue_settings,
-    warned_filings,
-)
+from budgetml.review_queue import QUEUE_STATUS_LABELS, QueueSettings, in_review_queue, queue_order, queue_status_of
 from budgetml.review_store import Decision, ReviewError, all_decisions, default_store_path, record, review_states
 from budgetml.schema import ANOMALIES, CHECKS, FILINGS
 
@@ -93,13 +86,7 @@ def review_queue(out_dir: Path, store: Path | None = None, settings: QueueSettin
     path = dataset_path(out_dir, ANOMALIES)
     if not path.exists():
         raise ReviewError(f"{out_dir} 中没有 {ANOMALIES.file_name}：请先运行 budgetml score")
-    settings = settings or load_queue_settings()
-    queued = (
-        pl.read_parquet(path, glob=False)
-        .filter(in_queue(settings, warned_filings(out_dir, settings)))
-        .sort("rank")
-        .to_dicts()
-    )
+    queued = pl.read_parquet(path, glob=False).filter(in_review_queue(out_dir, settings)).sort("rank").to_dicts()
     states = review_states(all_decisions(store or default_store_path()), queued)
     items = [
         QueueItem(
@@ -111,8 +98,8 @@ def review_queue(out_dir: Path, store: Path | None = None, settings: QueueSettin
             a["priority"],
             tuple(a["reasons"]),
             states[a["filing_id"]].older_versions,
-            states[a["filing_id"]].current.status if states[a["filing_id"]].current else PENDING,
+            queue_status_of(states[a["filing_id"]]),
         )
         for a in queued
     ]
-    return sorted(items, key=lambda item: (item.status != PENDING, item.rank))
+    return sorted(items, key=lambda item: queue_order(item.status, item.rank))

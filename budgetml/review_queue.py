@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_path
-from budgetml.review_store import REVIEW_CONFIG_PATH, STATUS_LABELS
+from budgetml.review_store import REVIEW_CONFIG_PATH, STATUS_LABELS, ReviewState
 from budgetml.schema import CHECKS
 
 PENDING = "pending"
@@ -64,6 +64,24 @@ def in_queue(settings: QueueSettings, warned: Sequence[str] = ()) -> pl.Expr:
         | (pl.col("score") >= settings.min_outlier_score)
         | pl.col("filing_id").is_in(pl.Series(list(warned), dtype=pl.String).implode())
     )
+
+
+def in_review_queue(out_dir: Path, settings: QueueSettings | None = None) -> pl.Expr:
+    """Over out_dir's anomalies.parquet: true for the filings of its review queue (in_queue, with the filings of
+    out_dir warned by one of the queue's warning rules); settings default to configs/review.toml's."""
+    settings = settings or load_queue_settings()
+    return in_queue(settings, warned_filings(out_dir, settings))
+
+
+def queue_status_of(state: ReviewState) -> str:
+    """A filing's queue status from its review state (review_store.review_states): its latest filing-level
+    decision, or pending."""
+    return state.current.status if state.current else PENDING
+
+
+def queue_order(status: str, rank: int) -> tuple[bool, int]:
+    """Sort key of the queue (今日优先): the filings waiting for a decision first, then by rank."""
+    return (status != PENDING, rank)
 
 
 def queue_status(statuses: dict[str, str], filing_id: str) -> str:
