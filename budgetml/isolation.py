@@ -14,6 +14,8 @@ what a dying worker printed goes to the log only.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import faulthandler
 import logging
 import os
@@ -359,11 +361,7 @@ def _peak_rss_mb() -> float:
 
 def _die_with_parent(parent_pid: int) -> None:
     """Ask Linux to kill this worker when its parent dies (kill -9 of a run must not leave orphans)."""
-    try:
-        import ctypes
-
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the worker still exits on EOF from the parent
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the worker still exits on EOF from the parent
-        pass
     if os.getppid() != parent_pid:  # the parent died before the request above took effect
         sys.exit(0)

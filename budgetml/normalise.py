@@ -23,6 +23,8 @@ _DOCUMENT_UNIT = re.compile(
 )
 _AMOUNT = re.compile(r"^(?P<neg>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CODE = re.compile(r"^\d{3,}$")  # 类/款/项 function codes, economic codes, unit codes (328001)
+_WHITESPACE = re.compile(r"\s+")
+BLANK_CELLS = ("", "-", "—", "/")  # what a blank amount cell prints
 
 
 class UnitError(ValueError):
@@ -39,7 +41,7 @@ def fold(text: str) -> str:
 
 def squash(text: str) -> str:
     """Folded text with all whitespace removed, for matching printed labels ("收 入 总 计")."""
-    return re.sub(r"\s+", "", fold(text))
+    return _WHITESPACE.sub("", fold(text))
 
 
 def parse_amount(raw: str) -> Decimal | None:
@@ -49,26 +51,30 @@ def parse_amount(raw: str) -> Decimal | None:
     Raises ValueError for text that is not a plain number ("61.2%", "≤78.4万元").
     """
     text = squash(raw)
-    if text in ("", "-", "—", "/"):
+    if text in BLANK_CELLS:
         return None
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1]
-    match = _AMOUNT.match(text)
+    match, in_parentheses = match_amount(text)
     if not match:
         raise ValueError(f"not an amount: {raw!r}")
     value = Decimal(match["int"].replace(",", "") + ("." + match["frac"] if match["frac"] else ""))
-    if match["neg"]:
-        negative = not negative
+    negative = in_parentheses != bool(match["neg"])
     return -value if negative else value
 
 
 def is_amount(raw: str) -> bool:
-    """True when the cell prints a number (blank cells are not amounts)."""
-    try:
-        return parse_amount(raw) is not None
-    except ValueError:
-        return False
+    """True when the cell prints a number (blank cells are not amounts): parse_amount would return a value.
+
+    Asked of every cell while tables are read, so it matches without building the Decimal or raising.
+    """
+    text = squash(raw)
+    return text not in BLANK_CELLS and match_amount(text)[0] is not None
+
+
+def match_amount(text: str) -> tuple[re.Match[str] | None, bool]:
+    """The amount pattern matched on squashed, non-blank cell text, and whether the text stands in parentheses."""
+    if text.startswith("(") and text.endswith(")"):
+        return _AMOUNT.match(text[1:-1]), True
+    return _AMOUNT.match(text), False
 
 
 def decimals_printed(raw: str) -> int:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 BBox = tuple[float, float, float, float]  # (x0, top, x1, bottom) in PDF points, origin at the page's top-left
 
 
-@dataclass(frozen=True, slots=True)
-class Char:
-    """One printed character with its box."""
+class Char(NamedTuple):
+    """One printed character with its box.
+
+    A named tuple rather than a frozen dataclass: equally immutable, and a page makes hundreds of them, which a
+    frozen dataclass's __init__ (one object.__setattr__ per field) makes about three times as costly.
+    """
 
     text: str
     x0: float
@@ -20,9 +24,8 @@ class Char:
     upright: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """An axis-aligned ruling segment (a line or a thin filled rectangle)."""
+class Edge(NamedTuple):
+    """An axis-aligned ruling segment (a line or a thin filled rectangle); a named tuple, as Char is."""
 
     x0: float
     top: float

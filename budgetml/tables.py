@@ -12,6 +12,7 @@ import bisect
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from budgetml.captions import is_caption_line
 from budgetml.normalise import fold
@@ -57,38 +58,60 @@ def looks_numeric(text: str) -> bool:
 
 def chars_to_lines(chars: list[Char], settings: TableSettings = SETTINGS) -> list[TextLine]:
     """Group characters into lines by vertical overlap, ordered top to bottom, left to right."""
-    return [chars_to_line(sorted(row, key=lambda c: c.x0), settings) for row in group_line_chars(chars, settings)]
+    return [chars_to_line(sorted(row, key=attrgetter("x0")), settings) for row in group_line_chars(chars, settings)]
 
 
 def group_line_chars(chars: list[Char], settings: TableSettings = SETTINGS) -> list[list[Char]]:
-    """Characters bucketed into lines: a char joins the current line when it overlaps it vertically enough."""
+    """Characters bucketed into lines: a char joins the current line when it overlaps it vertically enough.
+
+    The line's first character is its reference. Written with comparisons rather than min/max calls: every
+    character of a page passes here, once for the page's lines and once for its cells.
+    """
     rows: list[list[Char]] = []
-    for char in sorted(chars, key=lambda c: (round(c.top, 1), c.x0)):
+    share = settings.line_overlap
+    ref_top = ref_bottom = ref_height = 0.0
+    for char in sorted(chars, key=line_order):
+        top, bottom = char.top, char.bottom
         if rows:
-            ref = rows[-1][0]
-            overlap = min(ref.bottom, char.bottom) - max(ref.top, char.top)
-            if overlap >= settings.line_overlap * min(ref.bottom - ref.top, char.bottom - char.top):
+            overlap = (ref_bottom if ref_bottom < bottom else bottom) - (ref_top if ref_top > top else top)
+            height = bottom - top
+            if overlap >= share * (ref_height if ref_height < height else height):
                 rows[-1].append(char)
                 continue
         rows.append([char])
+        ref_top, ref_bottom, ref_height = top, bottom, bottom - top
     return rows
+
+
+def line_order(char: Char) -> tuple[float, float]:
+    """Top to bottom (to a tenth of a point), then left to right."""
+    return round(char.top, 1), char.x0
 
 
 def chars_to_line(chars: list[Char], settings: TableSettings = SETTINGS) -> TextLine:
     """Join characters already on one line; a visible gap becomes a single space."""
-    parts = [chars[0].text]
-    for prev, char in zip(chars, chars[1:]):
-        if char.x0 - prev.x1 > settings.space_gap_em * max(prev.size, char.size):
+    first = chars[0]
+    parts = [first.text]
+    x0, top, x1, bottom, size = first.x0, first.top, first.x1, first.bottom, first.size
+    gap_em = settings.space_gap_em
+    prev_x1, prev_size = x1, size
+    for char in chars[1:]:  # one pass for the text and the line's box
+        char_size = char.size
+        if char.x0 - prev_x1 > gap_em * (prev_size if prev_size > char_size else char_size):
             parts.append(" ")
         parts.append(char.text)
-    return TextLine(
-        text="".join(parts),
-        x0=min(c.x0 for c in chars),
-        top=min(c.top for c in chars),
-        x1=max(c.x1 for c in chars),
-        bottom=max(c.bottom for c in chars),
-        size=max(c.size for c in chars),
-    )
+        if char.x0 < x0:
+            x0 = char.x0
+        if char.top < top:
+            top = char.top
+        if char.x1 > x1:
+            x1 = char.x1
+        if char.bottom > bottom:
+            bottom = char.bottom
+        if char_size > size:
+            size = char_size
+        prev_x1, prev_size = char.x1, char_size
+    return TextLine(text="".join(parts), x0=x0, top=top, x1=x1, bottom=bottom, size=size)
 
 
 def line_to_segments(chars: list[Char], settings: TableSettings = SETTINGS) -> list[TextLine]:
@@ -97,7 +120,7 @@ def line_to_segments(chars: list[Char], settings: TableSettings = SETTINGS) -> l
     A narrower gap also separates columns when it stands between an amount and text
     ("3,375.67 一、一般公共服务支出": a right-aligned number next to a left-aligned label).
     """
-    chars = sorted(chars, key=lambda c: c.x0)
+    chars = sorted(chars, key=attrgetter("x0"))
     groups = [[chars[0]]]
     for prev, char in zip(chars, chars[1:]):
         gap = char.x0 - prev.x1
@@ -232,6 +255,11 @@ def positions(rules: list[Rule], snap: float) -> list[float]:
     return found
 
 
+def rules_at(rules: list[Rule], pos: float, snap: float) -> list[Rule]:
+    """The rules within `snap` of the position `pos`."""
+    return [r for r in rules if abs(r.pos - pos) <= snap]
+
+
 def is_covered(rules: list[Rule], pos: float, start: float, end: float, settings: TableSettings) -> bool:
     """True when some rule at `pos` runs along [start, end] (a drawn border)."""
     return any(
@@ -260,11 +288,14 @@ def component_to_cells(
             i = parent[i]
         return i
 
+    # The rules standing at each position, found once (a grid asks about every cell's borders).
+    vertical_at = [rules_at(vertical, x, settings.snap_pt) for x in xs]
+    horizontal_at = [rules_at(horizontal, y, settings.snap_pt) for y in ys]
     for r in range(n_rows):
         for c in range(n_cols):
-            if c + 1 < n_cols and not is_covered(vertical, xs[c + 1], ys[r], ys[r + 1], settings):
+            if c + 1 < n_cols and not is_covered(vertical_at[c + 1], xs[c + 1], ys[r], ys[r + 1], settings):
                 parent[find(r * n_cols + c)] = find(r * n_cols + c + 1)
-            if r + 1 < n_rows and not is_covered(horizontal, ys[r + 1], xs[c], xs[c + 1], settings):
+            if r + 1 < n_rows and not is_covered(horizontal_at[r + 1], ys[r + 1], xs[c], xs[c + 1], settings):
                 parent[find(r * n_cols + c)] = find((r + 1) * n_cols + c)
     spans: dict[int, list[int]] = {}
     for r in range(n_rows):
@@ -359,7 +390,7 @@ def chars_to_printed_lines(chars: list[Char], settings: TableSettings = SETTINGS
     """The page's text lines, top to bottom, each with its table pieces and free-text segments."""
     found = []
     for row in group_line_chars(chars, settings):
-        row = sorted(row, key=lambda c: c.x0)
+        row = sorted(row, key=attrgetter("x0"))
         found.append(
             PrintedLine(
                 tuple(row),

@@ -3,7 +3,6 @@ engine travels with the settings to the isolated workers and into the parser ver
 
 from __future__ import annotations
 
-from dataclasses import astuple
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -115,7 +114,7 @@ def assert_same_chars(first: list[Char], second: list[Char]) -> None:
     """Same characters, same upright flags, boxes and sizes within a hundredth of a point (pdfium's floats)."""
     assert [(c.text, c.upright) for c in first] == [(c.text, c.upright) for c in second]
     for a, b in zip(first, second):
-        assert max(abs(x - y) for x, y in zip(astuple(a)[1:6], astuple(b)[1:6])) < 0.01, (a, b)
+        assert max(abs(x - y) for x, y in zip(a[1:6], b[1:6])) < 0.01, (a, b)
 
 
 def test_text_state_turned_text_and_standard_fonts_give_the_same_characters(tmp_path):

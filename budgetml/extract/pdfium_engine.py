@@ -355,6 +355,9 @@ def _object_edges(obj: int, outer: Matrix, height: float, edges: list[Edge]) -> 
     return False
 
 
+_MOVETO, _LINETO, _BEZIERTO = pdfium.FPDF_SEGMENT_MOVETO, pdfium.FPDF_SEGMENT_LINETO, pdfium.FPDF_SEGMENT_BEZIERTO
+
+
 def path_subpaths(path: int, matrix: Matrix) -> list[tuple[str, list[Point]]]:
     """The path's subpaths as pdfminer spells them: operators (m, l, c, h) and one point per operator.
 
@@ -366,25 +369,27 @@ def path_subpaths(path: int, matrix: Matrix) -> list[tuple[str, list[Point]]]:
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     ma, mb, mc, md, me, mf = matrix
     shape, points, bezier_points = "", [], 0
+    get_segment, get_segment_type, get_point, is_closing = _get_segment, _get_segment_type, _get_point, _is_closing
     for index in range(_count_segments(path)):
-        segment = _get_segment(path, index)
-        kind = _get_segment_type(segment)
-        if kind == pdfium.FPDF_SEGMENT_BEZIERTO:
+        segment = get_segment(path, index)
+        kind = get_segment_type(segment)
+        if kind == _BEZIERTO:
             bezier_points += 1
             if bezier_points % 3:
                 continue  # a control point
-        elif kind not in (pdfium.FPDF_SEGMENT_MOVETO, pdfium.FPDF_SEGMENT_LINETO):
+        elif kind != _MOVETO and kind != _LINETO:
             continue
-        _get_point(segment, x_ref, y_ref)
-        point = (ma * x.value + mc * y.value + me, mb * x.value + md * y.value + mf)
-        if kind == pdfium.FPDF_SEGMENT_MOVETO:
+        get_point(segment, x_ref, y_ref)
+        px, py = x.value, y.value
+        point = (ma * px + mc * py + me, mb * px + md * py + mf)
+        if kind == _MOVETO:
             if shape:
                 subpaths.append((shape, points))
             shape, points = "m", [point]
             continue
-        shape += "c" if kind == pdfium.FPDF_SEGMENT_BEZIERTO else "l"
+        shape += "c" if kind == _BEZIERTO else "l"
         points.append(point)
-        if _is_closing(segment):
+        if is_closing(segment):
             shape += "h"
             points.append(points[0])
     if shape:
