@@ -18,7 +18,7 @@ from budgetml.catalog import load_catalog
 from budgetml.feature_declarations import EXECUTION_FEATURES
 from budgetml.findings import failed_checks
 from budgetml.layout import data_dir, dataset_path
-from budgetml.review_queue import QueueSettings, in_queue, warned_filings
+from budgetml.review_queue import QueueSettings, in_review_queue
 from budgetml.reviewer_pages import FILING_COLUMNS
 from budgetml.schema import ANOMALIES, CHECKS, FEATURES, FILINGS
 
@@ -118,7 +118,7 @@ def load_desk_data(out_dir: Path, settings: QueueSettings) -> DeskData:
         pl.col("rule_id").unique().sort().alias("rules"), pl.col("severity").unique().alias("severities")
     )
     queue = (
-        anomalies.filter(in_queue(settings, warned_filings(out_dir, settings)))
+        anomalies.filter(in_review_queue(out_dir, settings))
         .join(filings.drop(*_FIGURES), on="filing_id", how="inner")
         .join(types, on="filing_id", how="left")
         .join(per_filing, on="filing_id", how="left")

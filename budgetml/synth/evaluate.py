@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetml.layout import dataset_files
-from budgetml.review_queue import in_queue, load_queue_settings, warned_filings
+from budgetml.review_queue import in_review_queue, load_queue_settings
 from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
 from budgetml.synth.sample import INCONSISTENCY_KINDS, OUTLIER_KINDS
 from budgetml.terminal import plain
@@ -400,7 +400,7 @@ def _score_outliers(filings: Sequence[dict], anomalies: pl.DataFrame, score_colu
 def _queue_recall(filings: Sequence[dict], anomalies: pl.DataFrame, output_dir: Path) -> QueueRecall:
     """The labelled inconsistent and outlier filings the review queue lists (what the desk and the report show)."""
     settings = load_queue_settings()
-    queued = set(anomalies.filter(in_queue(settings, warned_filings(output_dir, settings)))["filing_id"].to_list())
+    queued = set(anomalies.filter(in_review_queue(output_dir, settings))["filing_id"].to_list())
 
     def rate(category: str, name: str, kinds: tuple[str, ...] = ("budget", "final_account")) -> RateScore:
         labelled = [f for f in filings if _category(f) == category and doc_kind(f) in kinds]
