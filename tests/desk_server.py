@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.deadlines import HANG_GUARD_S
+
 PROJECT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -35,7 +37,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_desk(out: Path, store: Path, start_timeout_s: float = 120) -> Iterator[str]:
+def running_desk(out: Path, store: Path, start_timeout_s: float = HANG_GUARD_S) -> Iterator[str]:
     """The desk over `out` recording in `store`, yielding its URL once it answers; stopped on exit. The timeout only
     guards against a desk that never starts."""
     port = free_port()
@@ -58,4 +60,4 @@ def running_desk(out: Path, store: Path, start_timeout_s: float = 120) -> Iterat
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=HANG_GUARD_S)

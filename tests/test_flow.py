@@ -24,6 +24,7 @@ from budgetml.layout import dataset_path
 from budgetml.lock import OutputLocked
 from budgetml.schema import CHECKS, FILINGS, INPUTS, LINE_ITEMS, RUNS
 from tests import flowdata
+from tests.deadlines import HANG_GUARD_S
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -153,7 +154,7 @@ def cli_run(folder: Path, out: Path, env: dict, *extra: str) -> subprocess.Popen
     )
 
 
-def wait_for(condition, proc: subprocess.Popen, what: str, timeout_s: float = 120) -> None:
+def wait_for(condition, proc: subprocess.Popen, what: str, timeout_s: float = HANG_GUARD_S) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert proc.poll() is None, f"the run ended before {what}:\n{proc.stdout.read()[-3000:]}"
@@ -185,7 +186,7 @@ def test_kill_9_of_the_run_leaves_no_process_and_the_next_run_completes(nightly,
         proc.wait()
     # The watchdog sweeps and then exits: wait for that event (the deadline only guards against a hang, so a slow
     # machine cannot fail the test), then nothing of the killed run may be left.
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + HANG_GUARD_S
     while _processes_marked(mark, "budgetml.watchdog") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _processes_marked(mark), "processes outlived the killed run and its watchdog"
@@ -314,7 +315,7 @@ def test_too_many_inputs_vanishing_mid_run_stops_before_publishing(api_url, nigh
     wait_for(marker.exists, proc, "the first parsed file")
     shutil.move(folder, tmp_path / "moved-away")  # the share is unmounted mid-run
     marker.unlink()
-    output, _ = proc.communicate(timeout=120)
+    output, _ = proc.communicate(timeout=HANG_GUARD_S)
     assert proc.returncode == 3, output
     assert "个输入文件消失或变得不可读" in output and "Traceback" not in output
     assert published(out) == before
@@ -353,7 +354,7 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             assert serving.poll() is None, "serve_flow exited early"
             try:
@@ -366,7 +367,7 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
         run = run_deployment(
             "budgetml-nightly/nightly",
             parameters={"inputs": [str(tmp_path / "in")], "later_stages": False},
-            timeout=120,
+            timeout=HANG_GUARD_S,
         )
         assert run.state.is_completed(), run.state
         assert pq.read_table(dataset_path(out, "filings")).column("status").to_pylist() == ["ok"]
@@ -380,7 +381,7 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
             {"inputs": [str(tmp_path / "in")], "settings_path": str(tmp_path / "evil.toml")},
         ]
         for parameters in refused:
-            run = run_deployment("budgetml-nightly/nightly", parameters=parameters, timeout=120)
+            run = run_deployment("budgetml-nightly/nightly", parameters=parameters, timeout=HANG_GUARD_S)
             assert run.state.is_failed(), (parameters, run.state)
             assert "拒绝运行" in str(run.state.message), run.state.message
         assert not elsewhere.exists()
@@ -388,7 +389,7 @@ def test_served_deployment_runs_and_ctrl_c_stops_the_runner(api_url, tmp_path):
     finally:
         serving.send_signal(signal.SIGINT)  # Ctrl-C
         try:
-            exit_code = serving.wait(timeout=60)
+            exit_code = serving.wait(timeout=HANG_GUARD_S)
         finally:
             if serving.poll() is None:
                 os.killpg(serving.pid, signal.SIGKILL)
@@ -409,7 +410,7 @@ def test_the_server_answers_cors_for_its_own_origin_only_and_wants_a_csrf_token(
             },
         )
         try:
-            with urllib.request.urlopen(preflight, timeout=10) as response:
+            with urllib.request.urlopen(preflight, timeout=HANG_GUARD_S) as response:
                 allowed = response.headers.get("access-control-allow-origin")
         except urllib.error.HTTPError as exc:
             allowed = exc.headers.get("access-control-allow-origin")
@@ -422,7 +423,7 @@ def test_the_server_answers_cors_for_its_own_origin_only_and_wants_a_csrf_token(
         headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(post, timeout=10)
+        urllib.request.urlopen(post, timeout=HANG_GUARD_S)
     assert refused.value.code == 403
 
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from budgetml import lock
 from budgetml.layout import lock_path
 from budgetml.lock import OutputLocked, ensure_unlocked, output_lock
 from tests import flowdata
+from tests.deadlines import HANG_GUARD_S
 
 REPO = Path(__file__).resolve().parent.parent
-HOLD = "import sys, time; from pathlib import Path; from budgetml.lock import output_lock\nwith output_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)"
+HOLD = "import sys, time; from pathlib import Path; from budgetml.lock import output_lock\nwith output_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(3600)"  # killed by the test
+# `python -m budgetml.cli ARGS…` that prints, as it exits, whether Prefect was imported on the way.
+CLI_REPORTING_PREFECT = (
+    "import atexit, runpy, sys\n"
+    "atexit.register(lambda: print('prefect imported:', 'prefect' in sys.modules, flush=True))\n"
+    "sys.argv[0] = 'budgetml'\n"
+    "runpy.run_module('budgetml.cli', run_name='__main__')"
+)
 
 
 def test_second_lock_fails_and_names_the_holder(tmp_path):
@@ -32,14 +40,15 @@ def test_second_lock_fails_and_names_the_holder(tmp_path):
         pass
 
 
-def test_a_lock_taken_a_moment_ago_is_named_once_its_holder_has_written(tmp_path):
+def test_a_lock_taken_a_moment_ago_is_named_once_its_holder_has_written(tmp_path, monkeypatch):
     """The loser of a race may look before the winner has written its line: it waits for the name."""
+    monkeypatch.setattr(lock, "HOLDER_WAIT_S", HANG_GUARD_S)  # however slowly the holder gets to write it
     path = lock_path(tmp_path)
     path.parent.mkdir(parents=True)
     code = (
         "import fcntl, os, sys, time\n"
         "handle = open(sys.argv[1], 'a+')\nfcntl.flock(handle, fcntl.LOCK_EX)\nprint('locked', flush=True)\n"
-        "time.sleep(1.0)\nhandle.write(f'进程 {os.getpid()}，刚刚开始\\n')\nhandle.flush()\ntime.sleep(60)"
+        "time.sleep(1.0)\nhandle.write(f'进程 {os.getpid()}，刚刚开始\\n')\nhandle.flush()\ntime.sleep(3600)"
     )
     holder = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
     try:
@@ -56,26 +65,19 @@ def test_cli_run_on_a_locked_folder_fails_fast_naming_the_other_process(tmp_path
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "out")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        start = time.monotonic()
+        # The CLI run as `python -m budgetml.cli`, telling at exit whether Prefect was ever imported: the refusal
+        # must come before the flow (and its server) starts, whatever the machine's speed.
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "budgetml.cli",
-                "run",
-                "--input",
-                str(tmp_path / "in"),
-                "--output",
-                str(tmp_path / "out"),
-            ],
+            [sys.executable, "-c", CLI_REPORTING_PREFECT, "run", "--input", str(tmp_path / "in")]
+            + ["--output", str(tmp_path / "out")],
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=HANG_GUARD_S,
         )
         assert result.returncode == 2
         assert f"进程 {holder.pid}" in result.stdout and "正被另一个运行占用" in result.stdout
-        assert time.monotonic() - start < 10  # before Prefect's start-up
+        assert "prefect imported: False" in result.stdout, result.stdout
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()

@@ -22,6 +22,7 @@ from budgetml.review_queue import in_queue, load_queue_settings
 from budgetml.runs import RunSummary
 from budgetml.schema import FILINGS
 from tests.budgetdata import fid, filing, filings_row, peer_corpus
+from tests.deadlines import HANG_GUARD_S
 
 HOSTILE = "<script>alert('x')</script>区档案局"
 
@@ -151,7 +152,7 @@ def open_in_chromium(url: str, *extra: str) -> tuple[str, list[str]]:
             [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
             capture_output=True,
             text=True,
-            timeout=90,
+            timeout=HANG_GUARD_S,
             check=False,
         )
     return done.stdout, [line for line in done.stderr.splitlines() if ":CONSOLE" in line]

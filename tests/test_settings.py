@@ -11,6 +11,7 @@ import pytest
 
 from budgetml.inputs import InputsError, find_inputs
 from budgetml.settings import SettingsError, load_settings, load_sources
+from tests.deadlines import HANG_GUARD_S
 
 
 def resolve_inputs(patterns, base, allowed_roots=()):
@@ -85,7 +86,7 @@ def test_only_regular_files_are_read_and_the_others_are_noted(tmp_path):
         done.set()
 
     threading.Thread(target=discover, daemon=True).start()
-    assert done.wait(60), "discovery blocked on a FIFO"
+    assert done.wait(HANG_GUARD_S), "discovery blocked on a FIFO"
     found = results[0]
     assert found.files == (good,)
     reasons = {Path(s.path).name: s.reason for s in found.skipped}
