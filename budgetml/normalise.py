@@ -23,6 +23,7 @@ _DOCUMENT_UNIT = re.compile(
 )
 _AMOUNT = re.compile(r"^(?P<neg>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CODE = re.compile(r"^\d{3,}$")  # 类/款/项 function codes, economic codes, unit codes (328001)
+_SPACES = re.compile(r"\s+")
 
 
 class UnitError(ValueError):
@@ -39,7 +40,7 @@ def fold(text: str) -> str:
 
 def squash(text: str) -> str:
     """Folded text with all whitespace removed, for matching printed labels ("收 入 总 计")."""
-    return re.sub(r"\s+", "", fold(text))
+    return _SPACES.sub("", fold(text))
 
 
 def parse_amount(raw: str) -> Decimal | None:

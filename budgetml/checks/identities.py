@@ -91,17 +91,31 @@ def table_hierarchy(f: FilingData) -> Iterator[Finding]:
     """Every coded row equals the sum of its children one level down (类 = Σ款, 款 = Σ项)."""
     for table_id in CODED_TABLES:
         rows = coded_rows(f.table(table_id))
-        for code, columns in rows.items():
-            descendants = [c for c in rows if c != code and c.startswith(code)]
-            if not descendants:
-                continue
-            child_len = min(len(c) for c in descendants)
-            children = [c for c in descendants if len(c) == child_len]
-            for column, total in columns.items():
+        if not rows:
+            continue
+        name = CATALOG.table_name(table_id)
+        for code, children in code_children(rows).items():
+            for column, total in rows[code].items():
                 parts = [rows[c][column] for c in children if column in rows[c]]
                 if parts:
                     subject = f"{code} {total.row_label}（{CATALOG.column_label(column)}）"
-                    yield sum_finding("table.hierarchy", subject, total, parts, CATALOG.table_name(table_id))
+                    yield sum_finding("table.hierarchy", subject, total, parts, name)
+
+
+def code_children(rows: dict[str, dict[str, Amount]]) -> dict[str, list[str]]:
+    """code → its children one level down (the shortest codes it is a prefix of), in row order, for the codes that
+    have any; codes in row order."""
+    by_prefix: dict[str, list[str]] = {}  # every proper prefix of a code → the codes under it, in row order
+    for c in rows:
+        for end in range(1, len(c)):
+            by_prefix.setdefault(c[:end], []).append(c)
+    found = {}
+    for code in rows:
+        descendants = by_prefix.get(code)
+        if descendants:
+            child_len = min(len(c) for c in descendants)
+            found[code] = [c for c in descendants if len(c) == child_len]
+    return found
 
 
 @rule("table.basic_plus_project")
