@@ -8,6 +8,7 @@ sentences come from the registry's shared [messages] (configs/rules.toml).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from budgetml.catalog import load_catalog
 from budgetml.checks.forms import FormValue
@@ -16,6 +17,8 @@ from budgetml.checks.registry import Evidence, Finding, cannot_run, message
 from budgetml.normalise import UNIT_TO_YUAN
 
 CATALOG = load_catalog()  # Chinese table names for the sentences
+# A table's Chinese name (the catalog scans its tables for it; the rules ask for one per finding).
+table_name = cache(CATALOG.table_name)
 WAN = Decimal(10_000)
 # A figure this many times another (within rounding) is the same figure in the wrong unit.
 UNIT_FACTOR = Decimal(10_000)
@@ -104,11 +107,11 @@ def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: 
     text = message(
         "pair",
         what=what,
-        left_table=CATALOG.table_name(left.table_id),
+        left_table=table_name(left.table_id),
         subject=subject,
         left=fmt(left.yuan, unit),
         verb=PAIR_VERBS[relation],
-        right_table=CATALOG.table_name(right.table_id),
+        right_table=table_name(right.table_id),
         right=fmt(right.yuan, unit),
     )
     if not passed:

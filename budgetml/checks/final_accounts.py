@@ -15,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from budgetml.catalog import load_catalog
-from budgetml.checks.compare import fmt, pair_finding, sum_finding
+from budgetml.checks.compare import fmt, pair_finding, sum_finding, table_name
 from budgetml.checks.inputs import Amount, FilingData, coded_rows, rows_by_index
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
@@ -65,7 +65,7 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
     for s in SUMMARIES:
         if not f.has_table(s.table_id):
             continue
-        name = CATALOG.table_name(s.table_id)
+        name = table_name(s.table_id)
         income = f.cell(s.table_id, "income", label=GRAND_TOTAL)
         spending = f.cell(s.table_id, "expenditure", label=GRAND_TOTAL)
         if income is None or spending is None:
@@ -90,7 +90,7 @@ def summary_items(f: FilingData) -> Iterator[Finding]:
     for s in SUMMARIES:
         if not f.has_table(s.table_id):
             continue
-        name = CATALOG.table_name(s.table_id)
+        name = table_name(s.table_id)
         amounts = f.table(s.table_id)
         for side in ("income", "expenditure"):
             label = "本年收入合计" if side == "income" else "本年支出合计"
@@ -175,15 +175,15 @@ def carryover(f: FilingData) -> Iterator[Finding]:
         if not any(squash(a.row_label) == "本年收入合计" for a in plus) or not any(
             squash(a.row_label) == "本年支出合计" for a in minus
         ):
-            what = CATALOG.table_name(table_id)
+            what = table_name(table_id)
             yield cannot_run("final.carryover", message("no_parts", "final.carryover", table=what), end_row)
             continue
         end = f.cell(table_id, "expenditure", label=end_row)
         yield balance_finding(
-            "final.carryover", end_row, CATALOG.table_name(table_id), plus, minus, end, end_row.replace(".*", "")
+            "final.carryover", end_row, table_name(table_id), plus, minus, end, end_row.replace(".*", "")
         )
     for table_id in FUNDS:
-        what = CATALOG.table_name(table_id)
+        what = table_name(table_id)
         for row in rows_by_index(f.table(table_id)).values():
             if "income" not in row and "expenditure" not in row:
                 continue
@@ -224,9 +224,7 @@ def expenditure_parts(f: FilingData) -> Iterator[Finding]:
         for row in rows_by_index(f.table(table_id)).values():
             parts = [row[c] for c in columns if c in row]
             if whole in row and parts:
-                yield sum_finding(
-                    "final.expenditure_parts", row_subject(row), row[whole], parts, CATALOG.table_name(table_id)
-                )
+                yield sum_finding("final.expenditure_parts", row_subject(row), row[whole], parts, table_name(table_id))
 
 
 # The economic table's two sides: (column, its closing row, what it is).
@@ -239,7 +237,7 @@ def economic_totals(f: FilingData) -> Iterator[Finding]:
     amounts = f.table(ECONOMIC)
     if not amounts:
         return
-    name = CATALOG.table_name(ECONOMIC)
+    name = table_name(ECONOMIC)
     for column, label in ECONOMIC_SIDES:
         total = f.cell(ECONOMIC, column, label=label)
         classes = [a for a in amounts if a.column == column and a.code and len(a.code) == 3]
@@ -262,7 +260,7 @@ def sangong(f: FilingData) -> Iterator[Finding]:
     """In the 三公 table, for 预算数 and 决算数: 合计 = 出国 + 公务用车 + 接待, and 公务用车 = 购置 + 运行."""
     if not f.has_table(SANGONG):
         return
-    what = CATALOG.table_name(SANGONG)
+    what = table_name(SANGONG)
     for suffix in SANGONG_COLUMNS:
         for total_column, part_columns, subject in SANGONG_SUMS:
             total = f.cell(SANGONG, total_column + suffix)

@@ -16,16 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budgetml.catalog import load_catalog
 from budgetml.checks.claims import Claim
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals
+from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, table_name
 from budgetml.checks.final_accounts import ECONOMIC, EXPENDITURE, FISCAL, GENERAL, INCOME, SANGONG, SUMMARY
 from budgetml.checks.inputs import Amount, FilingData
 from budgetml.checks.narrative import item_by_names
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
-CATALOG = load_catalog()
 TOTAL_ROW = "合计|总计"
 FIRST_ROW = ""  # the 三公 table prints one row
 _Q = '[“"]?'
@@ -131,7 +129,7 @@ def compare_stated(subject: str, stated: Stated, value: Amount, key: str = "comp
         "final.narrative_amount",
         subject=subject,
         amount=fmt(stated.yuan),
-        table=CATALOG.table_name(value.table_id) or "表",
+        table=table_name(value.table_id) or "表",
         raw=value.raw,
         table_unit=value.unit,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from budgetml.catalog import load_catalog
-from budgetml.checks.compare import pair_finding, sum_finding
+from budgetml.checks.compare import pair_finding, sum_finding, table_name
 from budgetml.checks.inputs import Amount, FilingData, coded_rows, rows_by_index, total_row
 from budgetml.checks.registry import Finding, cannot_run, message, rule
 
@@ -56,7 +56,7 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
     for table_id in SUMMARY_TABLES:
         if not f.has_table(table_id):
             continue
-        name = CATALOG.table_name(table_id)
+        name = table_name(table_id)
         income = f.cell(table_id, "income", label=r"收入总计|收入合计")
         spending = f.cell(table_id, "expenditure", label=r"支出总计|支出合计")
         if income is None or spending is None:
@@ -83,7 +83,7 @@ def table_total_row(f: FilingData) -> Iterator[Finding]:
             parts = [rows[c][column] for c in top if column in rows[c]]
             if parts:
                 subject = f"合计（{CATALOG.column_label(column)}）"
-                yield sum_finding("table.total_row", subject, total, parts, CATALOG.table_name(table_id))
+                yield sum_finding("table.total_row", subject, total, parts, table_name(table_id))
 
 
 @rule("table.hierarchy")
@@ -93,7 +93,7 @@ def table_hierarchy(f: FilingData) -> Iterator[Finding]:
         rows = coded_rows(f.table(table_id))
         if not rows:
             continue
-        name = CATALOG.table_name(table_id)
+        name = table_name(table_id)
         for code, children in code_children(rows).items():
             for column, total in rows[code].items():
                 parts = [rows[c][column] for c in children if column in rows[c]]
@@ -129,7 +129,7 @@ def basic_plus_project(f: FilingData) -> Iterator[Finding]:
                     row_subject(row),
                     row["total"],
                     [row["basic"], row["project"]],
-                    CATALOG.table_name(table_id),
+                    table_name(table_id),
                 )
 
 
@@ -144,7 +144,7 @@ def personnel_plus_public(f: FilingData) -> Iterator[Finding]:
                     row_subject(row),
                     row[whole],
                     [row["personnel"], row["public"]],
-                    CATALOG.table_name(table_id),
+                    table_name(table_id),
                 )
 
 

@@ -56,6 +56,7 @@ class Amount:
     # row_label as labels are matched (line_items.row_label_squashed, folded once at parse time); derived from
     # row_label when not given (records built by hand).
     row_label_squashed: str | None = None
+    _evidence: Evidence | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.row_label_squashed is None:
@@ -68,8 +69,10 @@ class Amount:
 
     @property
     def evidence(self) -> Evidence:
-        """The figure's page, box and cell."""
-        return Evidence(self.page, self.bbox, self.cell_id)
+        """The figure's page, box and cell (made once: the rules name a figure in many findings)."""
+        if self._evidence is None:
+            self._evidence = Evidence(self.page, self.bbox, self.cell_id)
+        return self._evidence
 
 
 @cache

@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from budgetml.catalog import load_catalog
 from budgetml.checks.claims import Claim, scope_of
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, percent_finding
+from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, percent_finding, table_name
 from budgetml.checks.inputs import Amount, FilingData
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
-CATALOG = load_catalog()
 # The scopes (口径) a claim can be of, with their Chinese names for the findings (budgetml/checks/claims.py SCOPES).
 SCOPE_NAMES = {
     "department": "部门预算",
@@ -214,7 +212,7 @@ def amount_finding(claim: Claim, candidates: list[Candidate]) -> Finding:
         subject=claim.subject,
         amount=claim.amount,
         unit=claim.unit,
-        table=CATALOG.table_name(value.table_id) or "表",
+        table=table_name(value.table_id) or "表",
         raw=value.raw,
         table_unit=value.unit,
     ) + scope_note(shown.scope)

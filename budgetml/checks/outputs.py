@@ -86,39 +86,41 @@ def add_findings(columns: Columns, f: FilingData, results: list[tuple[Rule, Find
     """Append the checks.parquet rows of one filing's findings, numbered per rule, consequences linked to their first."""
     c = columns.lists
     counters: dict[str, int] = {}
-    ids = []
-    for r, finding in results:
-        index = counters.get(r.rule_id, 0)
-        counters[r.rule_id] = index + 1
-        ids.append(f"{r.rule_id}:{index}")
-        expected, actual, unit = finding.expected, finding.actual, finding.unit
-        has_both = actual is not None and expected is not None
-        expected_yuan, actual_yuan = yuan_at_scale(expected, unit), yuan_at_scale(actual, unit)
-        c["filing_id"].append(f.filing_id)
-        c["rule_id"].append(r.rule_id)
-        c["finding_index"].append(index)
-        c["finding_id"].append(ids[-1])
-        c["severity"].append(r.severity)
-        c["is_passed"].append(finding.passed)
-        c["subject"].append(finding.subject)
-        c["expected"].append(_float(expected))
-        c["actual"].append(_float(actual))
-        c["diff"].append(float(actual - expected) if has_both else None)
-        c["tolerance"].append(_float(finding.tolerance))
-        c["unit"].append(unit)
-        c["expected_yuan"].append(expected_yuan)
-        c["actual_yuan"].append(actual_yuan)
-        c["diff_yuan"].append(actual_yuan - expected_yuan if has_both and expected_yuan is not None else None)
-        c["tolerance_yuan"].append(yuan_at_scale(finding.tolerance, unit))
-        c["message"].append(finding.message)
-        c["pages"].append([e.page for e in finding.evidence])
-        c["bboxes"].append([e.bbox or None for e in finding.evidence])
-        c["cell_ids"].append([e.cell_id for e in finding.evidence])
-        c["matched_scope"].append(finding.scope)
+    indices = []
+    for r, _ in results:
+        indices.append(counters.get(r.rule_id, 0))
+        counters[r.rule_id] = indices[-1] + 1
+    ids = [f"{r.rule_id}:{k}" for (r, _), k in zip(results, indices)]
+    findings = [finding for _, finding in results]
+    expected_yuan = [yuan_at_scale(x.expected, x.unit) for x in findings]
+    actual_yuan = [yuan_at_scale(x.actual, x.unit) for x in findings]
     caused_by: list[str | None] = [None] * len(results)
     for k, first in consequences(results).items():
         caused_by[k] = ids[first]
+    c["filing_id"] += [f.filing_id] * len(results)
+    c["rule_id"] += [r.rule_id for r, _ in results]
+    c["finding_index"] += indices
+    c["finding_id"] += ids
+    c["severity"] += [r.severity for r, _ in results]
+    c["is_passed"] += [x.passed for x in findings]
+    c["subject"] += [x.subject for x in findings]
+    c["expected"] += [_float(x.expected) for x in findings]
+    c["actual"] += [_float(x.actual) for x in findings]
+    c["diff"] += [
+        float(x.actual - x.expected) if x.actual is not None and x.expected is not None else None for x in findings
+    ]
+    c["tolerance"] += [_float(x.tolerance) for x in findings]
+    c["unit"] += [x.unit for x in findings]
+    c["expected_yuan"] += expected_yuan
+    c["actual_yuan"] += actual_yuan
+    c["diff_yuan"] += [a - e if a is not None and e is not None else None for e, a in zip(expected_yuan, actual_yuan)]
+    c["tolerance_yuan"] += [yuan_at_scale(x.tolerance, x.unit) for x in findings]
+    c["message"] += [x.message for x in findings]
+    c["pages"] += [[e.page for e in x.evidence] for x in findings]
+    c["bboxes"] += [[e.bbox or None for e in x.evidence] for x in findings]
+    c["cell_ids"] += [[e.cell_id for e in x.evidence] for x in findings]
     c["caused_by_id"] += caused_by
+    c["matched_scope"] += [x.scope for x in findings]
 
 
 def consequences(results: list[tuple[Rule, Finding]]) -> dict[int, int]:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from budgetml.catalog import load_catalog
 from budgetml.checks import forms
 from budgetml.checks.compare import (
     WAN,
@@ -15,6 +14,7 @@ from budgetml.checks.compare import (
     half_unit,
     is_unit_factor,
     percent_finding,
+    table_name,
     value_evidence,
 )
 from budgetml.checks.inputs import FilingData
@@ -22,7 +22,6 @@ from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rul
 from budgetml.form_cells import FormCell, form_rows
 from budgetml.normalise import squash
 
-CATALOG = load_catalog()
 COMPOSITION_PARTS = ("人员类项目支出", "运转类项目支出", "特定目标类项目支出")
 # The amount columns of the 支出构成 rows: the current year, then the two years before.
 COMPOSITION_YEARS = ("当年金额", "前年金额", "上年金额")
@@ -270,7 +269,7 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
     # 万元 unit line (read whatever column it landed in, so a misread row does not hide it).
     over = [a for a in f.table("sangong") if a.yuan > reference.yuan + reference.half_unit_yuan]
     if over:
-        name = CATALOG.table_name("sangong")
+        name = table_name("sangong")
         yield Finding(
             "units.consistent",
             False,
@@ -293,7 +292,7 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
     for table_id in UNIT_CHECKED_TABLES:
         total = f.grand_total(table_id, "total") or (f.cell(table_id, "total") if table_id == "projects" else None)
         if total and is_unit_factor(total.yuan, reference.yuan, total.half_unit_yuan + reference.half_unit_yuan):
-            name = CATALOG.table_name(table_id)
+            name = table_name(table_id)
             yield Finding(
                 "units.consistent",
                 False,

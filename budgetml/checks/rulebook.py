@@ -30,7 +30,14 @@ from budgetml.checks import (
 from budgetml.checks.inputs import FilingData, filings_of
 from budgetml.checks.outputs import Columns, add_claims, add_findings
 from budgetml.checks.registry import IMPLEMENTATIONS, Finding, Rule, cannot_run, load_rules, message
-from budgetml.checks.shards import plan_shards, read_shard, shard_folder, write_shards
+from budgetml.checks.shards import (
+    plan_shards,
+    read_shard,
+    read_shard_output,
+    shard_folder,
+    write_shard_output,
+    write_shards,
+)
 from budgetml.datasets import read_table, rows_to_table, write_parts, write_table
 from budgetml.quality import with_quality
 from budgetml.schema import BUDGET_EXECUTION, CHECKS, CLAIMS, FILINGS
@@ -81,14 +88,9 @@ def check_shard(work: Path, shard: int) -> None:
         add_claims(claims, f)
         add_findings(checks, f, run_rules(f, rules))
         execution_rows += execution.execution_rows(f)
-    tables = {
-        CLAIMS: claims.table(),
-        CHECKS: checks.table(),
-        BUDGET_EXECUTION: rows_to_table(BUDGET_EXECUTION, execution_rows),
-    }
-    folder = Path(work) / str(shard)
-    for dataset in SHARD_OUTPUTS:
-        pq.write_table(tables[dataset], folder / dataset.file_name, compression="lz4")
+    write_shard_output(work, shard, CLAIMS.name, claims.table())
+    write_shard_output(work, shard, CHECKS.name, checks.table())
+    write_shard_output(work, shard, BUDGET_EXECUTION.name, rows_to_table(BUDGET_EXECUTION, execution_rows))
 
 
 ShardRunner = Callable[[Path, int], None]  # run_shards(work, n): check_shard(work, k) for every k < n
@@ -131,9 +133,7 @@ def check_output(out_dir: Path, workers: int = 1, run_shards: ShardRunner | None
         n = plan.n_shards
         (run_shards or local_pool(workers))(work, n)
         written = {
-            dataset.name: write_parts(
-                dataset, (pq.read_table(work / str(k) / dataset.file_name) for k in range(n)), out
-            )
+            dataset.name: write_parts(dataset, (read_shard_output(work, k, dataset.name) for k in range(n)), out)
             for dataset in SHARD_OUTPUTS
         }
     failed = pq.read_table(written[CHECKS.name], columns=QUALITY_COLUMNS, filters=pc.field("is_passed") == False)  # noqa: E712
