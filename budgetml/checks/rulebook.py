@@ -9,9 +9,11 @@ declares (configs/rules.toml doc_kinds; budget when it says none).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -79,18 +81,35 @@ def confident(f: FilingData, finding: Finding) -> Finding:
 
 def check_shard(work: Path, shard: int) -> None:
     """Check one shard's own filings (budgetml/checks/shards.py); write its claims and findings beside its rows."""
-    rows, own = read_shard(work, shard)
-    records = filings_of(rows)
-    rules = load_rules()
-    claims, checks, execution_rows = Columns(CLAIMS), Columns(CHECKS), []
-    for filing_id in own:
-        f = records[filing_id]
-        add_claims(claims, f)
-        add_findings(checks, f, run_rules(f, rules))
-        execution_rows += execution.execution_rows(f)
-    write_shard_output(work, shard, CLAIMS.name, claims.table())
-    write_shard_output(work, shard, CHECKS.name, checks.table())
-    write_shard_output(work, shard, BUDGET_EXECUTION.name, rows_to_table(BUDGET_EXECUTION, execution_rows))
+    with collector_paused():
+        rows, own = read_shard(work, shard)
+        records = filings_of(rows)
+        rules = load_rules()
+        claims, checks, execution_rows = Columns(CLAIMS), Columns(CHECKS), []
+        for filing_id in own:
+            f = records[filing_id]
+            add_claims(claims, f)
+            add_findings(checks, f, run_rules(f, rules))
+            execution_rows += execution.execution_rows(f)
+        write_shard_output(work, shard, CLAIMS.name, claims.table())
+        write_shard_output(work, shard, CHECKS.name, checks.table())
+        write_shard_output(work, shard, BUDGET_EXECUTION.name, rows_to_table(BUDGET_EXECUTION, execution_rows))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block, as it was afterwards.
+
+    A shard builds hundreds of thousands of small objects (records, findings, rows), and each batch of new objects
+    made the collector walk all of them again: a quarter of the stage's time. They make no reference cycles (the
+    collector finds nothing after a shard): reference counting frees them when the shard ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 ShardRunner = Callable[[Path, int], None]  # run_shards(work, n): check_shard(work, k) for every k < n
