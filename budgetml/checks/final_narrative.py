@@ -295,6 +295,7 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
     the dataset (or what last year's 情况说明 stated for it)."""
     if f.previous is None or f.year is None:
         return
+    stated_then: list[tuple[Amount | None, Decimal]] | None = None  # last year's claims: the figure each states
     for claim in f.claims:
         if claim.compare_year != f.year - 1 or claim.delta is None:
             continue
@@ -305,9 +306,9 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
         stated = (claim.amount - claim.delta) * per_unit
         decimals = narrative_decimals(max(claim.amount_decimals, claim.delta_decimals or 0))
         tolerance = 2 * half_of(decimals) * per_unit + previous.half_unit_yuan
-        said_last_year = [
-            c.amount * UNIT_TO_YUAN[c.unit] for c in f.previous.claims if claim_value(f.previous, c) == previous
-        ]
+        if stated_then is None:
+            stated_then = [(claim_value(f.previous, c), c.amount * UNIT_TO_YUAN[c.unit]) for c in f.previous.claims]
+        said_last_year = [amount for value, amount in stated_then if value == previous]
         passed = abs(stated - previous.yuan) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
         text = message(
             "compared",

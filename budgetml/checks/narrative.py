@@ -441,6 +441,9 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
     """Last year's figure a claim states (amount − change, or stated outright) equals last year's filing."""
     if f.previous is None:
         return
+    said_then: dict[tuple, list[Decimal]] = {}  # what last year's narrative stated, by item and subject
+    for c in f.previous.claims:
+        said_then.setdefault((c.code, c.item_names, squash(c.subject)), []).append(c.amount * UNIT_TO_YUAN[c.unit])
     for claim in f.claims:
         if claim.compare_year is None or f.year is None or claim.compare_year != f.year - 1:
             continue
@@ -472,12 +475,7 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
         diff = stated - previous.yuan
         # Last year's own narrative may state the figure its table got wrong (a unit error there is
         # last year's finding, not this one's): agreeing with either is agreeing with last year.
-        subject = squash(claim.subject)
-        said_last_year = [
-            c.amount * UNIT_TO_YUAN[c.unit]
-            for c in f.previous.claims
-            if (c.code, c.item_names) == (claim.code, claim.item_names) and squash(c.subject) == subject
-        ]
+        said_last_year = said_then.get((claim.code, claim.item_names, squash(claim.subject)), [])
         passed = abs(diff) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
         text = message(
             "compared",
