@@ -59,11 +59,12 @@ def sum_finding(
     rule_id: str, subject: str, total: Amount, parts: list[Amount], what: str, relation: str = "="
 ) -> Finding:
     """Compare a printed total with the sum of its printed parts (relation '=' or '>=')."""
-    expected = sum((p.yuan for p in parts), Decimal(0))
-    tolerance = total.half_unit_yuan + sum((p.half_unit_yuan for p in parts), Decimal(0))
+    expected = sum([p.yuan for p in parts], Decimal(0))
+    tolerance = total.half_unit_yuan + sum([p.half_unit_yuan for p in parts], Decimal(0))
     diff = total.yuan - expected
     passed = abs(diff) <= tolerance if relation == "=" else diff >= -tolerance
     unit = total.unit
+    per_unit = UNIT_TO_YUAN[unit]
     if passed:
         text = message(
             "sum_agrees", what=what, subject=subject, total=fmt(total.yuan, unit), expected=fmt(expected, unit)
@@ -85,11 +86,11 @@ def sum_finding(
         passed,
         subject,
         text,
-        expected / UNIT_TO_YUAN[unit],
-        total.yuan / UNIT_TO_YUAN[unit],
-        tolerance / UNIT_TO_YUAN[unit],
+        expected / per_unit,
+        total.yuan / per_unit,
+        tolerance / per_unit,
         unit,
-        tuple(a.evidence for a in [total, *parts]),
+        (total.evidence, *[p.evidence for p in parts]),
     )
 
 

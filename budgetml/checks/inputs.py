@@ -118,6 +118,7 @@ class FilingData:
     _by_table: dict[str, list[Amount]] = field(default_factory=dict, repr=False)
     _by_box: dict[tuple[int, BBox], Amount] = field(default_factory=dict, repr=False)
     _by_column: dict[tuple[str, str], list[Amount]] = field(default_factory=dict, repr=False)
+    _totals: dict[str, dict[str, Amount]] = field(default_factory=dict, repr=False)
 
     def table(self, table_id: str) -> list[Amount]:
         """The line items of the canonical table `table_id` (empty when the filing lacks it)."""
@@ -148,7 +149,9 @@ class FilingData:
 
     def grand_total(self, table_id: str, column: str) -> Amount | None:
         """The figure in `column` of the table's 合计/总计 row (the row without a code)."""
-        return total_row(self.table(table_id)).get(column)
+        if table_id not in self._totals:
+            self._totals[table_id] = total_row(self.table(table_id))
+        return self._totals[table_id].get(column)
 
     def unsure(self, a: Amount) -> str | None:
         """Why a figure was not read with confidence (its table identified weakly, …); None when it was."""

@@ -45,10 +45,6 @@ def yuan_at_scale(value: Decimal | None, unit: str) -> Decimal | None:
     return (value * UNIT_TO_YUAN[unit]).quantize(YUAN_STEP)
 
 
-def _float(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
-
-
 def add_claims(columns: Columns, f: FilingData) -> None:
     """Append the claims.parquet rows of one filing."""
     c = columns.lists
@@ -92,8 +88,9 @@ def add_findings(columns: Columns, f: FilingData, results: list[tuple[Rule, Find
         counters[r.rule_id] = indices[-1] + 1
     ids = [f"{r.rule_id}:{k}" for (r, _), k in zip(results, indices)]
     findings = [finding for _, finding in results]
-    expected_yuan = [yuan_at_scale(x.expected, x.unit) for x in findings]
-    actual_yuan = [yuan_at_scale(x.actual, x.unit) for x in findings]
+    money = [x.unit in UNIT_TO_YUAN for x in findings]
+    expected_yuan = [yuan_at_scale(x.expected, x.unit) if m else None for x, m in zip(findings, money)]
+    actual_yuan = [yuan_at_scale(x.actual, x.unit) if m else None for x, m in zip(findings, money)]
     caused_by: list[str | None] = [None] * len(results)
     for k, first in consequences(results).items():
         caused_by[k] = ids[first]
@@ -104,17 +101,17 @@ def add_findings(columns: Columns, f: FilingData, results: list[tuple[Rule, Find
     c["severity"] += [r.severity for r, _ in results]
     c["is_passed"] += [x.passed for x in findings]
     c["subject"] += [x.subject for x in findings]
-    c["expected"] += [_float(x.expected) for x in findings]
-    c["actual"] += [_float(x.actual) for x in findings]
+    c["expected"] += [float(x.expected) if x.expected is not None else None for x in findings]
+    c["actual"] += [float(x.actual) if x.actual is not None else None for x in findings]
     c["diff"] += [
         float(x.actual - x.expected) if x.actual is not None and x.expected is not None else None for x in findings
     ]
-    c["tolerance"] += [_float(x.tolerance) for x in findings]
+    c["tolerance"] += [float(x.tolerance) if x.tolerance is not None else None for x in findings]
     c["unit"] += [x.unit for x in findings]
     c["expected_yuan"] += expected_yuan
     c["actual_yuan"] += actual_yuan
     c["diff_yuan"] += [a - e if a is not None and e is not None else None for e, a in zip(expected_yuan, actual_yuan)]
-    c["tolerance_yuan"] += [yuan_at_scale(x.tolerance, x.unit) for x in findings]
+    c["tolerance_yuan"] += [yuan_at_scale(x.tolerance, x.unit) if m else None for x, m in zip(findings, money)]
     c["message"] += [x.message for x in findings]
     c["pages"] += [[e.page for e in x.evidence] for x in findings]
     c["bboxes"] += [[e.bbox or None for e in x.evidence] for x in findings]
