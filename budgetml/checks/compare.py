@@ -55,6 +55,39 @@ def is_unit_factor(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
     return abs(big - small * UNIT_FACTOR) <= tolerance * UNIT_FACTOR
 
 
+def yuan_finding(
+    rule_id: str,
+    passed: bool,
+    subject: str,
+    text: str,
+    expected: Decimal,
+    actual: Decimal,
+    tolerance: Decimal,
+    evidence: tuple[Evidence, ...],
+    unit: str = "万元",
+    scope: str | None = None,
+) -> Finding:
+    """A finding on figures computed in yuan, stated in `unit` (万元 unless given)."""
+    per_unit = UNIT_TO_YUAN[unit]
+    return Finding(
+        rule_id,
+        passed,
+        subject,
+        text,
+        expected / per_unit,
+        actual / per_unit,
+        tolerance / per_unit,
+        unit,
+        evidence,
+        scope,
+    )
+
+
+def agreement(passed: bool, differs: str, rule_id: str | None = None, **values: object) -> str:
+    """The sentence that ends a comparison: 一致 when it passed, else the template `differs` (how far off)."""
+    return message("agrees") if passed else message(differs, rule_id, **values)
+
+
 def sum_finding(
     rule_id: str, subject: str, total: Amount, parts: list[Amount], what: str, relation: str = "="
 ) -> Finding:
@@ -64,7 +97,6 @@ def sum_finding(
     diff = total.yuan - expected
     passed = abs(diff) <= tolerance if relation == "=" else diff >= -tolerance
     unit = total.unit
-    per_unit = UNIT_TO_YUAN[unit]
     if passed:
         text = message(
             "sum_agrees", what=what, subject=subject, total=fmt(total.yuan, unit), expected=fmt(expected, unit)
@@ -81,17 +113,8 @@ def sum_finding(
             expected=fmt(expected, unit),
             diff=fmt(diff, unit),
         )
-    return Finding(
-        rule_id,
-        passed,
-        subject,
-        text,
-        expected / per_unit,
-        total.yuan / per_unit,
-        tolerance / per_unit,
-        unit,
-        (total.evidence, *[p.evidence for p in parts]),
-    )
+    evidence = (total.evidence, *[p.evidence for p in parts])
+    return yuan_finding(rule_id, passed, subject, text, expected, total.yuan, tolerance, evidence, unit)
 
 
 def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: str, relation: str = "=") -> Finding:
@@ -119,17 +142,8 @@ def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: 
         text += message("pair_differs", diff=fmt(diff, unit))
         if right.yuan and is_unit_factor(left.yuan, right.yuan, tolerance):
             text += message("pair_unit_factor")
-    return Finding(
-        rule_id,
-        passed,
-        subject,
-        text,
-        right.yuan / UNIT_TO_YUAN[unit],
-        left.yuan / UNIT_TO_YUAN[unit],
-        tolerance / UNIT_TO_YUAN[unit],
-        unit,
-        (left.evidence, right.evidence),
-    )
+    evidence = (left.evidence, right.evidence)
+    return yuan_finding(rule_id, passed, subject, text, right.yuan, left.yuan, tolerance, evidence, unit)
 
 
 def percent_finding(
@@ -186,15 +200,14 @@ def form_sum_finding(rule_id: str, subject: str, total: FormValue, parts: list[F
         numbers=" + ".join(f"{p.number}" for p in parts),
         expected=expected / WAN,
     )
-    text += message("agrees") if passed else message("differs_wan", diff=diff / WAN)
-    return Finding(
+    text += agreement(passed, "differs_wan", diff=diff / WAN)
+    return yuan_finding(
         rule_id,
         passed,
         subject,
         text,
-        expected / WAN,
-        total.yuan / WAN,
-        tolerance / WAN,
-        "万元",
+        expected,
+        total.yuan,
+        tolerance,
         value_evidence(total, *parts),
     )

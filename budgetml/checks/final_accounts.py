@@ -15,10 +15,10 @@ from dataclasses import replace
 from decimal import Decimal
 
 from budgetml.catalog import load_catalog
-from budgetml.checks.compare import fmt, pair_finding, sum_finding, table_name
+from budgetml.checks.compare import agreement, fmt, pair_finding, sum_finding, table_name, yuan_finding
 from budgetml.checks.inputs import Amount, FilingData, coded_rows, rows_by_index
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
-from budgetml.normalise import UNIT_TO_YUAN, squash
+from budgetml.normalise import squash
 
 CATALOG = load_catalog()
 SUMMARY = "final_income_expenditure_summary"
@@ -137,19 +137,9 @@ def balance_finding(
         label=result_label,
         result=fmt(actual, unit) if result else message("blank", "final.carryover"),
     )
-    text += message("agrees") if passed else message("pair_differs", diff=fmt(diff, unit))
-    per_unit = UNIT_TO_YUAN[unit]
-    return Finding(
-        rule_id,
-        passed,
-        subject,
-        text,
-        expected / per_unit,
-        actual / per_unit,
-        tolerance / per_unit,
-        unit,
-        tuple(a.evidence for a in figures),
-    )
+    text += agreement(passed, "pair_differs", diff=fmt(diff, unit))
+    evidence = tuple(a.evidence for a in figures)
+    return yuan_finding(rule_id, passed, subject, text, expected, actual, tolerance, evidence, unit)
 
 
 # (table, the rows carried in and received, the rows spent and distributed, the row carried out) per summary.

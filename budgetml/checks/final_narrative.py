@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from budgetml.checks.claims import Claim
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, table_name
+from budgetml.checks.compare import WAN, agreement, fmt, half_of, narrative_decimals, table_name, yuan_finding
 from budgetml.checks.final_accounts import ECONOMIC, EXPENDITURE, FISCAL, GENERAL, INCOME, SANGONG, SUMMARY
 from budgetml.checks.inputs import Amount, FilingData
 from budgetml.checks.narrative import item_by_names
@@ -133,15 +133,14 @@ def compare_stated(subject: str, stated: Stated, value: Amount, key: str = "comp
         raw=value.raw,
         table_unit=value.unit,
     )
-    return Finding(
+    return yuan_finding(
         "final.narrative_amount",
         passed,
         subject,
-        text + (message("agrees") if passed else message("differs_wan", diff=diff / WAN)),
-        value.yuan / WAN,
-        stated.yuan / WAN,
-        tolerance / WAN,
-        "万元",
+        text + agreement(passed, "differs_wan", diff=diff / WAN),
+        value.yuan,
+        stated.yuan,
+        tolerance,
         (Evidence(stated.page, None), value.evidence),
     )
 
@@ -210,7 +209,7 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                     "final.narrative_execution",
                     passed,
                     claim.subject,
-                    text + (message("agrees") if passed else message("differs", "final.narrative_execution")),
+                    text + agreement(passed, "differs", "final.narrative_execution"),
                     exact,
                     claim.completion_pct,
                     Decimal(1).scaleb(-(claim.completion_decimals or 0)),
@@ -232,15 +231,14 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                 budget=fmt(budget.yuan),
                 spent=fmt(spent.yuan),
             )
-            yield Finding(
+            yield yuan_finding(
                 "final.narrative_execution",
                 passed,
                 claim.subject,
-                text + (message("agrees") if passed else message("differs", "final.narrative_execution")),
-                budget.yuan / WAN,
-                spent.yuan / WAN,
-                tolerance / WAN,
-                "万元",
+                text + agreement(passed, "differs", "final.narrative_execution"),
+                budget.yuan,
+                spent.yuan,
+                tolerance,
                 evidence,
             )
 
@@ -280,7 +278,7 @@ def narrative_share(f: FilingData) -> Iterator[Finding]:
             "final.narrative_share",
             passed,
             claim.subject,
-            text + (message("agrees") if passed else message("differs", "final.narrative_share")),
+            text + agreement(passed, "differs", "final.narrative_share"),
             exact,
             claim.share_pct,
             Decimal(1).scaleb(-(claim.share_decimals or 0)),
@@ -321,15 +319,14 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
             year=f.previous.year,
             published=fmt(previous.yuan),
         )
-        yield Finding(
+        yield yuan_finding(
             "final.prev_year",
             passed,
             claim.subject,
-            text + (message("agrees") if passed else message("differs_wan", diff=(stated - previous.yuan) / WAN)),
-            previous.yuan / WAN,
-            stated / WAN,
-            tolerance / WAN,
-            "万元",
+            text + agreement(passed, "differs_wan", diff=(stated - previous.yuan) / WAN),
+            previous.yuan,
+            stated,
+            tolerance,
             # The sentence only: last year's figure is printed in last year's 决算, another file.
             (Evidence(claim.page, None),),
         )

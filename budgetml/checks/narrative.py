@@ -8,7 +8,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from budgetml.checks.claims import Claim, scope_of
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, percent_finding, table_name
+from budgetml.checks.compare import (
+    WAN,
+    agreement,
+    fmt,
+    half_of,
+    narrative_decimals,
+    percent_finding,
+    table_name,
+    yuan_finding,
+)
 from budgetml.checks.inputs import Amount, FilingData
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
@@ -218,15 +227,14 @@ def amount_finding(claim: Claim, candidates: list[Candidate]) -> Finding:
     ) + scope_note(shown.scope)
     if matched is None and len(candidates) > 1:
         text += message("no_scope_fits", "narrative.amount", n=len(candidates))
-    return Finding(
+    return yuan_finding(
         "narrative.amount",
         matched is not None,
         claim.subject,
-        text + (message("agrees") if matched else message("differs_wan", diff=(stated - value.yuan) / WAN)),
-        value.yuan / WAN,
-        stated / WAN,
-        tolerance / WAN,
-        "万元",
+        text + agreement(matched is not None, "differs_wan", diff=(stated - value.yuan) / WAN),
+        value.yuan,
+        stated,
+        tolerance,
         (Evidence(claim.page, None), value.evidence),
         scope=shown.scope,
     )
@@ -425,8 +433,7 @@ def narrative_procurement(f: FilingData) -> Iterator[Finding]:
             "narrative.procurement",
             passed,
             claim.subject,
-            text
-            + (message("agrees") if passed else message("differs", "narrative.procurement", diff=total - expected)),
+            text + agreement(passed, "differs", "narrative.procurement", diff=total - expected),
             expected,
             total,
             tolerance,
@@ -486,14 +493,13 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
             year=f.previous.year,
             published=fmt(previous.yuan),
         )
-        yield Finding(
+        yield yuan_finding(
             "prev_year.matches",
             passed,
             claim.subject,
-            text + (message("agrees") if passed else message("differs_wan", diff=diff / WAN)),
-            previous.yuan / WAN,
-            stated / WAN,
-            tolerance / WAN,
-            "万元",
+            text + agreement(passed, "differs_wan", diff=diff / WAN),
+            previous.yuan,
+            stated,
+            tolerance,
             (Evidence(claim.page, None),),
         )

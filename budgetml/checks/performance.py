@@ -16,6 +16,7 @@ from budgetml.checks.compare import (
     percent_finding,
     table_name,
     value_evidence,
+    yuan_finding,
 )
 from budgetml.checks.inputs import FilingData
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
@@ -162,15 +163,14 @@ def perf_cost_target(f: FilingData) -> Iterator[Finding]:
                 unit=target.value.unit,
                 limit=limit / WAN,
             )
-            yield Finding(
+            yield yuan_finding(
                 "perf.cost_target",
                 passed,
                 f"{title} {'年度' if target.is_annual else '长期'}成本控制",
                 text + ("" if passed else message("over_budget", "perf.cost_target")),
-                limit / WAN,
-                target.value.yuan / WAN,
-                tolerance / WAN,
-                "万元",
+                limit,
+                target.value.yuan,
+                tolerance,
                 value_evidence(target.value) + evidence,
             )
 
@@ -215,15 +215,14 @@ def perf_activities(f: FilingData) -> Iterator[Finding]:
         tolerance = budget_half + sum((half_unit(a) for a in amounts), Decimal(0))
         passed = abs(total - budget) <= tolerance
         text = message("compared", "perf.activities", title=title, total=total / WAN, budget=budget / WAN)
-        yield Finding(
+        yield yuan_finding(
             "perf.activities",
             passed,
             f"{title} 明细测算",
             text + ("" if passed else message("differs", "perf.activities")),
-            budget / WAN,
-            total / WAN,
-            tolerance / WAN,
-            "万元",
+            budget,
+            total,
+            tolerance,
             value_evidence(*amounts) + evidence,
         )
 
