@@ -47,6 +47,13 @@ _GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当
 _PARAGRAPH_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；：:\d]*?情况")
 # The sentence that ends a paragraph by introducing what follows: "财政拨款支出主要内容如下：".
 _LEAD_IN = re.compile(r"(?:^|[。；;])(?P<lead>[^。；;\d]{5,}[：:])\s*$")
+
+
+def with_patterns(rows: tuple[tuple, ...]) -> tuple[tuple, ...]:
+    """Rows whose first item is a regular expression, that item compiled (the rules' tables of subject patterns)."""
+    return tuple((re.compile(pattern), *rest) for pattern, *rest in rows)
+
+
 # The scope (口径) a heading or subject names, in order: the first scope whose words it contains. A claim's
 # amounts, shares and their totals are of its scope: under "一般公共预算拨款结构情况" 基本支出 is the
 # general budget's, not the whole department's (which adds 政府性基金 and non-fiscal money).

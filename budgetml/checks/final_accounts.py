@@ -54,6 +54,13 @@ SUMMARIES = (
 GRAND_TOTAL = "总计|合计"
 
 
+def printed_summaries(f: FilingData) -> Iterator[tuple[Summary, str]]:
+    """The summary tables the filing prints, each with its name."""
+    for s in SUMMARIES:
+        if f.has_table(s.table_id):
+            yield s, table_name(s.table_id)
+
+
 def printed(f: FilingData, table_id: str, column: str, labels: tuple[str, ...]) -> list[Amount]:
     """The figures of the rows with these labels that are printed (a blank row is left out)."""
     return [a for label in labels if (a := f.cell(table_id, column, label=label)) is not None]
@@ -62,10 +69,7 @@ def printed(f: FilingData, table_id: str, column: str, labels: tuple[str, ...]) 
 @rule("final.summary_balance")
 def summary_balance(f: FilingData) -> Iterator[Finding]:
     """收入总计 = 支出总计; 收入总计 = 本年收入合计 + 结余 used + 年初结转和结余; 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余."""
-    for s in SUMMARIES:
-        if not f.has_table(s.table_id):
-            continue
-        name = table_name(s.table_id)
+    for s, name in printed_summaries(f):
         income = f.cell(s.table_id, "income", label=GRAND_TOTAL)
         spending = f.cell(s.table_id, "expenditure", label=GRAND_TOTAL)
         if income is None or spending is None:
@@ -87,10 +91,7 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
 @rule("final.summary_items")
 def summary_items(f: FilingData) -> Iterator[Finding]:
     """本年收入合计 is the sum of the income sources above it, 本年支出合计 the sum of the 类 above it (each spending column)."""
-    for s in SUMMARIES:
-        if not f.has_table(s.table_id):
-            continue
-        name = table_name(s.table_id)
+    for s, name in printed_summaries(f):
         amounts = f.table(s.table_id)
         for side in ("income", "expenditure"):
             label = "本年收入合计" if side == "income" else "本年支出合计"

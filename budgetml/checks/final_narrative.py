@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budgetml.checks.claims import Claim
+from budgetml.checks.claims import Claim, with_patterns
 from budgetml.checks.compare import WAN, agreement, fmt, half_of, narrative_decimals, table_name, yuan_finding
 from budgetml.checks.final_accounts import ECONOMIC, EXPENDITURE, FISCAL, GENERAL, INCOME, SANGONG, SUMMARY
 from budgetml.checks.inputs import Amount, FilingData
@@ -28,9 +28,8 @@ TOTAL_ROW = "合计|总计"
 FIRST_ROW = ""  # the 三公 table prints one row
 _Q = '[“"]?'
 # What a 决算 claim's subject names → (table, column, row label regex; FIRST_ROW for the 三公 table's row).
-FINAL_SUBJECTS: tuple[tuple[re.Pattern[str], str, str, str], ...] = tuple(
-    (re.compile(pattern), table_id, column, row)
-    for pattern, table_id, column, row in (
+FINAL_SUBJECTS: tuple[tuple[re.Pattern[str], str, str, str], ...] = with_patterns(
+    (
         (r"^(收入支出)?总计$", SUMMARY, "income", "总计"),
         (r"^财政拨款收入支出总计$", FISCAL, "income", "总计"),
         (r"^本年收入(合计)?$", SUMMARY, "income", "本年收入合计"),
@@ -205,17 +204,8 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                     exact=exact,
                     printed=claim.completion_pct,
                 )
-                yield Finding(
-                    "final.narrative_execution",
-                    passed,
-                    claim.subject,
-                    text + agreement(passed, "differs", "final.narrative_execution"),
-                    exact,
-                    claim.completion_pct,
-                    Decimal(1).scaleb(-(claim.completion_decimals or 0)),
-                    "%",
-                    evidence,
-                )
+                printed = (claim.completion_pct, claim.completion_decimals)
+                yield percent_stated("final.narrative_execution", claim, passed, text, exact, printed)
         if claim.budget_relation is not None:
             tolerance = spent.half_yuan + budget.half_yuan
             gap = spent.yuan - budget.yuan
@@ -241,6 +231,18 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                 tolerance,
                 evidence,
             )
+
+
+def percent_stated(
+    rule_id: str, claim: Claim, passed: bool, text: str, exact: Decimal, printed: tuple[Decimal, int | None]
+) -> Finding:
+    """A percentage the claim's sentence states (printed: its value and decimals) against the exact one, within its
+    last printed digit."""
+    value, decimals = printed
+    tolerance = Decimal(1).scaleb(-(decimals or 0))
+    evidence = (Evidence(claim.page, None),)
+    text += agreement(passed, "differs", rule_id)
+    return Finding(rule_id, passed, claim.subject, text, exact, value, tolerance, "%", evidence)
 
 
 @rule("final.narrative_share")
@@ -274,16 +276,8 @@ def narrative_share(f: FilingData) -> Iterator[Finding]:
             exact=exact,
             printed=claim.share_pct,
         )
-        yield Finding(
-            "final.narrative_share",
-            passed,
-            claim.subject,
-            text + agreement(passed, "differs", "final.narrative_share"),
-            exact,
-            claim.share_pct,
-            Decimal(1).scaleb(-(claim.share_decimals or 0)),
-            "%",
-            (Evidence(claim.page, None),),
+        yield percent_stated(
+            "final.narrative_share", claim, passed, text, exact, (claim.share_pct, claim.share_decimals)
         )
 
 
@@ -319,14 +313,6 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
             year=f.previous.year,
             published=fmt(previous.yuan),
         )
-        yield yuan_finding(
-            "final.prev_year",
-            passed,
-            claim.subject,
-            text + agreement(passed, "differs_wan", diff=(stated - previous.yuan) / WAN),
-            previous.yuan,
-            stated,
-            tolerance,
-            # The sentence only: last year's figure is printed in last year's 决算, another file.
-            (Evidence(claim.page, None),),
-        )
+        text += agreement(passed, "differs_wan", diff=(stated - previous.yuan) / WAN)
+        sentence = (Evidence(claim.page, None),)  # last year's figure is printed in last year's 决算, another file
+        yield yuan_finding("final.prev_year", passed, claim.subject, text, previous.yuan, stated, tolerance, sentence)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from budgetml.checks.claims import Claim, scope_of
+from budgetml.checks.claims import Claim, scope_of, with_patterns
 from budgetml.checks.compare import (
     WAN,
     agreement,
@@ -34,9 +34,8 @@ SCOPE_NAMES = {
 # Words that say whose money a subject is, not what it is: "一般公共预算基本支出" states 基本支出 of its scope.
 _SCOPE_PREFIX = re.compile(r"^(?:部门|单位|财政拨款|一般公共预算|政府性基金预算?|国有资本经营预算?|本年|当年)+")
 # What a claim's subject (scope words removed) states: a measure, read from the scope's table below.
-MEASURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), measure)
-    for pattern, measure in (
+MEASURES: tuple[tuple[re.Pattern[str], str], ...] = with_patterns(
+    (
         (r"^(收支总预算|收支预算|预算支出|支出预算|支出总预算|拨款|拨款支出|拨款支出预算)$", "total"),
         (r"(收入预算|预算收入|收入总预算)$|^收入$", "income"),
         (r"^基本支出$", "basic"),
@@ -73,9 +72,8 @@ MEASURE_SOURCES: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
     ),
 }
 # The 三公 figures: one table whatever the heading (it prints one row per figure, no 合计 row).
-SANGONG_SUBJECTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), column)
-    for pattern, column in (
+SANGONG_SUBJECTS: tuple[tuple[re.Pattern[str], str], ...] = with_patterns(
+    (
         (r"三公.*经费", "sangong_total"),
         (r"^因公出国", "overseas"),
         (r"^公务用车购置及运行", "vehicle_total"),
@@ -493,13 +491,6 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
             year=f.previous.year,
             published=fmt(previous.yuan),
         )
-        yield yuan_finding(
-            "prev_year.matches",
-            passed,
-            claim.subject,
-            text + agreement(passed, "differs_wan", diff=diff / WAN),
-            previous.yuan,
-            stated,
-            tolerance,
-            (Evidence(claim.page, None),),
-        )
+        text += agreement(passed, "differs_wan", diff=diff / WAN)
+        sentence = (Evidence(claim.page, None),)
+        yield yuan_finding("prev_year.matches", passed, claim.subject, text, previous.yuan, stated, tolerance, sentence)

@@ -163,16 +163,10 @@ def perf_cost_target(f: FilingData) -> Iterator[Finding]:
                 unit=target.value.unit,
                 limit=limit / WAN,
             )
-            yield yuan_finding(
-                "perf.cost_target",
-                passed,
-                f"{title} {'年度' if target.is_annual else '长期'}成本控制",
-                text + ("" if passed else message("over_budget", "perf.cost_target")),
-                limit,
-                target.value.yuan,
-                tolerance,
-                value_evidence(target.value) + evidence,
-            )
+            subject = f"{title} {'年度' if target.is_annual else '长期'}成本控制"
+            text += "" if passed else message("over_budget", "perf.cost_target")
+            figures = value_evidence(target.value) + evidence
+            yield yuan_finding("perf.cost_target", passed, subject, text, limit, target.value.yuan, tolerance, figures)
 
 
 @rule("perf.funding_sources")
@@ -215,16 +209,9 @@ def perf_activities(f: FilingData) -> Iterator[Finding]:
         tolerance = budget_half + sum((half_unit(a) for a in amounts), Decimal(0))
         passed = abs(total - budget) <= tolerance
         text = message("compared", "perf.activities", title=title, total=total / WAN, budget=budget / WAN)
-        yield yuan_finding(
-            "perf.activities",
-            passed,
-            f"{title} 明细测算",
-            text + ("" if passed else message("differs", "perf.activities")),
-            budget,
-            total,
-            tolerance,
-            value_evidence(*amounts) + evidence,
-        )
+        text += "" if passed else message("differs", "perf.activities")
+        figures = value_evidence(*amounts) + evidence
+        yield yuan_finding("perf.activities", passed, f"{title} 明细测算", text, budget, total, tolerance, figures)
 
 
 @rule("units.consistent")
