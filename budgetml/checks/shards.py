@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -32,9 +32,6 @@ from budgetml.datasets import read_table
 from budgetml.identity import FilingRef
 from budgetml.layout import data_dir, dataset_files
 from budgetml.schema import DATASETS, FILINGS
-
-if TYPE_CHECKING:  # the workers that check a shard read Arrow only: polars is the planner's (imported where used)
-    import polars as pl
 
 # Filings a shard checks: about 1 MB of records, and a second or two of work per shard, so that the workers share
 # the work evenly and a shard's files cost little.
@@ -70,8 +67,6 @@ def shard_folder(out_dir: Path) -> Iterator[Path]:
 def plan_shards(filings: pa.Table, shard_filings: int | None = None) -> ShardPlan:
     """The shards of the ok/partial filings: whole families (filings linked to each other), SHARD_FILINGS filings
     a shard unless given (more when one family is larger)."""
-    import polars as pl
-
     shard_filings = shard_filings or SHARD_FILINGS
     usable = [f for f in filings.select(COLUMNS[FILINGS.name]).to_pylist() if f["status"] != "failed"]
     family = {f["filing_id"]: f["filing_id"] for f in usable}  # union-find: filing_id → a filing of its family
@@ -108,8 +103,6 @@ def write_shards(out_dir: Path, work: Path, plan: ShardPlan, filings: pa.Table) 
 
     Arrow IPC files written batch by batch hold nothing back (a Parquet writer holds a page per column), and at most
     OPEN_SHARDS are open at a time: more shards take more passes over the dataset."""
-    import polars as pl
-
     by_name = {d.name: d for d in DATASETS}
     for first in range(0, plan.n_shards, OPEN_SHARDS):
         owner = plan.owner.filter(pl.col("shard").is_between(first, first + OPEN_SHARDS - 1))
@@ -132,8 +125,6 @@ def _route(
     batch: pa.RecordBatch, owner: pl.DataFrame, work: Path, name: str, writers: dict[int, pa.ipc.RecordBatchFileWriter]
 ) -> None:
     """Append each row of the batch to its filing's shard file (rows of a filing keep their order)."""
-    import polars as pl
-
     ids = pl.DataFrame({"filing_id": pl.from_arrow(batch.column("filing_id"))}).with_row_index("row")
     targets = ids.join(owner, on="filing_id", how="inner", maintain_order="left")
     for (shard,), part in targets.partition_by("shard", maintain_order=True, as_dict=True).items():
