@@ -23,7 +23,6 @@ _DOCUMENT_UNIT = re.compile(
 )
 _AMOUNT = re.compile(r"^(?P<neg>-)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?$")
 _CODE = re.compile(r"^\d{3,}$")  # 类/款/项 function codes, economic codes, unit codes (328001)
-_SPACES = re.compile(r"\s+")
 
 
 class UnitError(ValueError):
@@ -40,7 +39,7 @@ def fold(text: str) -> str:
 
 def squash(text: str) -> str:
     """Folded text with all whitespace removed, for matching printed labels ("收 入 总 计")."""
-    return _SPACES.sub("", fold(text))
+    return re.sub(r"\s+", "", fold(text))
 
 
 def parse_amount(raw: str) -> Decimal | None:
