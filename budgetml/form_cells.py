@@ -7,15 +7,15 @@ count indicators in them (budgetml/features.py). Both see the same record, read 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from budgetml.normalise import squash
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FormCell:
-    """One printed cell of a form-like table, as form_cells.parquet holds it."""
+    """One printed cell of a form-like table, as form_cells.parquet holds it. Not frozen, and nothing assigns to it:
+    a frozen dataclass takes seven times as long to build, and the checks build every cell of every filing."""
 
     cell_id: str
     table_index: int
@@ -28,11 +28,14 @@ class FormCell:
     colspan: int
     text: str
     bbox: tuple[float, float, float, float]
+    _text_squashed: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def text_squashed(self) -> str:
         """The text as labels are matched (budgetml.normalise.squash), folded once per cell."""
-        return squash(self.text)
+        if self._text_squashed is None:
+            self._text_squashed = squash(self.text)
+        return self._text_squashed
 
 
 # The form_cells.parquet columns a FormCell is read from (filing_id aside).

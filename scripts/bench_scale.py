@@ -2,6 +2,7 @@
 reparsing.
 
 Usage: python scripts/bench_scale.py SOURCE --filings 1000 10000 [--filings 100000] --work DIR [--keep]
+       [--stages checks features scoring report]
 
 SOURCE is an output folder of `make run` (its parse datasets: filings, line_items, tables, form_cells, narrative,
 which are its parse cache's rows). A folder of N filings holds copies of SOURCE's filings: copy c of a filing gets
@@ -14,7 +15,8 @@ Each stage then runs as a reviewer runs it, through the command line in a proces
 with the worker pool of configs/nightly.toml; `budgetml features`; `budgetml score`; `budgetml report`, the
 review store a new SQLite file beside the folders). The script samples the resident memory of that process and
 its workers, summed, every 0.1 s, and prints per stage and size: wall time, CPU time (the process and its workers)
-and peak memory, then the totals per size (time per filing).
+and peak memory, then the totals per size (time per filing). --stages runs only the stages named (the ones after
+the checks read what the checks wrote: run them after it).
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--filings", type=int, nargs="+", action="extend", required=True)
     parser.add_argument("--work", type=Path, required=True, help="Where the large folders are built.")
     parser.add_argument("--keep", action="store_true", help="Keep each folder (default: removed after its stages).")
+    parser.add_argument("--stages", nargs="+", choices=[s for s, _ in STAGES], help="Only these stages (default: all).")
     args = parser.parse_args(argv)
     partition_over = load_settings().partition_over_filings
     results = []
@@ -174,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{n} filings: built in {time.perf_counter() - started:.1f} s, parse datasets {size_mb:.0f} MB", flush=True
         )
         for stage, command in STAGES:
+            if args.stages and stage not in args.stages:
+                continue
             extra = ["--store", str(args.work / f"review-{n}.sqlite")] if stage in ("scoring", "report") else []
             measured = run_stage([sys.executable, "-m", "budgetml.cli", *command, str(out), *extra])
             load = os.getloadavg()[0]
@@ -181,11 +186,15 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(results[-1]), flush=True)
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
-    print("\n| filings | stage | wall s | CPU s | peak MB | wall ms/filing | load |\n|---|---|---|---|---|---|---|")
+    print(
+        "\n| filings | stage | wall s | CPU s | peak MB | wall ms/filing | CPU ms/filing | load |"
+        "\n|---|---|---|---|---|---|---|---|"
+    )
     for r in results:
-        per = 1000 * r["wall_s"] / r["filings"]
+        wall, cpu = 1000 * r["wall_s"] / r["filings"], 1000 * r["cpu_s"] / r["filings"]
         print(
-            f"| {r['filings']:,} | {r['stage']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} | {per:.1f} | {r['load']} |"
+            f"| {r['filings']:,} | {r['stage']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} | {wall:.1f} | {cpu:.1f}"
+            f" | {r['load']} |"
         )
     totals: dict[int, list[float]] = {}
     for r in results:

@@ -17,10 +17,12 @@ import pytest
 from budgetml.checks.claims import narrative_to_claims
 from budgetml.checks.forms import read_value
 from budgetml.checks.inputs import Amount, FilingData, PrintedTable
+from budgetml.checks.outputs import Columns, add_findings
 from budgetml.checks.registry import IMPLEMENTATIONS, load_rules
-from budgetml.checks.rulebook import finding_rows, run_rules
+from budgetml.checks.rulebook import run_rules
 from budgetml.form_cells import FormCell
 from budgetml.normalise import UNIT_TO_YUAN
+from budgetml.schema import CHECKS
 from tests.final_account_cases import FINAL_ACCOUNT_CASES
 
 YEAR = 2025
@@ -830,7 +832,9 @@ def test_findings_that_follow_from_one_wrong_cell_are_linked_to_the_first():
     ]
     amounts = [replace(a, bbox=(0, a.row_index, 1, a.row_index + 1)) for a in amounts]
     f = filing(amounts)
-    rows = finding_rows(f, run_rules(f, tuple(r for r in load_rules() if r.rule_id == "table.hierarchy")))
+    checks = Columns(CHECKS)
+    add_findings(checks, f, run_rules(f, tuple(r for r in load_rules() if r.rule_id == "table.hierarchy")))
+    rows = checks.rows()
     failed = [(r["subject"], r["finding_id"], r["caused_by_id"]) for r in rows if r["is_passed"] is False]
     assert failed == [
         ("205 教育支出（合计）", "table.hierarchy:0", None),

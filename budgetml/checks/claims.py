@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from budgetml.normalise import fold, squash
 
@@ -45,6 +47,13 @@ _GENERIC = re.compile(r"^(?:预算安排|预算数|当年预算|本年预算|当
 _PARAGRAPH_HEADING = re.compile(r"^\s*[（(][一二三四五六七八九十]+[)）][^，。；：:\d]*?情况")
 # The sentence that ends a paragraph by introducing what follows: "财政拨款支出主要内容如下：".
 _LEAD_IN = re.compile(r"(?:^|[。；;])(?P<lead>[^。；;\d]{5,}[：:])\s*$")
+
+
+def with_patterns(rows: tuple[tuple, ...]) -> tuple[tuple, ...]:
+    """Rows whose first item is a regular expression, that item compiled (the rules' tables of subject patterns)."""
+    return tuple((re.compile(pattern), *rest) for pattern, *rest in rows)
+
+
 # The scope (口径) a heading or subject names, in order: the first scope whose words it contains. A claim's
 # amounts, shares and their totals are of its scope: under "一般公共预算拨款结构情况" 基本支出 is the
 # general budget's, not the whole department's (which adds 政府性基金 and non-fiscal money).
@@ -124,9 +133,32 @@ def clean_subject(text: str) -> str:
 
 def subject_before(text: str, start: int) -> str:
     """The clause before position `start`: back to the last punctuation or 其中/包括."""
-    clause = text[:start]
-    breaks = list(_CLAUSE_BREAK.finditer(clause))
-    return clause[breaks[-1].end() :] if breaks else clause
+    starts, ends = clause_breaks(text)
+    k = bisect_right(ends, start)  # the breaks that end by `start`
+    if k < len(starts) and starts[k] < start:  # a break running over `start`: read the clause alone
+        breaks = list(_CLAUSE_BREAK.finditer(text[:start]))
+        return text[breaks[-1].end() : start] if breaks else text[:start]
+    return text[ends[k - 1] : start] if k else text[:start]
+
+
+@lru_cache(maxsize=8)
+def clause_breaks(text: str) -> tuple[list[int], list[int]]:
+    """(starts, ends) of the clause breaks of a section's text, in order: its claims read them many times."""
+    spans = [m.span() for m in _CLAUSE_BREAK.finditer(text)]
+    return [a for a, _ in spans], [b for _, b in spans]
+
+
+def sentence_start(text: str, offset: int) -> int:
+    """Where the sentence holding position `offset` starts: after the last sentence end before it."""
+    ends = sentence_ends(text)
+    k = bisect_right(ends, offset - 1)
+    return ends[k - 1] + 1 if k else 0
+
+
+@lru_cache(maxsize=8)
+def sentence_ends(text: str) -> list[int]:
+    """The offsets of a section's sentence ends (。；; and line breaks), in order."""
+    return [m.start() for m in _SENTENCE_END.finditer(text)]
 
 
 def is_previous_statement(match: re.Match[str] | None, year: int | None) -> bool:
@@ -190,10 +222,10 @@ def section_claims(text: str, page_at: list[tuple[int, int]], section: str, year
                     percent, pct_dec = sign2 * to_decimal(compare["pct"]), decimals_of(compare["pct"])
         elif flat:
             cmp_year, cmp_basis, delta, delta_dec = int(flat["year"]), flat["basis"], Decimal(0), 0
-        ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
-        sentence_start = ends[-1] if ends else 0
         sentence_end_match = _SENTENCE_END.search(text, end)
-        sentence = text[sentence_start : sentence_end_match.start() + 1 if sentence_end_match else len(text)].strip()
+        sentence = text[
+            sentence_start(text, start) : sentence_end_match.start() + 1 if sentence_end_match else len(text)
+        ].strip()
         prev = prev_stated if prev_stated and (not cmp_year or prev_stated[2] == cmp_year) else None
         heading_path, heading_scope = heading_context(section, headings, start)
         claim_whole = None if is_first else whole

@@ -8,6 +8,7 @@ sentences come from the registry's shared [messages] (configs/rules.toml).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from budgetml.catalog import load_catalog
 from budgetml.checks.forms import FormValue
@@ -16,6 +17,8 @@ from budgetml.checks.registry import Evidence, Finding, cannot_run, message
 from budgetml.normalise import UNIT_TO_YUAN
 
 CATALOG = load_catalog()  # Chinese table names for the sentences
+# A table's Chinese name (the catalog scans its tables for it; the rules ask for one per finding).
+table_name = cache(CATALOG.table_name)
 WAN = Decimal(10_000)
 # A figure this many times another (within rounding) is the same figure in the wrong unit.
 UNIT_FACTOR = Decimal(10_000)
@@ -52,12 +55,45 @@ def is_unit_factor(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
     return abs(big - small * UNIT_FACTOR) <= tolerance * UNIT_FACTOR
 
 
+def yuan_finding(
+    rule_id: str,
+    passed: bool,
+    subject: str,
+    text: str,
+    expected: Decimal,
+    actual: Decimal,
+    tolerance: Decimal,
+    evidence: tuple[Evidence, ...],
+    unit: str = "万元",
+    scope: str | None = None,
+) -> Finding:
+    """A finding on figures computed in yuan, stated in `unit` (万元 unless given)."""
+    per_unit = UNIT_TO_YUAN[unit]
+    return Finding(
+        rule_id,
+        passed,
+        subject,
+        text,
+        expected / per_unit,
+        actual / per_unit,
+        tolerance / per_unit,
+        unit,
+        evidence,
+        scope,
+    )
+
+
+def agreement(passed: bool, differs: str, rule_id: str | None = None, **values: object) -> str:
+    """The sentence that ends a comparison: 一致 when it passed, else the template `differs` (how far off)."""
+    return message("agrees") if passed else message(differs, rule_id, **values)
+
+
 def sum_finding(
     rule_id: str, subject: str, total: Amount, parts: list[Amount], what: str, relation: str = "="
 ) -> Finding:
     """Compare a printed total with the sum of its printed parts (relation '=' or '>=')."""
-    expected = sum((p.yuan for p in parts), Decimal(0))
-    tolerance = total.half_unit_yuan + sum((p.half_unit_yuan for p in parts), Decimal(0))
+    expected = sum([p.yuan for p in parts], Decimal(0))
+    tolerance = total.half_unit_yuan + sum([p.half_unit_yuan for p in parts], Decimal(0))
     diff = total.yuan - expected
     passed = abs(diff) <= tolerance if relation == "=" else diff >= -tolerance
     unit = total.unit
@@ -77,17 +113,8 @@ def sum_finding(
             expected=fmt(expected, unit),
             diff=fmt(diff, unit),
         )
-    return Finding(
-        rule_id,
-        passed,
-        subject,
-        text,
-        expected / UNIT_TO_YUAN[unit],
-        total.yuan / UNIT_TO_YUAN[unit],
-        tolerance / UNIT_TO_YUAN[unit],
-        unit,
-        tuple(a.evidence for a in [total, *parts]),
-    )
+    evidence = (total.evidence, *[p.evidence for p in parts])
+    return yuan_finding(rule_id, passed, subject, text, expected, total.yuan, tolerance, evidence, unit)
 
 
 def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: str, relation: str = "=") -> Finding:
@@ -104,28 +131,19 @@ def pair_finding(rule_id: str, subject: str, left: Amount, right: Amount, what: 
     text = message(
         "pair",
         what=what,
-        left_table=CATALOG.table_name(left.table_id),
+        left_table=table_name(left.table_id),
         subject=subject,
         left=fmt(left.yuan, unit),
         verb=PAIR_VERBS[relation],
-        right_table=CATALOG.table_name(right.table_id),
+        right_table=table_name(right.table_id),
         right=fmt(right.yuan, unit),
     )
     if not passed:
         text += message("pair_differs", diff=fmt(diff, unit))
         if right.yuan and is_unit_factor(left.yuan, right.yuan, tolerance):
             text += message("pair_unit_factor")
-    return Finding(
-        rule_id,
-        passed,
-        subject,
-        text,
-        right.yuan / UNIT_TO_YUAN[unit],
-        left.yuan / UNIT_TO_YUAN[unit],
-        tolerance / UNIT_TO_YUAN[unit],
-        unit,
-        (left.evidence, right.evidence),
-    )
+    evidence = (left.evidence, right.evidence)
+    return yuan_finding(rule_id, passed, subject, text, right.yuan, left.yuan, tolerance, evidence, unit)
 
 
 def percent_finding(
@@ -182,15 +200,14 @@ def form_sum_finding(rule_id: str, subject: str, total: FormValue, parts: list[F
         numbers=" + ".join(f"{p.number}" for p in parts),
         expected=expected / WAN,
     )
-    text += message("agrees") if passed else message("differs_wan", diff=diff / WAN)
-    return Finding(
+    text += agreement(passed, "differs_wan", diff=diff / WAN)
+    return yuan_finding(
         rule_id,
         passed,
         subject,
         text,
-        expected / WAN,
-        total.yuan / WAN,
-        tolerance / WAN,
-        "万元",
+        expected,
+        total.yuan,
+        tolerance,
         value_evidence(total, *parts),
     )

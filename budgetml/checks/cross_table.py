@@ -47,6 +47,11 @@ def all_general_budget(f: FilingData) -> bool:
     return not funds and has_non_fiscal_income(f) is False
 
 
+def missing(rule_id: str) -> Finding:
+    """The finding of a rule that cannot run: a table it compares is not printed."""
+    return cannot_run(rule_id, message("missing", rule_id))
+
+
 @rule("cross.totals")
 def cross_totals(f: FilingData) -> Iterator[Finding]:
     """收支总表, 收入总表 and 支出总表 print the same totals."""
@@ -66,7 +71,7 @@ def cross_totals(f: FilingData) -> Iterator[Finding]:
             ran = True
             yield pair_finding("cross.totals", subject, left, right, what)
     if not ran:
-        yield cannot_run("cross.totals", message("missing", "cross.totals"))
+        yield missing("cross.totals")
 
 
 @rule("cross.fiscal_grant")
@@ -75,7 +80,7 @@ def cross_fiscal_grant(f: FilingData) -> Iterator[Finding]:
     fiscal = f.cell("fiscal_grant_summary", "expenditure", label=r"支出总计|支出合计")
     spending = f.grand_total("expenditure_summary", "total")
     if fiscal is None or spending is None:
-        yield cannot_run("cross.fiscal_grant", message("missing", "cross.fiscal_grant"))
+        yield missing("cross.fiscal_grant")
         return
     relation = "=" if has_non_fiscal_income(f) is False else "<="
     what = message("what", "cross.fiscal_grant")
@@ -88,7 +93,7 @@ def function_vs_expenditure(f: FilingData) -> Iterator[Finding]:
     function_rows = coded_rows(f.table("general_budget_by_function"))
     spending_rows = coded_rows(f.table("expenditure_summary"))
     if not function_rows or not spending_rows:
-        yield cannot_run("cross.function_vs_expenditure", message("missing", "cross.function_vs_expenditure"))
+        yield missing("cross.function_vs_expenditure")
         return
     relation = "=" if all_general_budget(f) else "<="
     what = message("what", "cross.function_vs_expenditure")
@@ -110,7 +115,7 @@ def economic_vs_function(f: FilingData) -> Iterator[Finding]:
     economic = total_row(f.table("basic_expenditure_by_economic"))
     function = total_row(f.table("general_budget_by_function"))
     if not economic or not function:
-        yield cannot_run("cross.economic_vs_function", message("missing", "cross.economic_vs_function"))
+        yield missing("cross.economic_vs_function")
         return
     what = message("what", "cross.economic_vs_function")
     ran = False
@@ -126,7 +131,7 @@ def economic_vs_function(f: FilingData) -> Iterator[Finding]:
 def sangong_vs_economic(f: FilingData) -> Iterator[Finding]:
     """公务接待费 and 公务用车运行维护费 in the 三公 table are at least the basic-spending items of their economic codes."""
     if not f.has_table("sangong") or not f.has_table("basic_expenditure_by_economic"):
-        yield cannot_run("cross.sangong_vs_economic", message("missing", "cross.sangong_vs_economic"))
+        yield missing("cross.sangong_vs_economic")
         return
     what = message("what", "cross.sangong_vs_economic")
     for column, code, name in SANGONG_ECONOMIC:
@@ -144,6 +149,6 @@ def projects_total(f: FilingData) -> Iterator[Finding]:
     total = f.cell("projects", "total")
     project = f.grand_total("expenditure_summary", "project")
     if total is None or project is None:
-        yield cannot_run("cross.projects_total", message("missing", "cross.projects_total"))
+        yield missing("cross.projects_total")
         return
     yield pair_finding("cross.projects_total", "项目支出合计", total, project, message("what", "cross.projects_total"))

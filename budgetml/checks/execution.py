@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from budgetml.checks.claims import Claim
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals
+from budgetml.checks.compare import WAN, agreement, fmt, half_of, narrative_decimals, yuan_finding
 from budgetml.checks.final_accounts import EXPENDITURE, GENERAL, SANGONG, SUMMARY
 from budgetml.checks.final_narrative import claim_value
 from budgetml.checks.inputs import Amount, FilingData, coded_rows
@@ -164,15 +164,14 @@ def initial_budget_matches(f: FilingData) -> Iterator[Finding]:
             year=f.budget.year,
             budget=fmt(item.budget.yuan),
         )
-        yield Finding(
+        yield yuan_finding(
             "final.initial_budget_matches",
             passed,
             subject,
-            text + (message("agrees") if passed else message("differs_wan", diff=diff / WAN)),
-            item.budget.yuan / WAN,
-            item.printed_budget.yuan / WAN,
-            tolerance / WAN,
-            "万元",
+            text + agreement(passed, "differs_wan", diff=diff / WAN),
+            item.budget.yuan,
+            item.printed_budget.yuan,
+            tolerance,
             # The 决算's own figure only: the budget's cell is in the other filing's PDF (budget_execution.parquet
             # names it by budget_filing_id and its page and box), and a finding's evidence is in its own file.
             (item.printed_budget.evidence,),

@@ -15,10 +15,10 @@ from dataclasses import replace
 from decimal import Decimal
 
 from budgetml.catalog import load_catalog
-from budgetml.checks.compare import fmt, pair_finding, sum_finding
+from budgetml.checks.compare import agreement, fmt, pair_finding, sum_finding, table_name, yuan_finding
 from budgetml.checks.inputs import Amount, FilingData, coded_rows, rows_by_index
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
-from budgetml.normalise import UNIT_TO_YUAN, squash
+from budgetml.normalise import squash
 
 CATALOG = load_catalog()
 SUMMARY = "final_income_expenditure_summary"
@@ -54,6 +54,13 @@ SUMMARIES = (
 GRAND_TOTAL = "总计|合计"
 
 
+def printed_summaries(f: FilingData) -> Iterator[tuple[Summary, str]]:
+    """The summary tables the filing prints, each with its name."""
+    for s in SUMMARIES:
+        if f.has_table(s.table_id):
+            yield s, table_name(s.table_id)
+
+
 def printed(f: FilingData, table_id: str, column: str, labels: tuple[str, ...]) -> list[Amount]:
     """The figures of the rows with these labels that are printed (a blank row is left out)."""
     return [a for label in labels if (a := f.cell(table_id, column, label=label)) is not None]
@@ -62,10 +69,7 @@ def printed(f: FilingData, table_id: str, column: str, labels: tuple[str, ...]) 
 @rule("final.summary_balance")
 def summary_balance(f: FilingData) -> Iterator[Finding]:
     """收入总计 = 支出总计; 收入总计 = 本年收入合计 + 结余 used + 年初结转和结余; 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余."""
-    for s in SUMMARIES:
-        if not f.has_table(s.table_id):
-            continue
-        name = CATALOG.table_name(s.table_id)
+    for s, name in printed_summaries(f):
         income = f.cell(s.table_id, "income", label=GRAND_TOTAL)
         spending = f.cell(s.table_id, "expenditure", label=GRAND_TOTAL)
         if income is None or spending is None:
@@ -87,10 +91,7 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
 @rule("final.summary_items")
 def summary_items(f: FilingData) -> Iterator[Finding]:
     """本年收入合计 is the sum of the income sources above it, 本年支出合计 the sum of the 类 above it (each spending column)."""
-    for s in SUMMARIES:
-        if not f.has_table(s.table_id):
-            continue
-        name = CATALOG.table_name(s.table_id)
+    for s, name in printed_summaries(f):
         amounts = f.table(s.table_id)
         for side in ("income", "expenditure"):
             label = "本年收入合计" if side == "income" else "本年支出合计"
@@ -137,19 +138,9 @@ def balance_finding(
         label=result_label,
         result=fmt(actual, unit) if result else message("blank", "final.carryover"),
     )
-    text += message("agrees") if passed else message("pair_differs", diff=fmt(diff, unit))
-    per_unit = UNIT_TO_YUAN[unit]
-    return Finding(
-        rule_id,
-        passed,
-        subject,
-        text,
-        expected / per_unit,
-        actual / per_unit,
-        tolerance / per_unit,
-        unit,
-        tuple(a.evidence for a in figures),
-    )
+    text += agreement(passed, "pair_differs", diff=fmt(diff, unit))
+    evidence = tuple(a.evidence for a in figures)
+    return yuan_finding(rule_id, passed, subject, text, expected, actual, tolerance, evidence, unit)
 
 
 # (table, the rows carried in and received, the rows spent and distributed, the row carried out) per summary.
@@ -175,15 +166,15 @@ def carryover(f: FilingData) -> Iterator[Finding]:
         if not any(squash(a.row_label) == "本年收入合计" for a in plus) or not any(
             squash(a.row_label) == "本年支出合计" for a in minus
         ):
-            what = CATALOG.table_name(table_id)
+            what = table_name(table_id)
             yield cannot_run("final.carryover", message("no_parts", "final.carryover", table=what), end_row)
             continue
         end = f.cell(table_id, "expenditure", label=end_row)
         yield balance_finding(
-            "final.carryover", end_row, CATALOG.table_name(table_id), plus, minus, end, end_row.replace(".*", "")
+            "final.carryover", end_row, table_name(table_id), plus, minus, end, end_row.replace(".*", "")
         )
     for table_id in FUNDS:
-        what = CATALOG.table_name(table_id)
+        what = table_name(table_id)
         for row in rows_by_index(f.table(table_id)).values():
             if "income" not in row and "expenditure" not in row:
                 continue
@@ -224,9 +215,7 @@ def expenditure_parts(f: FilingData) -> Iterator[Finding]:
         for row in rows_by_index(f.table(table_id)).values():
             parts = [row[c] for c in columns if c in row]
             if whole in row and parts:
-                yield sum_finding(
-                    "final.expenditure_parts", row_subject(row), row[whole], parts, CATALOG.table_name(table_id)
-                )
+                yield sum_finding("final.expenditure_parts", row_subject(row), row[whole], parts, table_name(table_id))
 
 
 # The economic table's two sides: (column, its closing row, what it is).
@@ -239,7 +228,7 @@ def economic_totals(f: FilingData) -> Iterator[Finding]:
     amounts = f.table(ECONOMIC)
     if not amounts:
         return
-    name = CATALOG.table_name(ECONOMIC)
+    name = table_name(ECONOMIC)
     for column, label in ECONOMIC_SIDES:
         total = f.cell(ECONOMIC, column, label=label)
         classes = [a for a in amounts if a.column == column and a.code and len(a.code) == 3]
@@ -262,7 +251,7 @@ def sangong(f: FilingData) -> Iterator[Finding]:
     """In the 三公 table, for 预算数 and 决算数: 合计 = 出国 + 公务用车 + 接待, and 公务用车 = 购置 + 运行."""
     if not f.has_table(SANGONG):
         return
-    what = CATALOG.table_name(SANGONG)
+    what = table_name(SANGONG)
     for suffix in SANGONG_COLUMNS:
         for total_column, part_columns, subject in SANGONG_SUMS:
             total = f.cell(SANGONG, total_column + suffix)

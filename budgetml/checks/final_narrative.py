@@ -16,23 +16,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budgetml.catalog import load_catalog
-from budgetml.checks.claims import Claim
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals
+from budgetml.checks.claims import Claim, with_patterns
+from budgetml.checks.compare import WAN, agreement, fmt, half_of, narrative_decimals, table_name, yuan_finding
 from budgetml.checks.final_accounts import ECONOMIC, EXPENDITURE, FISCAL, GENERAL, INCOME, SANGONG, SUMMARY
 from budgetml.checks.inputs import Amount, FilingData
 from budgetml.checks.narrative import item_by_names
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
-CATALOG = load_catalog()
 TOTAL_ROW = "合计|总计"
 FIRST_ROW = ""  # the 三公 table prints one row
 _Q = '[“"]?'
 # What a 决算 claim's subject names → (table, column, row label regex; FIRST_ROW for the 三公 table's row).
-FINAL_SUBJECTS: tuple[tuple[re.Pattern[str], str, str, str], ...] = tuple(
-    (re.compile(pattern), table_id, column, row)
-    for pattern, table_id, column, row in (
+FINAL_SUBJECTS: tuple[tuple[re.Pattern[str], str, str, str], ...] = with_patterns(
+    (
         (r"^(收入支出)?总计$", SUMMARY, "income", "总计"),
         (r"^财政拨款收入支出总计$", FISCAL, "income", "总计"),
         (r"^本年收入(合计)?$", SUMMARY, "income", "本年收入合计"),
@@ -131,19 +128,18 @@ def compare_stated(subject: str, stated: Stated, value: Amount, key: str = "comp
         "final.narrative_amount",
         subject=subject,
         amount=fmt(stated.yuan),
-        table=CATALOG.table_name(value.table_id) or "表",
+        table=table_name(value.table_id) or "表",
         raw=value.raw,
         table_unit=value.unit,
     )
-    return Finding(
+    return yuan_finding(
         "final.narrative_amount",
         passed,
         subject,
-        text + (message("agrees") if passed else message("differs_wan", diff=diff / WAN)),
-        value.yuan / WAN,
-        stated.yuan / WAN,
-        tolerance / WAN,
-        "万元",
+        text + agreement(passed, "differs_wan", diff=diff / WAN),
+        value.yuan,
+        stated.yuan,
+        tolerance,
         (Evidence(stated.page, None), value.evidence),
     )
 
@@ -208,17 +204,8 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                     exact=exact,
                     printed=claim.completion_pct,
                 )
-                yield Finding(
-                    "final.narrative_execution",
-                    passed,
-                    claim.subject,
-                    text + (message("agrees") if passed else message("differs", "final.narrative_execution")),
-                    exact,
-                    claim.completion_pct,
-                    Decimal(1).scaleb(-(claim.completion_decimals or 0)),
-                    "%",
-                    evidence,
-                )
+                printed = (claim.completion_pct, claim.completion_decimals)
+                yield percent_stated("final.narrative_execution", claim, passed, text, exact, printed)
         if claim.budget_relation is not None:
             tolerance = spent.half_yuan + budget.half_yuan
             gap = spent.yuan - budget.yuan
@@ -234,17 +221,28 @@ def narrative_execution(f: FilingData) -> Iterator[Finding]:
                 budget=fmt(budget.yuan),
                 spent=fmt(spent.yuan),
             )
-            yield Finding(
+            yield yuan_finding(
                 "final.narrative_execution",
                 passed,
                 claim.subject,
-                text + (message("agrees") if passed else message("differs", "final.narrative_execution")),
-                budget.yuan / WAN,
-                spent.yuan / WAN,
-                tolerance / WAN,
-                "万元",
+                text + agreement(passed, "differs", "final.narrative_execution"),
+                budget.yuan,
+                spent.yuan,
+                tolerance,
                 evidence,
             )
+
+
+def percent_stated(
+    rule_id: str, claim: Claim, passed: bool, text: str, exact: Decimal, printed: tuple[Decimal, int | None]
+) -> Finding:
+    """A percentage the claim's sentence states (printed: its value and decimals) against the exact one, within its
+    last printed digit."""
+    value, decimals = printed
+    tolerance = Decimal(1).scaleb(-(decimals or 0))
+    evidence = (Evidence(claim.page, None),)
+    text += agreement(passed, "differs", rule_id)
+    return Finding(rule_id, passed, claim.subject, text, exact, value, tolerance, "%", evidence)
 
 
 @rule("final.narrative_share")
@@ -278,16 +276,8 @@ def narrative_share(f: FilingData) -> Iterator[Finding]:
             exact=exact,
             printed=claim.share_pct,
         )
-        yield Finding(
-            "final.narrative_share",
-            passed,
-            claim.subject,
-            text + (message("agrees") if passed else message("differs", "final.narrative_share")),
-            exact,
-            claim.share_pct,
-            Decimal(1).scaleb(-(claim.share_decimals or 0)),
-            "%",
-            (Evidence(claim.page, None),),
+        yield percent_stated(
+            "final.narrative_share", claim, passed, text, exact, (claim.share_pct, claim.share_decimals)
         )
 
 
@@ -297,6 +287,7 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
     the dataset (or what last year's 情况说明 stated for it)."""
     if f.previous is None or f.year is None:
         return
+    stated_then: list[tuple[Amount | None, Decimal]] | None = None  # last year's claims: the figure each states
     for claim in f.claims:
         if claim.compare_year != f.year - 1 or claim.delta is None:
             continue
@@ -307,9 +298,9 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
         stated = (claim.amount - claim.delta) * per_unit
         decimals = narrative_decimals(max(claim.amount_decimals, claim.delta_decimals or 0))
         tolerance = 2 * half_of(decimals) * per_unit + previous.half_unit_yuan
-        said_last_year = [
-            c.amount * UNIT_TO_YUAN[c.unit] for c in f.previous.claims if claim_value(f.previous, c) == previous
-        ]
+        if stated_then is None:
+            stated_then = [(claim_value(f.previous, c), c.amount * UNIT_TO_YUAN[c.unit]) for c in f.previous.claims]
+        said_last_year = [amount for value, amount in stated_then if value == previous]
         passed = abs(stated - previous.yuan) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
         text = message(
             "compared",
@@ -322,15 +313,6 @@ def prev_year(f: FilingData) -> Iterator[Finding]:
             year=f.previous.year,
             published=fmt(previous.yuan),
         )
-        yield Finding(
-            "final.prev_year",
-            passed,
-            claim.subject,
-            text + (message("agrees") if passed else message("differs_wan", diff=(stated - previous.yuan) / WAN)),
-            previous.yuan / WAN,
-            stated / WAN,
-            tolerance / WAN,
-            "万元",
-            # The sentence only: last year's figure is printed in last year's 决算, another file.
-            (Evidence(claim.page, None),),
-        )
+        text += agreement(passed, "differs_wan", diff=(stated - previous.yuan) / WAN)
+        sentence = (Evidence(claim.page, None),)  # last year's figure is printed in last year's 决算, another file
+        yield yuan_finding("final.prev_year", passed, claim.subject, text, previous.yuan, stated, tolerance, sentence)

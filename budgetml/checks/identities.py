@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from budgetml.catalog import load_catalog
-from budgetml.checks.compare import pair_finding, sum_finding
+from budgetml.checks.compare import pair_finding, sum_finding, table_name
 from budgetml.checks.inputs import Amount, FilingData, coded_rows, rows_by_index, total_row
 from budgetml.checks.registry import Finding, cannot_run, message, rule
 
@@ -56,7 +56,7 @@ def summary_balance(f: FilingData) -> Iterator[Finding]:
     for table_id in SUMMARY_TABLES:
         if not f.has_table(table_id):
             continue
-        name = CATALOG.table_name(table_id)
+        name = table_name(table_id)
         income = f.cell(table_id, "income", label=r"收入总计|收入合计")
         spending = f.cell(table_id, "expenditure", label=r"支出总计|支出合计")
         if income is None or spending is None:
@@ -83,7 +83,7 @@ def table_total_row(f: FilingData) -> Iterator[Finding]:
             parts = [rows[c][column] for c in top if column in rows[c]]
             if parts:
                 subject = f"合计（{CATALOG.column_label(column)}）"
-                yield sum_finding("table.total_row", subject, total, parts, CATALOG.table_name(table_id))
+                yield sum_finding("table.total_row", subject, total, parts, table_name(table_id))
 
 
 @rule("table.hierarchy")
@@ -91,17 +91,31 @@ def table_hierarchy(f: FilingData) -> Iterator[Finding]:
     """Every coded row equals the sum of its children one level down (类 = Σ款, 款 = Σ项)."""
     for table_id in CODED_TABLES:
         rows = coded_rows(f.table(table_id))
-        for code, columns in rows.items():
-            descendants = [c for c in rows if c != code and c.startswith(code)]
-            if not descendants:
-                continue
-            child_len = min(len(c) for c in descendants)
-            children = [c for c in descendants if len(c) == child_len]
-            for column, total in columns.items():
+        if not rows:
+            continue
+        name = table_name(table_id)
+        for code, children in code_children(rows).items():
+            for column, total in rows[code].items():
                 parts = [rows[c][column] for c in children if column in rows[c]]
                 if parts:
                     subject = f"{code} {total.row_label}（{CATALOG.column_label(column)}）"
-                    yield sum_finding("table.hierarchy", subject, total, parts, CATALOG.table_name(table_id))
+                    yield sum_finding("table.hierarchy", subject, total, parts, name)
+
+
+def code_children(rows: dict[str, dict[str, Amount]]) -> dict[str, list[str]]:
+    """code → its children one level down (the shortest codes it is a prefix of), in row order, for the codes that
+    have any; codes in row order."""
+    by_prefix: dict[str, list[str]] = {}  # every proper prefix of a code → the codes under it, in row order
+    for c in rows:
+        for end in range(1, len(c)):
+            by_prefix.setdefault(c[:end], []).append(c)
+    found = {}
+    for code in rows:
+        descendants = by_prefix.get(code)
+        if descendants:
+            child_len = min(len(c) for c in descendants)
+            found[code] = [c for c in descendants if len(c) == child_len]
+    return found
 
 
 @rule("table.basic_plus_project")
@@ -115,7 +129,7 @@ def basic_plus_project(f: FilingData) -> Iterator[Finding]:
                     row_subject(row),
                     row["total"],
                     [row["basic"], row["project"]],
-                    CATALOG.table_name(table_id),
+                    table_name(table_id),
                 )
 
 
@@ -130,7 +144,7 @@ def personnel_plus_public(f: FilingData) -> Iterator[Finding]:
                     row_subject(row),
                     row[whole],
                     [row["personnel"], row["public"]],
-                    CATALOG.table_name(table_id),
+                    table_name(table_id),
                 )
 
 

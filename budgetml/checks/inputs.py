@@ -11,10 +11,10 @@ never of a whole output folder.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, lru_cache
 
 import pyarrow as pa
 
@@ -35,9 +35,10 @@ CONFIDENT_MATCH = 0.8
 SANGONG_PARTS = ("overseas", "vehicle_total", "vehicle_purchase", "vehicle_operation", "reception")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Amount:
-    """One line item as the rules see it."""
+    """One line item as the rules see it. Not frozen, and nothing assigns to it: a frozen dataclass takes seven
+    times as long to build, and a shard builds tens of thousands."""
 
     cell_id: str
     table_index: int
@@ -55,20 +56,29 @@ class Amount:
     # row_label as labels are matched (line_items.row_label_squashed, folded once at parse time); derived from
     # row_label when not given (records built by hand).
     row_label_squashed: str | None = None
+    _evidence: Evidence | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.row_label_squashed is None:
-            object.__setattr__(self, "row_label_squashed", squash(self.row_label))
+            self.row_label_squashed = squash(self.row_label)
 
     @property
     def half_unit_yuan(self) -> Decimal:
         """How far the printed figure may be from the exact one: half of its last printed digit."""
-        return Decimal(5).scaleb(-self.decimals - 1) * UNIT_TO_YUAN[self.unit]
+        return half_unit_yuan(self.decimals, self.unit)
 
-    @cached_property
+    @property
     def evidence(self) -> Evidence:
-        """The figure's page, box and cell."""
-        return Evidence(self.page, self.bbox, self.cell_id)
+        """The figure's page, box and cell (made once: the rules name a figure in many findings)."""
+        if self._evidence is None:
+            self._evidence = Evidence(self.page, self.bbox, self.cell_id)
+        return self._evidence
+
+
+@cache
+def half_unit_yuan(decimals: int, unit: str) -> Decimal:
+    """Half of the last digit of a figure printed with `decimals` places in `unit`, in yuan."""
+    return Decimal(5).scaleb(-decimals - 1) * UNIT_TO_YUAN[unit]
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class FilingData:
     budget: FilingData | None = None  # a 决算's department's own 预算 of the same year, when in the dataset
     _by_table: dict[str, list[Amount]] = field(default_factory=dict, repr=False)
     _by_box: dict[tuple[int, BBox], Amount] = field(default_factory=dict, repr=False)
+    _by_column: dict[tuple[str, str], list[Amount]] = field(default_factory=dict, repr=False)
+    _totals: dict[str, dict[str, Amount]] = field(default_factory=dict, repr=False)
 
     def table(self, table_id: str) -> list[Amount]:
         """The line items of the canonical table `table_id` (empty when the filing lacks it)."""
@@ -121,11 +133,15 @@ class FilingData:
 
     def cell(self, table_id: str, column: str, label: str | None = None, code: str | None = None) -> Amount | None:
         """The amount in `column` of the row with this label (a regex, spaces ignored) or code; the first row when neither is given."""
-        found = [a for a in self.table(table_id) if a.column == column]
+        if not self._by_column:
+            for a in self.amounts:
+                self._by_column.setdefault((a.table_id or "", a.column), []).append(a)
+        found = self._by_column.get((table_id, column), [])
         if code is not None:
             found = [a for a in found if a.code == code]
         elif label is not None:
-            found = [a for a in found if re.fullmatch(label, a.row_label_squashed)]
+            pattern = label_pattern(label)
+            found = [a for a in found if pattern.fullmatch(a.row_label_squashed)]
         else:
             first = min(((x.table_index, x.row_index) for x in found), default=None)
             found = [a for a in found if (a.table_index, a.row_index) == first]
@@ -133,7 +149,9 @@ class FilingData:
 
     def grand_total(self, table_id: str, column: str) -> Amount | None:
         """The figure in `column` of the table's 合计/总计 row (the row without a code)."""
-        return total_row(self.table(table_id)).get(column)
+        if table_id not in self._totals:
+            self._totals[table_id] = total_row(self.table(table_id))
+        return self._totals[table_id].get(column)
 
     def unsure(self, a: Amount) -> str | None:
         """Why a figure was not read with confidence (its table identified weakly, …); None when it was."""
@@ -165,6 +183,12 @@ class FilingData:
     def form(self, table_id: str) -> list[FormCell]:
         """The printed cells of the filing's forms of `table_id` (performance_overall, performance_project)."""
         return [c for c in self.form_cells if c.table_id == table_id]
+
+
+@lru_cache(maxsize=1024)
+def label_pattern(label: str) -> re.Pattern[str]:
+    """A row label regex, compiled once (the rules ask for the same labels of every filing)."""
+    return re.compile(label)
 
 
 def coded_rows(amounts: list[Amount]) -> dict[str, dict[str, Amount]]:
@@ -228,42 +252,26 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _records(table: pa.Table | None, name: str, make) -> dict[str, list]:
-    """filing_id → the records `make` builds from each row's values (in COLUMNS order, filing_id left out), in row order."""
+def _records(table: pa.Table | None, name: str, make: Callable) -> dict[str, list]:
+    """filing_id → the records `make` builds from each row's values (in COLUMNS order, filing_id left out; lists as
+    tuples), in row order."""
     found: dict[str, list] = {}
     if table is None:
         return found
-    columns = [table.column(c).to_pylist() for c in COLUMNS[name]]
-    for filing_id, *values in zip(*columns):
-        found.setdefault(filing_id, []).append(make(*values))
+    values = [_python_values(table.column(c)) for c in COLUMNS[name][1:]]
+    for filing_id, record in zip(table.column("filing_id").to_pylist(), map(make, *values)):
+        found.setdefault(filing_id, []).append(record)
     return found
 
 
-def _amount(cell_id, table_index, table_id, page, row_index, label, code, column, yuan, decimals, unit, raw, bbox, key):
-    return Amount(
-        cell_id,
-        table_index,
-        table_id,
-        page,
-        row_index,
-        label,
-        code,
-        column,
-        yuan,
-        decimals,
-        unit,
-        raw,
-        tuple(bbox),
-        key,
-    )
-
-
-def _printed_table(table_index, table_id, title, unit, pages, department, notes, confidence, label) -> PrintedTable:
-    return PrintedTable(table_index, table_id, title, unit, tuple(pages), department, tuple(notes), confidence, label)
-
-
-def _form_cell(*values) -> FormCell:
-    return FormCell(*values[:-1], tuple(values[-1]))
+def _python_values(column: pa.ChunkedArray) -> list:
+    """A column's values as Python objects, a list column's as tuples (a box of four floats read through numpy)."""
+    if pa.types.is_fixed_size_list(column.type) and not column.null_count:
+        flat = column.combine_chunks().flatten().to_numpy()
+        return list(map(tuple, flat.reshape(-1, column.type.list_size).tolist()))
+    if pa.types.is_list(column.type):
+        return [tuple(v) if v is not None else None for v in column.to_pylist()]
+    return column.to_pylist()
 
 
 def linked_filings(refs: Iterable[FilingRef]) -> dict[str, dict[str, str]]:
@@ -277,9 +285,9 @@ def filings_of(rows: Mapping[str, pa.Table | None]) -> dict[str, FilingData]:
     """filing_id → FilingData of every ok/partial filing among `rows` (dataset name → its rows, COLUMNS at least),
     each linked to the filings it reads (linked_filings) when they are among the rows too."""
     filings = [f for f in rows[FILINGS.name].select(COLUMNS[FILINGS.name]).to_pylist() if f["status"] != "failed"]
-    amounts = _records(rows.get(LINE_ITEMS.name), LINE_ITEMS.name, _amount)
-    tables = _records(rows.get(TABLES.name), TABLES.name, _printed_table)
-    cells = _records(rows.get(FORM_CELLS.name), FORM_CELLS.name, _form_cell)
+    amounts = _records(rows.get(LINE_ITEMS.name), LINE_ITEMS.name, Amount)
+    tables = _records(rows.get(TABLES.name), TABLES.name, PrintedTable)
+    cells = _records(rows.get(FORM_CELLS.name), FORM_CELLS.name, FormCell)
     sections = _records(rows.get(NARRATIVE.name), NARRATIVE.name, lambda index, *section: (index, tuple(section)))
     result = {}
     for f in filings:

@@ -7,14 +7,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from budgetml.catalog import load_catalog
-from budgetml.checks.claims import Claim, scope_of
-from budgetml.checks.compare import WAN, fmt, half_of, narrative_decimals, percent_finding
+from budgetml.checks.claims import Claim, scope_of, with_patterns
+from budgetml.checks.compare import (
+    WAN,
+    agreement,
+    fmt,
+    half_of,
+    narrative_decimals,
+    percent_finding,
+    table_name,
+    yuan_finding,
+)
 from budgetml.checks.inputs import Amount, FilingData
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.normalise import UNIT_TO_YUAN, squash
 
-CATALOG = load_catalog()
 # The scopes (口径) a claim can be of, with their Chinese names for the findings (budgetml/checks/claims.py SCOPES).
 SCOPE_NAMES = {
     "department": "部门预算",
@@ -27,9 +34,8 @@ SCOPE_NAMES = {
 # Words that say whose money a subject is, not what it is: "一般公共预算基本支出" states 基本支出 of its scope.
 _SCOPE_PREFIX = re.compile(r"^(?:部门|单位|财政拨款|一般公共预算|政府性基金预算?|国有资本经营预算?|本年|当年)+")
 # What a claim's subject (scope words removed) states: a measure, read from the scope's table below.
-MEASURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), measure)
-    for pattern, measure in (
+MEASURES: tuple[tuple[re.Pattern[str], str], ...] = with_patterns(
+    (
         (r"^(收支总预算|收支预算|预算支出|支出预算|支出总预算|拨款|拨款支出|拨款支出预算)$", "total"),
         (r"(收入预算|预算收入|收入总预算)$|^收入$", "income"),
         (r"^基本支出$", "basic"),
@@ -66,9 +72,8 @@ MEASURE_SOURCES: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
     ),
 }
 # The 三公 figures: one table whatever the heading (it prints one row per figure, no 合计 row).
-SANGONG_SUBJECTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), column)
-    for pattern, column in (
+SANGONG_SUBJECTS: tuple[tuple[re.Pattern[str], str], ...] = with_patterns(
+    (
         (r"三公.*经费", "sangong_total"),
         (r"^因公出国", "overseas"),
         (r"^公务用车购置及运行", "vehicle_total"),
@@ -214,21 +219,20 @@ def amount_finding(claim: Claim, candidates: list[Candidate]) -> Finding:
         subject=claim.subject,
         amount=claim.amount,
         unit=claim.unit,
-        table=CATALOG.table_name(value.table_id) or "表",
+        table=table_name(value.table_id) or "表",
         raw=value.raw,
         table_unit=value.unit,
     ) + scope_note(shown.scope)
     if matched is None and len(candidates) > 1:
         text += message("no_scope_fits", "narrative.amount", n=len(candidates))
-    return Finding(
+    return yuan_finding(
         "narrative.amount",
         matched is not None,
         claim.subject,
-        text + (message("agrees") if matched else message("differs_wan", diff=(stated - value.yuan) / WAN)),
-        value.yuan / WAN,
-        stated / WAN,
-        tolerance / WAN,
-        "万元",
+        text + agreement(matched is not None, "differs_wan", diff=(stated - value.yuan) / WAN),
+        value.yuan,
+        stated,
+        tolerance,
         (Evidence(claim.page, None), value.evidence),
         scope=shown.scope,
     )
@@ -427,8 +431,7 @@ def narrative_procurement(f: FilingData) -> Iterator[Finding]:
             "narrative.procurement",
             passed,
             claim.subject,
-            text
-            + (message("agrees") if passed else message("differs", "narrative.procurement", diff=total - expected)),
+            text + agreement(passed, "differs", "narrative.procurement", diff=total - expected),
             expected,
             total,
             tolerance,
@@ -443,6 +446,9 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
     """Last year's figure a claim states (amount − change, or stated outright) equals last year's filing."""
     if f.previous is None:
         return
+    said_then: dict[tuple, list[Decimal]] = {}  # what last year's narrative stated, by item and subject
+    for c in f.previous.claims:
+        said_then.setdefault((c.code, c.item_names, squash(c.subject)), []).append(c.amount * UNIT_TO_YUAN[c.unit])
     for claim in f.claims:
         if claim.compare_year is None or f.year is None or claim.compare_year != f.year - 1:
             continue
@@ -474,12 +480,7 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
         diff = stated - previous.yuan
         # Last year's own narrative may state the figure its table got wrong (a unit error there is
         # last year's finding, not this one's): agreeing with either is agreeing with last year.
-        subject = squash(claim.subject)
-        said_last_year = [
-            c.amount * UNIT_TO_YUAN[c.unit]
-            for c in f.previous.claims
-            if (c.code, c.item_names) == (claim.code, claim.item_names) and squash(c.subject) == subject
-        ]
+        said_last_year = said_then.get((claim.code, claim.item_names, squash(claim.subject)), [])
         passed = abs(diff) <= tolerance or any(abs(stated - v) <= tolerance for v in said_last_year)
         text = message(
             "compared",
@@ -490,14 +491,6 @@ def prev_year_matches(f: FilingData) -> Iterator[Finding]:
             year=f.previous.year,
             published=fmt(previous.yuan),
         )
-        yield Finding(
-            "prev_year.matches",
-            passed,
-            claim.subject,
-            text + (message("agrees") if passed else message("differs_wan", diff=diff / WAN)),
-            previous.yuan / WAN,
-            stated / WAN,
-            tolerance / WAN,
-            "万元",
-            (Evidence(claim.page, None),),
-        )
+        text += agreement(passed, "differs_wan", diff=diff / WAN)
+        sentence = (Evidence(claim.page, None),)
+        yield yuan_finding("prev_year.matches", passed, claim.subject, text, previous.yuan, stated, tolerance, sentence)

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from budgetml.catalog import load_catalog
 from budgetml.checks import forms
 from budgetml.checks.compare import (
     WAN,
@@ -15,14 +14,15 @@ from budgetml.checks.compare import (
     half_unit,
     is_unit_factor,
     percent_finding,
+    table_name,
     value_evidence,
+    yuan_finding,
 )
 from budgetml.checks.inputs import FilingData
 from budgetml.checks.registry import Evidence, Finding, cannot_run, message, rule
 from budgetml.form_cells import FormCell, form_rows
 from budgetml.normalise import squash
 
-CATALOG = load_catalog()
 COMPOSITION_PARTS = ("人员类项目支出", "运转类项目支出", "特定目标类项目支出")
 # The amount columns of the 支出构成 rows: the current year, then the two years before.
 COMPOSITION_YEARS = ("当年金额", "前年金额", "上年金额")
@@ -163,17 +163,10 @@ def perf_cost_target(f: FilingData) -> Iterator[Finding]:
                 unit=target.value.unit,
                 limit=limit / WAN,
             )
-            yield Finding(
-                "perf.cost_target",
-                passed,
-                f"{title} {'年度' if target.is_annual else '长期'}成本控制",
-                text + ("" if passed else message("over_budget", "perf.cost_target")),
-                limit / WAN,
-                target.value.yuan / WAN,
-                tolerance / WAN,
-                "万元",
-                value_evidence(target.value) + evidence,
-            )
+            subject = f"{title} {'年度' if target.is_annual else '长期'}成本控制"
+            text += "" if passed else message("over_budget", "perf.cost_target")
+            figures = value_evidence(target.value) + evidence
+            yield yuan_finding("perf.cost_target", passed, subject, text, limit, target.value.yuan, tolerance, figures)
 
 
 @rule("perf.funding_sources")
@@ -216,17 +209,9 @@ def perf_activities(f: FilingData) -> Iterator[Finding]:
         tolerance = budget_half + sum((half_unit(a) for a in amounts), Decimal(0))
         passed = abs(total - budget) <= tolerance
         text = message("compared", "perf.activities", title=title, total=total / WAN, budget=budget / WAN)
-        yield Finding(
-            "perf.activities",
-            passed,
-            f"{title} 明细测算",
-            text + ("" if passed else message("differs", "perf.activities")),
-            budget / WAN,
-            total / WAN,
-            tolerance / WAN,
-            "万元",
-            value_evidence(*amounts) + evidence,
-        )
+        text += "" if passed else message("differs", "perf.activities")
+        figures = value_evidence(*amounts) + evidence
+        yield yuan_finding("perf.activities", passed, f"{title} 明细测算", text, budget, total, tolerance, figures)
 
 
 @rule("units.consistent")
@@ -270,7 +255,7 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
     # 万元 unit line (read whatever column it landed in, so a misread row does not hide it).
     over = [a for a in f.table("sangong") if a.yuan > reference.yuan + reference.half_unit_yuan]
     if over:
-        name = CATALOG.table_name("sangong")
+        name = table_name("sangong")
         yield Finding(
             "units.consistent",
             False,
@@ -293,7 +278,7 @@ def units_consistent(f: FilingData) -> Iterator[Finding]:
     for table_id in UNIT_CHECKED_TABLES:
         total = f.grand_total(table_id, "total") or (f.cell(table_id, "total") if table_id == "projects" else None)
         if total and is_unit_factor(total.yuan, reference.yuan, total.half_unit_yuan + reference.half_unit_yuan):
-            name = CATALOG.table_name(table_id)
+            name = table_name(table_id)
             yield Finding(
                 "units.consistent",
                 False,
