@@ -201,8 +201,13 @@ def run(
     engine: str = typer.Option(
         None, "--engine", help="PDF 读取引擎：pdfium 或 pdfminer（结果相同）；默认按 configs/nightly.toml。"
     ),
+    force: bool = typer.Option(
+        False, "--force", help="即使输入未变，也重新运行一致性检查、特征、评分和报告（解析仍复用缓存）。"
+    ),
 ) -> None:
     """运行一次夜间流程：解析新增和变更的 PDF，重建数据集，做一致性检查、评分并生成报告。
+
+    输入（数据集、配置、复核结论、程序版本）未变的后续阶段不重新运行，沿用上次的结果；--force 全部重新运行。
 
     示例：budgetml run --input data/fixtures --output output
     """
@@ -251,6 +256,7 @@ def run(
                 later_stages=not parse_only,
                 show_progress=True,
                 engine=engine or None,
+                rerun_later_stages=force,
             )
         except InputsVanished as exc:
             console.print(plain(exc), style="red")

@@ -5,7 +5,8 @@ whose data/ starts as hard links to the current datasets: the stages read and re
 write is a new file renamed into place, so the links never change the published files), and a stage
 that compares with "the last run" finds the last *completed* run's datasets. Publishing moves the
 reports and evidence into OUT, renames the staged data/ to OUT/.state/generations/<generation>/ and
-switches the OUT/data link to it. A run killed at any point before that switch leaves the previous
+switches the OUT/data link to it. The later stages' records (data/.stages/, budgetml/fingerprints.py) go with
+the datasets they describe. A run killed at any point before that switch leaves the previous
 generation in place, whole; the next run removes the leftover staging folder and starts again.
 """
 
@@ -27,6 +28,7 @@ from budgetml.layout import (
     staging_dir,
 )
 
+STAGE_RECORDS = ".stages"  # budgetml/fingerprints.py's records, in data/ (hidden: no reader takes it for a dataset)
 KEEP_PREVIOUS = 1  # generations kept besides the current one: a reader still going through the old set finishes it
 
 
@@ -47,6 +49,11 @@ def begin(out_dir: Path, carry: Collection[str] | None = None) -> Path:
                     target = staged / DATA_DIR / path.relative_to(current)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     _link_or_copy(path, target)
+        records = current / STAGE_RECORDS
+        if carry is None and records.is_dir():  # what the later stages read (fingerprints.py): with their outputs
+            (staged / DATA_DIR / STAGE_RECORDS).mkdir()
+            for path in sorted(records.glob("*.json")):
+                _link_or_copy(path, staged / DATA_DIR / STAGE_RECORDS / path.name)
     return staged
 
 

@@ -16,6 +16,7 @@ import shutil
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,6 +29,7 @@ from budgetml.departments import departments_table, regions_table
 from budgetml.isolation import LIMIT_FAILURES, InputFile, ParseOutcome
 from budgetml.layout import cache_dir, dataset_path, partitioned_path
 from budgetml.parse import ParsedFiling, parsed_to_tables, parser_version, with_keys
+from budgetml.quality import CHECKED_COLUMNS
 from budgetml.schema import (
     DATASETS,
     DEPARTMENTS,
@@ -65,6 +67,7 @@ class RunPlan:
     published: frozenset[str] = frozenset()  # reused filings whose rows are read from the published datasets
 
 
+@cache  # asked once per input file when planning: building the empty tables costs ~8 ms a time
 def parse_datasets() -> tuple[Dataset, ...]:
     """The datasets the parser produces per filing (whatever parse.parsed_to_tables returns), filings last."""
     names = parsed_to_tables([ParsedFiling("0" * 64, "", "failed", "")]).keys()
@@ -275,18 +278,32 @@ def inventory(plan: RunPlan, outcomes: Sequence[ParseOutcome], filings: pa.Table
 
 
 def stage_parse_datasets(
-    plan: RunPlan, outcomes: Sequence[ParseOutcome], out_dir: Path, staged: Path, partition_over: int | None = None
+    plan: RunPlan,
+    outcomes: Sequence[ParseOutcome],
+    out_dir: Path,
+    staged: Path,
+    partition_over: int | None = None,
+    keep_checked: bool = False,
 ) -> tuple[pa.Table, pa.Table]:
     """Build the parse datasets of this run's inputs (from the cache, the published datasets and fresh results)
     and the datasets derived from them (departments, regions, code dictionaries) into the staged folder;
-    returns (inputs, filings). line_items and form_cells are partitioned by year past `partition_over` filings."""
+    returns (inputs, filings). line_items and form_cells are partitioned by year past `partition_over` filings.
+
+    keep_checked: the staged folder carries the checks' outputs of the last run (the later stages follow), so when
+    nothing of filings changes but the quality the checks set, filings is kept as it is (the checks run again, or are
+    skipped with the findings that quality was counted from: budgetml/fingerprints.py). Otherwise that quality is reset.
+    """
     partitioned = partition_over is not None and len(unique_filings(plan.files)) > partition_over
     is_laid_out = partitioned_path(staged, LINE_ITEMS).is_dir() == partitioned
     tables = None if plan.is_unchanged and is_laid_out else assemble(plan, outcomes, out_dir)
     if tables is None:  # the parse datasets stay; their keys follow the current configs all the same
         published = read_table(FILINGS, staged)
         filings = with_keys(published)
-        tables = {} if filings.equals(published) else {FILINGS.name: filings}
+        ignored = [c for c in CHECKED_COLUMNS if keep_checked]
+        if filings.drop_columns(ignored).equals(published.drop_columns(ignored)):
+            filings, tables = published, {}
+        else:
+            tables = {FILINGS.name: filings}
     else:
         filings = tables[FILINGS.name]
     inputs = inventory(plan, outcomes, filings, out_dir)

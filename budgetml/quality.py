@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 
 from budgetml.schema import FILINGS
 
+CHECKED_COLUMNS = ("quality", "n_error_findings")  # the columns of filings the checks stage writes
+
 
 def quality_of(status: str, n_errors: int | None, n_warnings: int | None) -> str | None:
     """The quality of one filing from its status and its failed checks (None: the checks have not run)."""

@@ -62,6 +62,7 @@ class RunSummary:
     skipped: tuple[Skipped, ...] = ()  # paths the inputs named that were not read (FIFOs, links out of the inputs)
     unknown_regions: tuple[str, ...] = ()  # districts printed by the filings that configs/regions.toml does not know
     prefect_server: str | None = None  # API address of the running Prefect server reported to; None: the temporary one
+    skipped_stages: tuple[str, ...] = ()  # later stages not run again: their inputs had not changed (fingerprints.py)
 
 
 def summarise(
@@ -191,6 +192,7 @@ def summary_text(summary: RunSummary) -> str:
         )
         + f"，{summary.n_workers} 个并行进程",
         "各阶段用时：" + "；".join(f"{STAGE_LABELS.get(s, s)} {d:.1f} 秒" for s, d in summary.stage_durations),
+        *(f"{STAGE_LABELS.get(s, s)}：输入未变，沿用上次结果" for s in summary.skipped_stages),
         f"Prefect：常驻服务器 {plain(summary.prefect_server)}"
         if summary.prefect_server
         else "Prefect：本次运行启动的临时服务器（没有正在运行的服务器；make serve 可常驻一个，省去每次的启动时间）",

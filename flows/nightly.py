@@ -15,6 +15,11 @@ The later stages, each a library function over the (staged) output folder (skipp
     budgetml.features.build_features(out_dir: Path) -> object  writes features.parquet
     budgetml.detect.score_filings(out_dir: Path) -> object     writes anomalies.parquet
     budgetml.report.write_report(out_dir: Path, summary: budgetml.runs.RunSummary) -> Path
+A later stage whose inputs are unchanged since the run that wrote its outputs is not run again (budgetml/fingerprints.py):
+its outputs are carried over, and once one stage runs, every stage after it runs too. rerun_later_stages=True runs them
+all. Each stage's module is imported by the task that runs it, not at the top of this module: importing them all
+costs ~1.5 s (scikit-learn alone ~1.1 s) that a warm run whose stages are skipped would pay for nothing
+(docs/architecture.md, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -38,17 +43,13 @@ from prefect.context import get_run_context
 from prefect.futures import as_completed
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from budgetml import generations, incremental, isolation, runs
-from budgetml.checks.rulebook import check_output, check_shard, local_pool
-from budgetml.detect import score_filings
-from budgetml.features import build_features
+from budgetml import fingerprints, generations, incremental, isolation, runs
 from budgetml.inputs import Skipped, find_inputs
 from budgetml.isolation import InputFile, ParseOutcome
 from budgetml.layout import dataset_files
 from budgetml.lock import OutputLocked, output_lock
 from budgetml.migrations import migrate_output
 from budgetml.progress import parse_progress
-from budgetml.report import write_report
 from budgetml.schema import DATASETS, INPUTS, RUNS
 from budgetml.settings import NightlySettings, ParseLimits, input_patterns, load_settings, with_engine
 from budgetml.terminal import plain
@@ -148,19 +149,56 @@ def parse_on_dask(
 
 @task(cache_policy=NO_CACHE)
 def write_datasets(
-    plan: incremental.RunPlan, outcomes: list[ParseOutcome], out_dir: str, staged: str, partition_over: int
+    plan: incremental.RunPlan,
+    outcomes: list[ParseOutcome],
+    out_dir: str,
+    staged: str,
+    partition_over: int,
+    keep_checked: bool,
 ) -> tuple[pa.Table, pa.Table]:
     """Rebuild the parse datasets from cache and fresh results into the staged generation; returns (inputs, filings)."""
-    inputs, filings = incremental.stage_parse_datasets(plan, outcomes, Path(out_dir), Path(staged), partition_over)
+    inputs, filings = incremental.stage_parse_datasets(
+        plan, outcomes, Path(out_dir), Path(staged), partition_over, keep_checked
+    )
     get_run_logger().info("解析数据集%s", "未变" if plan.is_unchanged else "已重建")
     return inputs, filings
 
 
+# The later stages' tasks import their stage's module in their body: see the module docstring.
+
+
 @task(cache_policy=NO_CACHE)
-def run_stage(name: str, function: Callable, out_dir: str):
-    """One later stage (checks, features, scoring) over the published datasets."""
-    result = function(Path(out_dir))
-    get_run_logger().info("%s 完成：%s", runs.STAGE_LABELS.get(name, name), result)
+def run_checks(out_dir: str, workers: int, dask_address: str | None) -> dict[str, Path]:
+    """The checks over the staged datasets, on the run's workers (local processes, or the Dask cluster's)."""
+    from budgetml.checks.rulebook import check_output, local_pool
+
+    runner = _checks_on_dask(dask_address) if dask_address else local_pool(workers)
+    return _logged("checks", check_output(Path(out_dir), run_shards=runner))
+
+
+@task(cache_policy=NO_CACHE)
+def run_features(out_dir: str) -> Path:
+    from budgetml.features import build_features
+
+    return _logged("features", build_features(Path(out_dir)))
+
+
+@task(cache_policy=NO_CACHE)
+def run_scoring(out_dir: str) -> Path:
+    from budgetml.detect import score_filings
+
+    return _logged("scoring", score_filings(Path(out_dir)))
+
+
+@task(cache_policy=NO_CACHE)
+def run_report(out_dir: str, summary: runs.RunSummary) -> Path:
+    from budgetml.report import write_report
+
+    return _logged("report", write_report(Path(out_dir), summary))
+
+
+def _logged(stage: str, result):
+    get_run_logger().info("%s 完成：%s", runs.STAGE_LABELS.get(stage, stage), result)
     return result
 
 
@@ -191,10 +229,12 @@ def nightly(
     later_stages: bool = True,
     show_progress: bool = False,
     engine: str | None = None,
+    rerun_later_stages: bool = False,
 ) -> runs.RunSummary:
     """Inputs: folders, files or glob patterns (default: configs/sources.toml); settings: configs/nightly.toml unless
     settings_path names another file; workers, dask_address and engine (pdfium | pdfminer) override it.
-    later_stages=False stops after the parse datasets (checks, features, scoring and report are skipped)."""
+    later_stages=False stops after the parse datasets (checks, features, scoring and report are skipped);
+    rerun_later_stages=True runs them even when their inputs are unchanged since they last ran."""
     started, clock = datetime.now(UTC), time.perf_counter()
     check_served_parameters(inputs, output, settings_path, dask_address)
     settings = load_settings(Path(settings_path)) if settings_path else load_settings()
@@ -221,7 +261,14 @@ def nightly(
         carry = None if later_stages else {d.name for d in incremental.parse_datasets()} | {INPUTS.name, RUNS.name}
         staged = generations.begin(out, carry)
         inputs_table, filings = timed(
-            "write", write_datasets, plan, outcomes, str(out), str(staged), settings.partition_over_filings
+            "write",
+            write_datasets,
+            plan,
+            outcomes,
+            str(out),
+            str(staged),
+            settings.partition_over_filings,
+            later_stages,
         )
         summary = runs.summarise(
             plan,
@@ -237,10 +284,10 @@ def nightly(
         )
         summary = replace(summary, prefect_server=PREFECT_API_URL.value() or None)
         if later_stages:
-            summary = _later_stages(summary, staged, timed, _later_functions(workers, dask_address))
+            later = _LaterRun(out, staged, settings.limits.parser_version, workers, dask_address, rerun_later_stages)
+            summary = _later_stages(summary, later, timed)
             so_far = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
-            path = timed("report", task(write_report, name="report", cache_policy=NO_CACHE), staged, so_far)
-            summary = replace(summary, report_path=str(generations.published_path(out, staged, path)))
+            summary = timed("report", _report, so_far, later)
         summary = replace(summary, duration_s=time.perf_counter() - clock, stage_durations=tuple(stages))
         record_run(summary, str(staged))
         pause_for_test("publish")
@@ -282,31 +329,68 @@ LATER_STAGES = (
 )
 
 
-def _later_functions(workers: int, dask_address: str | None) -> dict[str, Callable]:
-    """Each later stage as a function of the output folder: the checks on the run's workers (local processes, or the
-    Dask cluster's), features and scoring in this process."""
-    runner = _checks_on_dask(dask_address) if dask_address else local_pool(workers)
-    return {
-        "checks": partial(check_output, run_shards=runner),
-        "features": build_features,
-        "scoring": score_filings,
-    }
+@dataclass
+class _LaterRun:
+    """Where the later stages of this run work, and whether a stage has run (then every later one runs too)."""
+
+    out: Path
+    staged: Path
+    parser_version: str
+    workers: int
+    dask_address: str | None
+    must_run: bool  # from the first stage that runs on (or every stage, when asked to rerun them all)
+    skipped: list[str] = field(default_factory=list)
+
+    def run_or_skip(self, stage: str, run: Callable, extra: dict | None = None, files: Callable | None = None):
+        """Run `stage` (then record what it read) unless its record says its inputs are unchanged; returns what the
+        stage returned, or its record when skipped. files(result): the files it wrote besides its datasets."""
+        stage_reads = fingerprints.reads(stage, self.staged, self.parser_version, extra)
+        record = None if self.must_run else fingerprints.current_record(self.staged, self.out, stage_reads)
+        if record is not None:
+            self.skipped.append(stage)
+            get_run_logger().info("%s：输入未变，沿用上次结果", runs.STAGE_LABELS.get(stage, stage))
+            return record
+        self.must_run = True
+        result = run()
+        fingerprints.write_record(self.staged, stage_reads, files(result) if files else None)
+        return result
+
+    def run_stage(self, stage: str) -> None:
+        tasks = {
+            "checks": partial(run_checks, str(self.staged), self.workers, self.dask_address),
+            "features": partial(run_features, str(self.staged)),
+            "scoring": partial(run_scoring, str(self.staged)),
+        }
+        self.run_or_skip(stage, tasks[stage])
 
 
-def _later_stages(
-    summary: runs.RunSummary, out: Path, timed: Callable, functions: dict[str, Callable]
-) -> runs.RunSummary:
-    """Run checks, features and scoring; count findings and flags new since the last run."""
+def _later_stages(summary: runs.RunSummary, later: _LaterRun, timed: Callable) -> runs.RunSummary:
+    """Run (or skip) checks, features and scoring; count findings and flags new since the last run."""
     declared = {d.name: d for d in DATASETS}
-    for later in LATER_STAGES:
-        dataset = declared.get(later.dataset) if later.dataset else None
-        before = _counted_rows(dataset, later, out) if dataset else None
-        timed(later.stage, run_stage, later.stage, functions[later.stage], str(out))
-        after = _counted_rows(dataset, later, out) if dataset else None
+    for stage in LATER_STAGES:
+        dataset = declared.get(stage.dataset) if stage.dataset else None
+        before = _counted_rows(dataset, stage, later.staged) if dataset else None
+        timed(stage.stage, later.run_stage, stage.stage)
+        after = _counted_rows(dataset, stage, later.staged) if dataset else None
         if after is not None:
-            total, new = runs.count_new(dataset, before, after, later.counted)
-            summary = replace(summary, **dict(zip(later.fields, (total, new))))
-    return summary
+            total, new = runs.count_new(dataset, before, after, stage.counted)
+            summary = replace(summary, **dict(zip(stage.fields, (total, new))))
+    return replace(summary, skipped_stages=tuple(later.skipped))
+
+
+def _report(summary: runs.RunSummary, later: _LaterRun) -> runs.RunSummary:
+    """Write the report (or keep the last one when nothing it shows has changed); the summary names it."""
+    # Besides the datasets, the report shows the run's failures beyond filings.parquet and the output folder.
+    extra = {"failures": summary.failures, "output_dir": summary.output_dir}
+    result = later.run_or_skip(
+        "report", lambda: run_report(str(later.staged), summary), extra, files=lambda path: {"report": path}
+    )
+    if isinstance(result, fingerprints.Record):
+        (relative,) = result.outputs
+        path = later.out / relative
+    else:
+        path = generations.published_path(later.out, later.staged, result)
+    return replace(summary, report_path=str(path), skipped_stages=tuple(later.skipped))
 
 
 def _counted_rows(dataset, later: LaterStage, out: Path) -> pa.Table | None:
@@ -321,6 +405,8 @@ def _counted_rows(dataset, later: LaterStage, out: Path) -> pa.Table | None:
 @task(cache_policy=NO_CACHE)
 def check_shard_task(work: str, shard: int) -> None:
     """One shard of the checks on a Dask worker (the output folder must be at the same path there)."""
+    from budgetml.checks.rulebook import check_shard  # in the task: see the module docstring
+
     check_shard(Path(work), shard)
 
 

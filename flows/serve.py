@@ -4,7 +4,9 @@ While it runs, `budgetml run` reports to it (running_server) instead of starting
 (~13 s on every run): the address is recorded in the Prefect home, and PREFECT_API_URL names any other server.
 
 Scheduling needs a running server: with Prefect's temporary server, flow.serve() never runs anything.
-Ctrl-C stops the flow's runner first (which pauses the schedule), then the server.
+Ctrl-C or SIGTERM stops the flow's runner first (which pauses the schedule), then the server, and removes the
+recorded address; a `budgetml run` that finds an address recorded by a `make serve` killed harder (kill -9) checks
+that the server answers before it uses it.
 
 The server has no authentication, so it is locked to its own origin: CORS answers only
 http://127.0.0.1:PORT (a web page from anywhere else open in the operator's browser may not call it)
@@ -39,6 +41,8 @@ def serve_nightly(
     port: int = 4200, output: Path = PROJECT_DIR / "output", inputs: list[str] | None = None, cron: str | None = None
 ) -> None:
     api_url = f"http://127.0.0.1:{port}/api"
+    # SIGTERM (systemd stopping the service, `kill`) stops like Ctrl-C: the runner, the server, the recorded address.
+    signal.signal(signal.SIGTERM, _interrupt)
     server = start_server(port)
     try:
         wait_until_healthy(api_url, server)
@@ -51,6 +55,10 @@ def serve_nightly(
         stop_server(server)
         forget_server(api_url)
         print("已停止调度与 Prefect 服务器", flush=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def prefect_home() -> Path:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
 import uuid
@@ -157,7 +158,7 @@ def cli_run(folder: Path, out: Path, env: dict, *extra: str) -> subprocess.Popen
 def wait_for(condition, proc: subprocess.Popen, what: str, timeout_s: float = HANG_GUARD_S) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
-        assert proc.poll() is None, f"the run ended before {what}:\n{proc.stdout.read()[-3000:]}"
+        assert proc.poll() is None, f"the run ended before {what}:\n{proc.stdout.read()[-3000:] if proc.stdout else ''}"
         assert time.monotonic() < deadline, f"no {what} within {timeout_s:g} s"
         time.sleep(0.05)
 
@@ -460,3 +461,155 @@ def test_run_reports_to_the_running_server_named_by_prefect_api_url_or_recorded_
         patch.setenv("PREFECT_API_URL", dead)
         forget_server(api_url)
         assert running_server() is None  # neither answers: the run starts the temporary server
+
+
+# --- later stages skipped when nothing they read changed (budgetml/fingerprints.py) ------------------------------
+
+LATER = ("checks", "features", "scoring", "report")
+# Columns that say what changed since the run before (the previous scoring's flags): a from-scratch run has no before.
+HISTORY = {"anomalies": ("is_new_flag",)}
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory):
+    """The project's code and configs copied: runs there read the copy's configs/*.toml and review store (configs/
+    review.toml), which a test may edit, as an operator would, without touching the project's own."""
+    root = tmp_path_factory.mktemp("project")
+    for name in ("budgetml", "flows", "configs"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "prefect.toml", root / "prefect.toml")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import budgetml, flows; print(budgetml.__file__, flows.__file__)"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert all(Path(p).is_relative_to(root) for p in where.stdout.split()), where.stdout  # the copy is what runs
+    return root
+
+
+def later_datasets(out: Path) -> dict[str, list[dict]]:
+    """Every published dataset but inputs and runs (they describe runs), without the columns HISTORY names."""
+    from budgetml.datasets import read_table
+    from budgetml.schema import DATASETS
+
+    tables = {}
+    for dataset in DATASETS:
+        table = read_table(dataset, out) if dataset.name not in ("inputs", "runs") else None
+        if table is not None:
+            tables[dataset.name] = table.drop_columns(list(HISTORY.get(dataset.name, ()))).to_pylist()
+    return tables
+
+
+def test_later_stages_skip_what_did_not_change_and_rerun_what_did(api_url, project_copy, tmp_path):
+    """A warm run skips checks, features, scoring and the report; a changed PDF, a config edit, a review decision or a
+    deleted output reruns the stage that read it and every stage after, to the datasets a run from scratch writes."""
+    from budgetml import review_store
+    from budgetml.runs import STAGE_LABELS
+
+    folder, out, config = tmp_path / "in", tmp_path / "out", settings_file(tmp_path, workers=1)
+    flowdata.budget_corpus(folder, 3)
+    env = {**os.environ, "PREFECT_API_URL": api_url, "PYTHONPATH": str(project_copy)}
+
+    def run(output: Path, *extra: str) -> tuple[str, ...]:
+        """`budgetml run` in the project copy; returns the later stages it skipped, as its summary lists them."""
+        command = [sys.executable, "-m", "budgetml.cli", "run", "--input", str(folder), "--output", str(output)]
+        done = subprocess.run(
+            [*command, "--config", config, *extra], cwd=project_copy, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+        assert "运行摘要" in done.stdout, done.stdout[-3000:]
+        return tuple(s for s in LATER if f"{STAGE_LABELS[s]}：输入未变，沿用上次结果" in done.stdout)
+
+    def from_scratch(name: str) -> dict[str, list[dict]]:
+        assert run(tmp_path / name) == ()
+        return later_datasets(tmp_path / name)
+
+    assert run(out) == ()
+    first = later_datasets(out)
+    assert {"checks", "features", "anomalies"} <= set(first)
+    assert run(out) == LATER  # nothing changed
+    assert later_datasets(out) == first
+    report = Path(pq.read_table(dataset_path(out, RUNS))["report_path"].to_pylist()[-1])
+    assert report.exists() and report == Path(pq.read_table(dataset_path(out, RUNS))["report_path"][0].as_py())
+
+    flowdata.budget_pdf(folder / "dept-01.pdf", "测试01局更正")  # (a) one input's content
+    assert run(out) == ()
+    assert later_datasets(out) == from_scratch("scratch-a") != first
+
+    rules = project_copy / "configs" / "rules.toml"  # (b) a value the checks read
+    text = rules.read_text(encoding="utf-8")
+    edited = text.replace(
+        'id = "completeness.required_tables"', 'id = "completeness.required_tables"\nseverity = "error"'
+    )
+    edited = edited.replace('severity = "warning"', "", 1)
+    assert edited != text
+    rules.write_text(edited, encoding="utf-8")
+    assert run(out) == ()
+    edited_rules = later_datasets(out)
+    assert edited_rules == from_scratch("scratch-b")
+    assert {r["severity"] for r in edited_rules["checks"] if r["rule_id"] == "completeness.required_tables"} == {
+        "error"
+    }
+
+    review = tomllib.loads((project_copy / "configs" / "review.toml").read_text(encoding="utf-8"))
+    store = project_copy / review["path"]  # (c) a review decision, in the store the copy's runs read
+    filing = pq.read_table(dataset_path(out, FILINGS)).to_pylist()[0]
+    review_store.record(store, filing, "dismissed", "测试：已核实", "测试员")
+    assert run(out) == ("checks", "features")
+    decided = later_datasets(out)
+    assert decided == from_scratch("scratch-c")
+    assert {r["filing_id"]: r["review_status"] for r in decided["anomalies"]}[filing["filing_id"]] == "dismissed"
+
+    dataset_path(out, "features").unlink()  # (d) an output dataset deleted
+    assert run(out) == ("checks",)
+    assert later_datasets(out) == decided
+
+    assert run(out, "--force") == ()  # every later stage on demand
+    assert later_datasets(out) == decided
+
+
+def test_sigterm_stops_make_serve_and_forgets_its_address_and_a_stale_address_is_not_used(tmp_path):
+    """`budgetml serve` (make serve) stopped by SIGTERM, as systemd or `kill` stops it: the runner, the server and the
+    address recorded for `budgetml run` go; an address left by a harder kill is not used once nothing answers it."""
+    from flows.serve import SERVER_FILE, record_server, running_server
+
+    home, port = tmp_path / "home", free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(home)}
+    command = [sys.executable, "-m", "budgetml.cli", "serve", "--port", str(port), "--output", str(tmp_path / "out")]
+    log = tmp_path / "serve.log"  # a file, not a pipe: a server the SIGTERM left running would hold a pipe open
+    with open(log, "wb") as output:
+        serving = subprocess.Popen(
+            command, cwd=REPO, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT
+        )
+    recorded = home / SERVER_FILE
+    deployment = f"http://127.0.0.1:{port}/api/deployments/name/budgetml-nightly/nightly"
+    try:
+        wait_for(recorded.exists, serving, "the recorded address", timeout_s=300)
+        assert recorded.read_text(encoding="utf-8") == f"http://127.0.0.1:{port}/api"
+        wait_for(lambda: _answers(deployment), serving, "the served deployment", timeout_s=300)
+        serving.send_signal(signal.SIGTERM)
+        exit_code = serving.wait(timeout=120)
+    finally:
+        if serving.poll() is None:
+            os.killpg(serving.pid, signal.SIGKILL)
+            serving.wait()
+    assert exit_code == 0, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+    assert not recorded.exists()
+    assert not is_listening(port), "the Prefect server outlived the SIGTERM"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREFECT_HOME", str(home))
+        patch.delenv("PREFECT_API_URL", raising=False)
+        record_server(f"http://127.0.0.1:{port}/api")  # as a kill -9 would leave it: nothing answers there now
+        assert running_server() is None  # so `budgetml run` starts the temporary server
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False

@@ -93,6 +93,8 @@ def write_version_1(out: Path) -> None:
     for path in data.iterdir():
         if path.suffix == ".parquet" and path.stem in V1:
             pq.write_table(as_version_1(path.stem, pq.read_table(path)), path)
+        elif path.is_dir():  # the later stages' records (data/.stages/): version 1 had none
+            shutil.rmtree(path)
         else:  # the datasets and the descriptor version 1 did not have
             path.unlink()
     for entry in cache_root(out).iterdir():
