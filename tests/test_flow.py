@@ -448,7 +448,7 @@ def test_run_reports_to_the_running_server_named_by_prefect_api_url_or_recorded_
             assert running_server() == api_url
         out = tmp_path / f"out-{k}"
         proc = cli_run(folder, out, {**env, "PREFECT_API_URL": named}, "--parse-only")
-        output, _ = proc.communicate(timeout=300)
+        output, _ = proc.communicate(timeout=HANG_GUARD_S)
         assert proc.returncode == 0, output[-3000:]
         assert f"Prefect：常驻服务器 {api_url}" in output and "临时服务器" not in output
         (run,) = rows(out, RUNS)
@@ -588,11 +588,11 @@ def test_sigterm_stops_make_serve_and_forgets_its_address_and_a_stale_address_is
     recorded = home / SERVER_FILE
     deployment = f"http://127.0.0.1:{port}/api/deployments/name/budgetml-nightly/nightly"
     try:
-        wait_for(recorded.exists, serving, "the recorded address", timeout_s=300)
+        wait_for(recorded.exists, serving, "the recorded address", timeout_s=HANG_GUARD_S)
         assert recorded.read_text(encoding="utf-8") == f"http://127.0.0.1:{port}/api"
-        wait_for(lambda: _answers(deployment), serving, "the served deployment", timeout_s=300)
+        wait_for(lambda: _answers(deployment), serving, "the served deployment", timeout_s=HANG_GUARD_S)
         serving.send_signal(signal.SIGTERM)
-        exit_code = serving.wait(timeout=120)
+        exit_code = serving.wait(timeout=HANG_GUARD_S)
     finally:
         if serving.poll() is None:
             os.killpg(serving.pid, signal.SIGKILL)
