@@ -120,7 +120,7 @@ def write_parts(dataset: Dataset, parts: Iterable[pa.Table], out_dir: Path) -> P
     target = file_path(out_dir, dataset)
     target.parent.mkdir(parents=True, exist_ok=True)
     schema = stamped_schema(dataset, dataset.arrow_schema().empty_table(), out_dir)
-    with _replacing(target) as handle, pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+    with replacing(target) as handle, pq.ParquetWriter(handle, schema, compression="zstd") as writer:
         for part in parts:
             check_table(dataset, part)
             if part.num_rows:  # an empty table would still add an empty row group
@@ -133,12 +133,12 @@ def write_parts(dataset: Dataset, parts: Iterable[pa.Table], out_dir: Path) -> P
 def replace_file(table: pa.Table, target: Path, durable: bool = True) -> None:
     """Write `table` to `target` through a temporary file and a rename, so a reader sees the old file or the new one.
     durable=False skips the fsync: for cache entries, which a power cut only makes parse again."""
-    with _replacing(target, durable) as handle:
+    with replacing(target, durable) as handle:
         pq.write_table(table, handle, compression="zstd")
 
 
 @contextmanager
-def _replacing(target: Path, durable: bool = True) -> Iterator[BinaryIO]:
+def replacing(target: Path, durable: bool = True) -> Iterator[BinaryIO]:
     """A handle on a temporary file beside `target` that replaces it when the block ends without an error."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
     os.fchmod(fd, 0o644)  # mkstemp makes 0600; published datasets are for every researcher on the machine

@@ -23,11 +23,11 @@ output does not count as a change of its input. Which configs a stage opens is d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from budgetml.datasets import replacing
 from budgetml.generations import STAGE_RECORDS
 from budgetml.layout import data_dir, dataset_files
 from budgetml.quality import CHECKED_COLUMNS
@@ -154,20 +155,16 @@ def write_record(staged: Path, stage_reads: dict, outputs: Mapping[str, Path] | 
     }
     target = _record_path(staged, stage)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{stage}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, ensure_ascii=False, sort_keys=True, indent=1, default=str)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)  # never written in place: the file may be a hard link into the published generation
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Never written in place (datasets.replacing renames a temporary file): the file may be a hard link into the
+    # published generation.
+    with replacing(target) as handle:
+        handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode("utf-8"))
     return target
 
 
+@functools.cache
 def code_digest() -> str:
-    """Every file of budgetml/ and flows/ (templates included) and every installed distribution's name and version:
+    """Computed once per process (every later stage asks; the code running is the code loaded then). Every file of budgetml/ and flows/ (templates included) and every installed distribution's name and version:
     another version of the code or of a library runs the stages again."""
     digest = hashlib.sha256()
     for root in CODE_DIRS:
