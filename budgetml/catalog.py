@@ -110,6 +110,11 @@ class Catalog:
         """Headline figure name → its Chinese label, in catalog order."""
         return {h.name: h.label for h in self.headlines}
 
+    def headline_names(self, doc_kind: str) -> tuple[str, ...]:
+        """The headline figures a filing of `doc_kind` prints (read from one of its tables), in catalog order."""
+        kinds = {t.id: t.doc_kind for t in self.tables}
+        return tuple(h.name for h in self.headlines if any(kinds[s.table] == doc_kind for s in h.sources))
+
     def code_tables(self, system: str) -> tuple[str, ...]:
         """The tables whose code column prints the `system` classification (function 功能分类, economic 经济分类)."""
         return tuple(t.id for t in self.tables if t.code_system == system)

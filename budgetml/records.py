@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import NamedTuple
 
 BBox = tuple[float, float, float, float]  # (x0, top, x1, bottom) in PDF points, origin at the page's top-left
 
 
-class Char(NamedTuple):
-    """One printed character with its box.
+class TextLine(NamedTuple):
+    """Printed text on one baseline, in reading order, with its box and its largest font size.
 
-    A named tuple rather than a frozen dataclass: equally immutable, and a page makes hundreds of them, which a
-    frozen dataclass's __init__ (one object.__setattr__ per field) makes about three times as costly.
+    Its fields are the ones every piece of printed text carries: a character (Char) and a whole printed line
+    (tables.PrintedLine) are declared from them, so the three never disagree on names or order.
     """
 
     text: str
@@ -21,7 +22,16 @@ class Char(NamedTuple):
     x1: float
     bottom: float
     size: float
-    upright: bool = True
+
+
+class Char(namedtuple("Char", (*TextLine._fields, "upright"), defaults=(True,))):
+    """One printed character: TextLine's fields (text, x0, top, x1, bottom, size) and whether it stands upright.
+
+    A named tuple rather than a frozen dataclass: equally immutable, and a page makes hundreds of them, which a
+    frozen dataclass's __init__ (one object.__setattr__ per field) makes about three times as costly.
+    """
+
+    __slots__ = ()
 
 
 class Edge(NamedTuple):
@@ -46,18 +56,6 @@ class Page:
     height: float
     chars: tuple[Char, ...]
     edges: tuple[Edge, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TextLine:
-    """Characters on one baseline, in reading order."""
-
-    text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    size: float
 
 
 @dataclass(frozen=True)

@@ -76,14 +76,7 @@ CHART_FEATURES = (
 )
 # The headline figures a filing's section shows, with their labels from the catalog: the spending
 # ones (income repeats total spending in a balanced budget), those a budget and a 决算 both print.
-SHOWN_HEADLINES = (
-    "total_expenditure",
-    "basic_expenditure",
-    "project_expenditure",
-    "personnel_expenditure",
-    "public_expenditure",
-    "sangong_total",
-)
+SHOWN_HEADLINES = tuple(name for name in load_catalog().headline_names("budget") if name != "total_income")
 HEADLINE_LABELS = {name: load_catalog().headline_labels[name] for name in SHOWN_HEADLINES}
 _FLAGGED = "is_flagged"  # anomalies: within the review budget (今日优先)
 _PEER_GROUP_SIZE = "n_peer_group"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
@@ -363,18 +363,12 @@ def drop_empty_rows(cells: list[Cell], n_rows: int) -> tuple[list[Cell], int]:
 # header keeps the columns of the part it continues.
 
 
-@dataclass(frozen=True)
-class PrintedLine:
-    """One text line outside the ruled grids: its characters, the pieces a table reads and the free text."""
+class PrintedLine(namedtuple("PrintedLine", (*TextLine._fields, "chars", "pieces", "segments"))):
+    """One text line outside the ruled grids: TextLine's fields for the whole line (its text is the free text,
+    column gaps as two spaces), its characters left to right, the pieces a table reads (split at every gap wider
+    than the space between words of one cell) and its segments (split at column-wide gaps only)."""
 
-    chars: tuple[Char, ...]  # left to right
-    pieces: tuple[TextLine, ...]  # split at every gap wider than the space between words of one cell
-    segments: tuple[TextLine, ...]  # split at column-wide gaps only: the line as free text reads it
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    size: float
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -391,16 +385,18 @@ def chars_to_printed_lines(chars: list[Char], settings: TableSettings = SETTINGS
     found = []
     for row in group_line_chars(chars, settings):
         row = sorted(row, key=attrgetter("x0"))
+        segments = tuple(line_to_segments(row, settings))
         found.append(
             PrintedLine(
-                tuple(row),
-                tuple(line_to_pieces(row, settings)),
-                tuple(line_to_segments(row, settings)),
+                "  ".join(s.text for s in segments),
                 row[0].x0,
                 min(c.top for c in row),
                 max(c.x1 for c in row),
                 max(c.bottom for c in row),
                 max(c.size for c in row),
+                tuple(row),
+                tuple(line_to_pieces(row, settings)),
+                segments,
             )
         )
     return found

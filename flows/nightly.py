@@ -314,19 +314,20 @@ def _parse(
 
 
 @dataclass(frozen=True)
-class LaterStage:
-    stage: str
-    dataset: str | None = None  # what it writes, when its rows are counted in the run summary
-    counted: pc.Expression | None = None  # the rows that count (findings, flags)
-    counted_columns: tuple[str, ...] = ()  # the columns `counted` reads
-    fields: tuple[str, str] = ("", "")  # summary fields for the count and for those new since the last run
+class Counted:
+    """The rows of a later stage's dataset that the run summary counts (findings, flags)."""
+
+    dataset: str
+    rows: pc.Expression
+    columns: tuple[str, ...]  # the columns `rows` reads
+    fields: tuple[str, str]  # summary fields for the count and for those new since the last run
 
 
-LATER_STAGES = (
-    LaterStage("checks", "checks", ~pc.field("is_passed"), ("is_passed",), ("n_findings", "n_findings_new")),
-    LaterStage("features"),
-    LaterStage("scoring", "anomalies", pc.field("is_flagged"), ("is_flagged",), ("n_flags", "n_flags_new")),
-)
+# By stage; the stages themselves, and their order, are fingerprints.LATER_STAGES.
+COUNTED = {
+    "checks": Counted("checks", ~pc.field("is_passed"), ("is_passed",), ("n_findings", "n_findings_new")),
+    "scoring": Counted("anomalies", pc.field("is_flagged"), ("is_flagged",), ("n_flags", "n_flags_new")),
+}
 
 
 @dataclass
@@ -367,14 +368,15 @@ class _LaterRun:
 def _later_stages(summary: runs.RunSummary, later: _LaterRun, timed: Callable) -> runs.RunSummary:
     """Run (or skip) checks, features and scoring; count findings and flags new since the last run."""
     declared = {d.name: d for d in DATASETS}
-    for stage in LATER_STAGES:
-        dataset = declared.get(stage.dataset) if stage.dataset else None
-        before = _counted_rows(dataset, stage, later.staged) if dataset else None
-        timed(stage.stage, later.run_stage, stage.stage)
-        after = _counted_rows(dataset, stage, later.staged) if dataset else None
+    for stage in (s.stage for s in fingerprints.LATER_STAGES if s.stage != "report"):  # the report runs last (_report)
+        counted = COUNTED.get(stage)
+        dataset = declared[counted.dataset] if counted else None
+        before = _counted_rows(dataset, counted, later.staged) if counted else None
+        timed(stage, later.run_stage, stage)
+        after = _counted_rows(dataset, counted, later.staged) if counted else None
         if after is not None:
-            total, new = runs.count_new(dataset, before, after, stage.counted)
-            summary = replace(summary, **dict(zip(stage.fields, (total, new))))
+            total, new = runs.count_new(dataset, before, after, counted.rows)
+            summary = replace(summary, **dict(zip(counted.fields, (total, new))))
     return replace(summary, skipped_stages=tuple(later.skipped))
 
 
@@ -393,13 +395,13 @@ def _report(summary: runs.RunSummary, later: _LaterRun) -> runs.RunSummary:
     return replace(summary, report_path=str(path), skipped_stages=tuple(later.skipped))
 
 
-def _counted_rows(dataset, later: LaterStage, out: Path) -> pa.Table | None:
+def _counted_rows(dataset, counted: Counted, out: Path) -> pa.Table | None:
     """The rows of a stage's dataset that count (their key and the counted columns only: never the whole dataset)."""
     files = dataset_files(out, dataset)
     if not files:
         return None
-    columns = list(dict.fromkeys([*dataset.key, *later.counted_columns]))
-    return pa.concat_tables([pq.read_table(path, columns=columns, filters=later.counted) for path in files])
+    columns = list(dict.fromkeys([*dataset.key, *counted.columns]))
+    return pa.concat_tables([pq.read_table(path, columns=columns, filters=counted.rows) for path in files])
 
 
 @task(cache_policy=NO_CACHE)

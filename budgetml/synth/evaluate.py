@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from budgetml.catalog import load_catalog
 from budgetml.layout import dataset_files
 from budgetml.review_queue import in_review_queue, load_queue_settings
 from budgetml.synth.final_account import FINAL_INCONSISTENCY_KINDS, FINAL_OUTLIER_KINDS
@@ -46,23 +47,10 @@ DETECTING_RULES = {
     "final_wrong_year": ("final.year",),
 }
 FALSE_POSITIVE_SEVERITIES = ("error",)  # a clean filing with a failed check of these is a false positive
-HEADLINES = (
-    "total_income",
-    "total_expenditure",
-    "basic_expenditure",
-    "project_expenditure",
-    "personnel_expenditure",
-    "public_expenditure",
-    "sangong_total",
-)
-# The figures only a 决算 prints, scored on 决算 filings besides HEADLINES (filings.parquet columns).
-FINAL_HEADLINES = (
-    "income_grand_total",
-    "carryover_begin",
-    "carryover_end",
-    "fiscal_grant_total",
-    "general_budget_expenditure",
-)
+# The figures a budget prints (filings.parquet columns), and those only a 决算 prints, scored on 决算 filings
+# besides HEADLINES: read from the catalog's [[headline]] entries by the tables they are read from.
+HEADLINES = load_catalog().headline_names("budget")
+FINAL_HEADLINES = tuple(name for name in load_catalog().headline_names("final_account") if name not in HEADLINES)
 # The table whose 合计 by code labels expenditure_items_wan, by document kind (budgetml/synth/corpus.py).
 EXPENDITURE_TABLE = {"budget": "expenditure_summary", "final_account": "final_expenditure"}
 
