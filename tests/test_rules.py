@@ -8,12 +8,14 @@ same verdict whatever it reads, fails here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
 
+from budgetml.catalog import load_catalog
 from budgetml.checks.claims import narrative_to_claims
 from budgetml.checks.forms import read_value
 from budgetml.checks.inputs import Amount, FilingData, PrintedTable
@@ -75,7 +77,17 @@ def table(
     label: str | None = None,
     confidence: float = 1.0,
 ) -> PrintedTable:
-    return PrintedTable(0, table_id, title or f"{YEAR}年{table_id}", "万元", (1,), department, notes, confidence, label)
+    return PrintedTable(
+        0,
+        table_id,
+        title or f"{YEAR}年{load_catalog().table_name(table_id)}",
+        "万元",
+        (1,),
+        department,
+        notes,
+        confidence,
+        label,
+    )
 
 
 def form(table_id: str, title: str, rows: list[list[str]]) -> list[FormCell]:
@@ -860,3 +872,17 @@ def test_performance_form_amounts_in_every_printed_form(text, comparator, yuan):
     [cell] = form("performance_project", "项目支出绩效目标表（测试经费）", [[text]])
     value = read_value(cell)
     assert (value.comparator, value.yuan) == (comparator, Decimal(yuan))
+
+
+def test_messages_are_in_the_readers_language():
+    """A reviewer reads every message: a column or table id (overseas, current_year_total) must never show."""
+    identifier = re.compile(r"[A-Za-z_]{3,}")
+    for case in CASES:
+        for f in IMPLEMENTATIONS[case.rule_id](case.build()):
+            assert not identifier.search(f.message), (case.rule_id, case.name, f.message)
+
+
+def test_every_catalog_column_has_a_chinese_label():
+    catalog = load_catalog()
+    unlabelled = {c.name for t in catalog.tables for c in t.columns} - catalog.column_labels.keys()
+    assert not unlabelled

@@ -102,7 +102,7 @@ def sum_finding(
             "sum_agrees", what=what, subject=subject, total=fmt(total.yuan, unit), expected=fmt(expected, unit)
         )
     else:
-        named = "、".join(p.row_label or p.column for p in parts[:NAMED_PARTS])
+        named = "、".join(p.row_label or CATALOG.column_label(p.column) for p in parts[:NAMED_PARTS])
         text = message(
             "sum_differs",
             what=what,
