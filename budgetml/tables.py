@@ -433,7 +433,7 @@ def prints_zero_mark(line: PrintedLine) -> bool:
 
 def is_caption_row(line: PrintedLine) -> bool:
     """A line printing a caption (`部门：…  金额单位：万元`) or a note: around a table, never in it."""
-    return is_caption_line("  ".join(s.text for s in line.segments))
+    return is_caption_line(line.text)
 
 
 def same_size(line: PrintedLine, size: float, settings: TableSettings = SETTINGS) -> bool:
@@ -1300,7 +1300,12 @@ def page_to_grids(
             continue
         found.append(grid)
         taken.update(range(region.start, region.end))
-    free_lines = [merge_segments_to_line(list(line.segments)) for k, line in enumerate(lines) if k not in taken]
+    # The free text of the lines left over; its box ends where the last segment ends.
+    free_lines = [
+        TextLine(line.text, line.x0, line.top, line.segments[-1].x1, line.bottom, line.size)
+        for k, line in enumerate(lines)
+        if k not in taken
+    ]
 
     found.sort(key=lambda g: g.bbox[1])
     result: list[Grid] = []
@@ -1348,18 +1353,6 @@ def repeated_header_lines(header: list[PrintedLine], carried: Grid | None) -> in
         if here == before:
             return n
     return None
-
-
-def merge_segments_to_line(segments: list[TextLine]) -> TextLine:
-    """Put a line's column segments back together (wide gaps print as two spaces)."""
-    return TextLine(
-        text="  ".join(s.text for s in segments),
-        x0=segments[0].x0,
-        top=min(s.top for s in segments),
-        x1=segments[-1].x1,
-        bottom=max(s.bottom for s in segments),
-        size=max(s.size for s in segments),
-    )
 
 
 def grid_rows(grid: Grid) -> list[list[str]]:
